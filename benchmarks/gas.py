@@ -1,0 +1,120 @@
+"""Gas used by the ledger's writes and by the recognition view, measured on eth-tester.
+
+Prints one JSON object. tests/contracts/test_gas.py runs the same scenarios and asserts the
+budgets as upper bounds.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from eth_tester import EthereumTester, PyEVMBackend
+from web3 import Web3
+from web3.contract import Contract
+
+ARTIFACT = Path(__file__).resolve().parent.parent / "ledger_client" / "artifacts" / "AeoLedger.json"
+
+#: Upper bounds of the on-chain core (issue "On-chain core", gas budget).
+BUDGETS: dict[str, int] = {
+    "issue": 65_000,
+    "issue_batch_100_per_certificate": 30_000,
+    "suspend": 35_000,
+    "reinstate": 35_000,
+    "revoke": 35_000,
+    "recognition_20_mras": 40_000,
+    "acknowledge": 50_000,
+}
+
+DOC = Web3.keccak(text="certificate document")
+PROGRAMMES = 0b11
+ROLES = 0b101
+
+
+def _code(text: str) -> bytes:
+    return text.encode("ascii")
+
+
+def _alpha2(index: int) -> bytes:
+    return bytes([0x41 + index // 26, 0x41 + index % 26])
+
+
+def _number(text: str) -> bytes:
+    return text.encode("ascii").ljust(32, b"\0")
+
+
+def _certificate(number: str) -> tuple[Any, ...]:
+    return (_number(number), PROGRAMMES, ROLES, 1, 1_700_000_000, 0, DOC)
+
+
+def _deploy() -> tuple[Web3, Contract, list[str]]:
+    w3 = Web3(Web3.EthereumTesterProvider(EthereumTester(PyEVMBackend())))
+    accounts = list(w3.eth.accounts)
+    artifact = json.loads(ARTIFACT.read_text())
+    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    tx = factory.constructor(accounts[0]).transact({"from": accounts[0]})
+    address = w3.eth.get_transaction_receipt(tx)["contractAddress"]
+    return w3, w3.eth.contract(address=address, abi=artifact["abi"]), accounts
+
+
+def _gas(w3: Web3, tx_hash: bytes) -> int:
+    receipt = w3.eth.get_transaction_receipt(tx_hash)
+    assert receipt["status"] == 1
+    return int(receipt["gasUsed"])
+
+
+def measure_gas() -> dict[str, int]:
+    """Run every scenario on a fresh eth-tester chain and return gas used per key."""
+    w3, ledger, accounts = _deploy()
+    governance, issuer, partner = accounts[0], accounts[1], accounts[2]
+    ledger.functions.registerAdministration(_code("CR"), "Costa Rica", issuer).transact({"from": governance})
+    ledger.functions.registerAdministration(_code("PE"), "Peru", partner).transact({"from": governance})
+    result: dict[str, int] = {}
+
+    result["issue"] = _gas(w3, ledger.functions.issue(_certificate("CR-AEO-0001")).transact({"from": issuer}))
+    batch = [_certificate(f"CR-AEO-B{i:05d}") for i in range(100)]
+    batch_gas = _gas(w3, ledger.functions.issueBatch(batch).transact({"from": issuer, "gas": 10_000_000}))
+    result["issue_batch_100"] = batch_gas
+    result["issue_batch_100_per_certificate"] = batch_gas // 100
+
+    cert = ledger.functions.certificateId(_code("CR"), _number("CR-AEO-0001")).call()
+    result["suspend"] = _gas(w3, ledger.functions.suspend(cert, 1).transact({"from": issuer}))
+    result["reinstate"] = _gas(w3, ledger.functions.reinstate(cert, 0).transact({"from": issuer}))
+
+    # MRA CR-PE, then acknowledgement of the certificate's first event by PE.
+    ledger.functions.proposeMra([_code("CR"), _code("PE")], PROGRAMMES, ROLES, 0, DOC).transact({"from": issuer})
+    result["accept_mra"] = _gas(w3, ledger.functions.acceptMra(1).transact({"from": partner}))
+    result["acknowledge"] = _gas(w3, ledger.functions.acknowledge(cert, 1).transact({"from": partner}))
+    result["acknowledge_next_event"] = _gas(w3, ledger.functions.acknowledge(cert, 2).transact({"from": partner}))
+
+    # The issuer party to 20 MRAs: 19 more partners, one bilateral MRA each.
+    for i in range(19):
+        code = _alpha2(100 + i)
+        signer = w3.eth.accounts[3 + i] if 3 + i < len(w3.eth.accounts) else None
+        if signer is None:
+            acct = w3.eth.account.create()
+            w3.provider.ethereum_tester.add_account(acct.key.hex())  # type: ignore[attr-defined]
+            w3.eth.send_transaction({"from": governance, "to": acct.address, "value": 10**18})
+            signer = acct.address
+        ledger.functions.registerAdministration(code, f"Administration {i}", signer).transact({"from": governance})
+        ledger.functions.proposeMra([_code("CR"), code], PROGRAMMES, ROLES, 0, DOC).transact({"from": issuer})
+        mra_id = ledger.functions.mraCount().call()
+        ledger.functions.acceptMra(mra_id).transact({"from": signer})
+    assert len(ledger.functions.mrasOf(_code("CR")).call()) == 20
+    assert ledger.functions.recognition(cert, _code("PE")).call()[0]
+    result["recognition_20_mras"] = int(
+        w3.eth.estimate_gas({"to": ledger.address, "data": ledger.encode_abi("recognition", [cert, _code("PE")])})
+    )
+
+    result["revoke"] = _gas(w3, ledger.functions.revoke(cert, 2).transact({"from": issuer}))
+    return result
+
+
+def main() -> int:
+    print(json.dumps(measure_gas(), indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
