@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eth_abi import encode
-from eth_utils import keccak
+from eth_abi.abi import encode
+from eth_utils.crypto import keccak
 
 ZERO_HEAD16 = b"\x00" * 16
 ZERO_HEAD32 = b"\x00" * 32

@@ -120,9 +120,7 @@ class Certificate:
     def valid_at(self, timestamp: int) -> bool:
         """Active and within its validity period at ``timestamp``."""
         return (
-            self.status == CertificateStatus.ACTIVE
-            and self.valid_from <= timestamp
-            and not self.expired_at(timestamp)
+            self.status == CertificateStatus.ACTIVE and self.valid_from <= timestamp and not self.expired_at(timestamp)
         )
 
 

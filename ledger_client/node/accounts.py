@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_account.hdaccount import HDPath, seed_from_mnemonic
-from eth_keys import keys
+from eth_account.hdaccount.deterministic import HDPath
+from eth_account.hdaccount.mnemonic import Mnemonic
+from eth_keys import keys  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class DevAccount:
 
 def derive_accounts(mnemonic: str, count: int, hd_path: str) -> tuple[DevAccount, ...]:
     """Derive ``count`` accounts at ``{hd_path}/{i}`` (Hardhat/Anvil compatible)."""
-    seed = seed_from_mnemonic(mnemonic, "")
+    seed = Mnemonic.to_seed(mnemonic, "")
     accounts = []
     for index in range(count):
         key_bytes = HDPath(f"{hd_path}/{index}").derive(seed)

@@ -8,9 +8,8 @@ builds the tries once, when the block is sealed.
 
 from __future__ import annotations
 
-from eth.abc import BlockAPI, BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI
-from eth.abc import VirtualMachineAPI
-from eth_utils import keccak
+from eth.abc import BlockAPI, BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI, VirtualMachineAPI
+from eth_hash.auto import keccak
 
 from ledger_client.node.genesis import DevChain
 from ledger_client.node.logindex import BlockLogs, LogRow
@@ -70,13 +69,9 @@ class PendingBlock:
         """The logs of the sealed ``block``, in the form the log index stores."""
         rows: list[LogRow] = []
         log_index = 0
-        for tx_index, (transaction, receipt) in enumerate(
-            zip(self.transactions, self.receipts, strict=True)
-        ):
+        for tx_index, (transaction, receipt) in enumerate(zip(self.transactions, self.receipts, strict=True)):
             for log in receipt.logs:
                 topics = tuple(topic.to_bytes(32, "big") for topic in log.topics)
-                rows.append(
-                    (tx_index, transaction.hash, log_index, log.address, topics, log.data)
-                )
+                rows.append((tx_index, transaction.hash, log_index, log.address, topics, log.data))
                 log_index += 1
         return BlockLogs(int(block.number), block.hash, tuple(rows))

@@ -66,9 +66,7 @@ class NodeConfig:
         if not self.mnemonic.strip():
             raise NodeConfigError("mnemonic must not be empty")
         if self.block_interval_s <= 0:
-            raise NodeConfigError(
-                f"block_interval_s must be positive, got {self.block_interval_s}"
-            )
+            raise NodeConfigError(f"block_interval_s must be positive, got {self.block_interval_s}")
         if self.gas_limit < 5_000_000:
             raise NodeConfigError(f"gas_limit must be at least 5,000,000, got {self.gas_limit}")
         if self.snapshot_every_blocks < 1 or self.snapshot_every_gas < 1:

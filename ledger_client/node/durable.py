@@ -22,18 +22,23 @@ from pathlib import Path
 from eth.abc import BlockAPI, ReceiptAPI, SignedTransactionAPI, StateAPI
 from eth.db.atomic import AtomicDB
 from eth.exceptions import HeaderNotFound, TransactionNotFound
-from eth_utils import ValidationError
+from eth_typing import BlockNumber, Hash32
+from eth_utils.exceptions import ValidationError
 
 from ledger_client.node.accounts import DevAccount, derive_accounts
 from ledger_client.node.builder import PendingBlock
 from ledger_client.node.config import BlockMode, NodeConfig
-from ledger_client.node.errors import DataDirLockedError, JournalCorruptedError
-from ledger_client.node.errors import NodeClosedError, NodeFailedError
-from ledger_client.node.errors import ReplayDivergedError, SnapshotCorruptedError
-from ledger_client.node.errors import TransactionRejectedError
+from ledger_client.node.errors import (
+    DataDirLockedError,
+    JournalCorruptedError,
+    NodeClosedError,
+    NodeFailedError,
+    ReplayDivergedError,
+    SnapshotCorruptedError,
+    TransactionRejectedError,
+)
 from ledger_client.node.genesis import DevChain, create_genesis_chain, open_chain
-from ledger_client.node.journal import HEADER_SIZE, JournalEntry, JournalWriter
-from ledger_client.node.journal import scan_journal
+from ledger_client.node.journal import HEADER_SIZE, JournalEntry, JournalWriter, scan_journal
 from ledger_client.node.kvstore import TrackingMemoryDB
 from ledger_client.node.logindex import LogFilter, LogIndex, LogMatch
 from ledger_client.node.records import ClockOffset, OpenBlock, Record, SealBlock, TxRecord
@@ -70,7 +75,7 @@ def _chain_id_of(transaction: SignedTransactionAPI) -> int | None:
     chain_id = getattr(transaction, "chain_id", None)
     if chain_id is not None:
         return int(chain_id)
-    v = int(transaction.v)
+    v = int(getattr(transaction, "v", 0))
     return (v - 35) // 2 if v >= 35 else None
 
 
@@ -103,9 +108,7 @@ class DurableChain:
             config = replace(config, block_interval_s=block_interval_s)
         self.config = config
         self.data_dir = Path(data_dir)
-        self.accounts: tuple[DevAccount, ...] = derive_accounts(
-            config.mnemonic, config.num_accounts, config.hd_path
-        )
+        self.accounts: tuple[DevAccount, ...] = derive_accounts(config.mnemonic, config.num_accounts, config.hd_path)
         self._lock = threading.RLock()
         self._closed = False
         self._failed: BaseException | None = None
@@ -141,9 +144,7 @@ class DurableChain:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             os.close(fd)
-            raise DataDirLockedError(
-                f"data directory {self.data_dir} is in use by another node process"
-            ) from exc
+            raise DataDirLockedError(f"data directory {self.data_dir} is in use by another node process") from exc
         return fd
 
     def _open(self) -> StartupReport:
@@ -209,29 +210,20 @@ class DurableChain:
         where = str(self.data_dir / JOURNAL_NAME)
         if isinstance(record, OpenBlock):
             if self._pending is not None:
-                raise JournalCorruptedError(
-                    "block opened twice without a seal", path=where, offset=entry.end_offset
-                )
-            self._pending = PendingBlock(
-                self._chain, self._chain.get_canonical_head(), record.timestamp
-            )
+                raise JournalCorruptedError("block opened twice without a seal", path=where, offset=entry.end_offset)
+            self._pending = PendingBlock(self._chain, self._chain.get_canonical_head(), record.timestamp)
         elif isinstance(record, TxRecord):
             if self._pending is None:
-                raise JournalCorruptedError(
-                    "transaction outside a block", path=where, offset=entry.end_offset
-                )
+                raise JournalCorruptedError("transaction outside a block", path=where, offset=entry.end_offset)
             try:
                 self._pending.apply(self._pending.decode(record.raw))
             except ValidationError as exc:
                 raise ReplayDivergedError(
-                    f"journaled transaction no longer applies in block "
-                    f"{self._pending.number}: {exc}"
+                    f"journaled transaction no longer applies in block {self._pending.number}: {exc}"
                 ) from exc
         elif isinstance(record, SealBlock):
             if self._pending is None:
-                raise JournalCorruptedError(
-                    "seal without an open block", path=where, offset=entry.end_offset
-                )
+                raise JournalCorruptedError("seal without an open block", path=where, offset=entry.end_offset)
             block = self._seal_pending()
             if block.number != record.number or block.hash != record.block_hash:
                 raise ReplayDivergedError(
@@ -322,8 +314,7 @@ class DurableChain:
             parent = self._pending.header if self._pending else self._chain.get_canonical_head()
             if self._pending is not None or timestamp <= parent.timestamp:
                 raise ValueError(
-                    f"next block timestamp must be greater than {parent.timestamp} "
-                    "and no block may be pending"
+                    f"next block timestamp must be greater than {parent.timestamp} and no block may be pending"
                 )
             self._next_timestamp = timestamp
 
@@ -354,6 +345,11 @@ class DurableChain:
         self._journal.close()
         os.close(self._lock_fd)
 
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran."""
+        return self._closed
+
     def __enter__(self) -> DurableChain:
         return self
 
@@ -383,9 +379,9 @@ class DurableChain:
         return self._pending
 
     def _discard_if_fresh(self, records: list[Record]) -> None:
-        if records and isinstance(records[0], OpenBlock) and self._pending is not None:
-            if not self._pending.transactions:
-                self._pending = None
+        fresh = bool(records) and isinstance(records[0], OpenBlock)
+        if fresh and self._pending is not None and not self._pending.transactions:
+            self._pending = None
 
     def _seal_pending(self) -> BlockAPI:
         assert self._pending is not None
@@ -442,12 +438,9 @@ class DurableChain:
 
     def _capture(self) -> SegmentData:
         head = self._chain.get_canonical_head()
-        base = (
-            self._snapshots.needs_base
-            or self._segments_since_base + 1 >= self.config.compact_after_segments
-        )
+        base = self._snapshots.needs_base or self._segments_since_base + 1 >= self.config.compact_after_segments
         if base:
-            puts, deletes = self._db.take_full(), []
+            puts, deletes = self._db.take_full(), list[bytes]()
             logs = self._log_index.take_all()
             self._segments_since_base = 0
         else:
@@ -514,13 +507,13 @@ class DurableChain:
         with self._lock:
             if number < 0 or number > self._chain.get_canonical_head().block_number:
                 return None
-            return self._chain.get_canonical_block_by_number(number)
+            return self._chain.get_canonical_block_by_number(BlockNumber(number))
 
     def block_by_hash(self, block_hash: bytes) -> BlockAPI | None:
         """The sealed canonical block with ``block_hash``, or None."""
         with self._lock:
             try:
-                header = self._chain.get_block_header_by_hash(block_hash)
+                header = self._chain.get_block_header_by_hash(Hash32(block_hash))
             except HeaderNotFound:
                 return None
             if self._chain.chaindb.get_canonical_block_hash(header.block_number) != block_hash:
@@ -535,7 +528,7 @@ class DurableChain:
                 index = pending.index_by_hash[tx_hash]
                 return TxLocation(pending.transactions[index], None, index)
             try:
-                number, index = self._chain.chaindb.get_transaction_index(tx_hash)
+                number, index = self._chain.chaindb.get_transaction_index(Hash32(tx_hash))
             except TransactionNotFound:
                 return None
             block = self._chain.get_canonical_block_by_number(number)
@@ -553,7 +546,7 @@ class DurableChain:
                 if self._pending is not None:
                     return self._pending.vm.state
                 number = int(self._chain.get_canonical_head().block_number)
-            header = self._chain.get_canonical_block_header_by_number(number)
+            header = self._chain.get_canonical_block_header_by_number(BlockNumber(number))
             return self._chain.get_vm(header).state
 
     def logs(self, log_filter: LogFilter) -> list[LogMatch]:

@@ -2,13 +2,15 @@
 
 Every error derives from :class:`NodeError` (and, where one fits, from the matching
 built-in), so callers can catch the whole family or one precise failure.
-:class:`NodeError` is meant to be re-parented onto the project-wide ``LedgerError``.
+:class:`NodeError` derives from the project-wide ``LedgerError``.
 """
 
 from __future__ import annotations
 
+from ledger_client.errors import LedgerError
 
-class NodeError(Exception):
+
+class NodeError(LedgerError):
     """Base class of every error raised by ``ledger_client.node``."""
 
 
@@ -39,22 +41,8 @@ class SnapshotCorruptedError(NodeError, RuntimeError):
 
 
 class ReplayDivergedError(NodeError, RuntimeError):
-    """Replaying the journal produced a block different from the one recorded.
-
-    Attributes:
-        block_number: the block whose hash differs.
-        expected: the hash recorded in the journal (hex).
-        actual: the hash produced by the replay (hex).
-    """
-
-    def __init__(self, block_number: int, expected: str, actual: str) -> None:
-        super().__init__(
-            f"replay of block {block_number} produced {actual}, journal recorded "
-            f"{expected}; refusing to serve a different chain"
-        )
-        self.block_number = block_number
-        self.expected = expected
-        self.actual = actual
+    """Replaying the journal did not reproduce the recorded chain (block hash differs or
+    a journaled transaction no longer applies); the node refuses to start."""
 
 
 class NodeFailedError(NodeError, RuntimeError):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import rlp
+import rlp  # type: ignore[import-untyped]
+from eth._utils.address import generate_contract_address
 from eth.abc import BlockAPI, ReceiptAPI, SignedTransactionAPI
 from eth.vm.forks.berlin.transactions import TypedTransaction
-from eth_utils import to_checksum_address
+from eth_utils.address import to_checksum_address
 
 from ledger_client.node.logindex import LogMatch
 
@@ -46,9 +47,7 @@ def effective_gas_price(transaction: SignedTransactionAPI, base_fee: int) -> int
     return int(transaction.gas_price)
 
 
-def format_transaction(
-    transaction: SignedTransactionAPI, block: BlockAPI | None, index: int
-) -> JsonDict:
+def format_transaction(transaction: SignedTransactionAPI, block: BlockAPI | None, index: int) -> JsonDict:
     """A transaction object; block fields are null while it is pending."""
     kind = tx_type(transaction)
     result: JsonDict = {
@@ -71,9 +70,7 @@ def format_transaction(
         result["maxPriorityFeePerGas"] = quantity(transaction.max_priority_fee_per_gas)
         base_fee = block.header.base_fee_per_gas if block else None
         result["gasPrice"] = quantity(
-            effective_gas_price(transaction, base_fee)
-            if base_fee is not None
-            else transaction.max_fee_per_gas
+            effective_gas_price(transaction, base_fee) if base_fee is not None else transaction.max_fee_per_gas
         )
     else:
         result["gasPrice"] = quantity(transaction.gas_price)
@@ -141,9 +138,7 @@ def format_block(block: BlockAPI, full_transactions: bool) -> JsonDict:
     return result
 
 
-def format_receipt(
-    block: BlockAPI, receipts: tuple[ReceiptAPI, ...], index: int
-) -> JsonDict:
+def format_receipt(block: BlockAPI, receipts: tuple[ReceiptAPI, ...], index: int) -> JsonDict:
     """The receipt of transaction ``index`` of a sealed ``block``."""
     transaction = block.transactions[index]
     receipt = receipts[index]
@@ -151,8 +146,6 @@ def format_receipt(
     first_log_index = sum(len(r.logs) for r in receipts[:index])
     contract_address = None
     if not transaction.to:
-        from eth._utils.address import generate_contract_address
-
         contract_address = address(generate_contract_address(transaction.sender, transaction.nonce))
     logs = [
         {

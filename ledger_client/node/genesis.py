@@ -6,10 +6,10 @@ from typing import Any
 
 from eth.abc import AtomicDatabaseAPI, BlockHeaderAPI
 from eth.chains.base import MiningChain
-from eth.constants import BLANK_ROOT_HASH, POST_MERGE_DIFFICULTY, POST_MERGE_MIX_HASH
-from eth.constants import POST_MERGE_NONCE, ZERO_ADDRESS
-from eth.vm.forks import PragueVM
-from eth_utils import to_canonical_address
+from eth.constants import BLANK_ROOT_HASH, POST_MERGE_DIFFICULTY, POST_MERGE_MIX_HASH, POST_MERGE_NONCE, ZERO_ADDRESS
+from eth.vm.forks.prague import PragueVM
+from eth_typing import Address, BlockNumber
+from eth_utils.address import to_canonical_address
 
 from ledger_client.node.accounts import DevAccount
 from ledger_client.node.config import NodeConfig
@@ -18,11 +18,9 @@ from ledger_client.node.config import NodeConfig
 class DevChain(MiningChain):
     """A post-merge Prague chain whose gas limit stays constant from genesis on."""
 
-    vm_configuration = ((0, PragueVM),)
+    vm_configuration = ((BlockNumber(0), PragueVM),)
 
-    def create_header_from_parent(
-        self, parent_header: BlockHeaderAPI, **header_params: Any
-    ) -> BlockHeaderAPI:
+    def create_header_from_parent(self, parent_header: BlockHeaderAPI, **header_params: Any) -> BlockHeaderAPI:
         """Like py-evm's, but never lets the gas limit drift."""
         header_params.setdefault("gas_limit", parent_header.gas_limit)
         return super().create_header_from_parent(parent_header, **header_params)
@@ -48,9 +46,7 @@ def genesis_params(config: NodeConfig) -> dict[str, Any]:
     }
 
 
-def genesis_state(
-    config: NodeConfig, accounts: tuple[DevAccount, ...]
-) -> dict[bytes, dict[str, Any]]:
+def genesis_state(config: NodeConfig, accounts: tuple[DevAccount, ...]) -> dict[Address, Any]:
     """Genesis allocation: each development account funded, nothing else."""
     return {
         to_canonical_address(account.address): {
@@ -63,13 +59,9 @@ def genesis_state(
     }
 
 
-def create_genesis_chain(
-    db: AtomicDatabaseAPI, config: NodeConfig, accounts: tuple[DevAccount, ...]
-) -> DevChain:
+def create_genesis_chain(db: AtomicDatabaseAPI, config: NodeConfig, accounts: tuple[DevAccount, ...]) -> DevChain:
     """Write the genesis block into the empty ``db`` and return the chain."""
-    chain = chain_class(config.chain_id).from_genesis(
-        db, genesis_params(config), genesis_state(config, accounts)
-    )
+    chain = chain_class(config.chain_id).from_genesis(db, genesis_params(config), genesis_state(config, accounts))
     assert isinstance(chain, DevChain)
     return chain
 

@@ -20,11 +20,9 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger_client.node.errors import JournalCorruptedError, NodeConfigError
-from ledger_client.node.errors import NodeFailedError
+from ledger_client.node.errors import JournalCorruptedError, NodeConfigError, NodeFailedError
 from ledger_client.node.fsutil import fsync_dir, write_all
-from ledger_client.node.records import Record, RecordDecodeError, decode_record
-from ledger_client.node.records import encode_record
+from ledger_client.node.records import Record, RecordDecodeError, decode_record, encode_record
 
 logger = logging.getLogger(__name__)
 
@@ -91,9 +89,7 @@ def scan_journal(path: Path, genesis_hash: bytes) -> JournalScan:
             body_start = pos + RECORD_HEADER.size
             if length ^ 0xFFFFFFFF != check or not 0 < length <= MAX_RECORD_SIZE:
                 if not _is_zero_tail(data, pos):
-                    raise JournalCorruptedError(
-                        "record header is damaged", path=where, offset=pos
-                    )
+                    raise JournalCorruptedError("record header is damaged", path=where, offset=pos)
                 torn_reason = "zero-filled tail"
             elif body_start + length > size:
                 torn_reason = "partial record body"
@@ -101,17 +97,13 @@ def scan_journal(path: Path, genesis_hash: bytes) -> JournalScan:
                 payload = data[body_start : body_start + length]
                 if zlib.crc32(payload) != crc:
                     if body_start + length != size:
-                        raise JournalCorruptedError(
-                            "record checksum mismatch", path=where, offset=pos
-                        )
+                        raise JournalCorruptedError("record checksum mismatch", path=where, offset=pos)
                     torn_reason = "checksum mismatch on the last record"
                 else:
                     try:
                         record = decode_record(payload)
                     except RecordDecodeError as exc:
-                        raise JournalCorruptedError(
-                            f"undecodable record: {exc}", path=where, offset=pos
-                        ) from exc
+                        raise JournalCorruptedError(f"undecodable record: {exc}", path=where, offset=pos) from exc
                     pos = body_start + length
                     entries.append(JournalEntry(pos, record))
                     continue

@@ -137,12 +137,7 @@ class LogIndex:
         return _in_range(self._numbers, low, high)
 
 
-def _topics_match(
-    row_topics: tuple[bytes, ...], wanted: tuple[frozenset[bytes] | None, ...]
-) -> bool:
+def _topics_match(row_topics: tuple[bytes, ...], wanted: tuple[frozenset[bytes] | None, ...]) -> bool:
     if len(wanted) > len(row_topics):
         return False  # as geth: a filter longer than the log's topics never matches
-    for topic, options in zip(row_topics, wanted):
-        if options is not None and topic not in options:
-            return False
-    return True
+    return all(options is None or topic in options for topic, options in zip(row_topics, wanted, strict=False))

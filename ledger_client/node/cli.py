@@ -1,0 +1,81 @@
+"""``aeo-ledger node``: run the durable node and serve JSON-RPC over HTTP."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from ledger_client.node.config import DEFAULT_CHAIN_ID, DEFAULT_MNEMONIC, BlockMode, NodeConfig
+from ledger_client.node.durable import DurableChain
+from ledger_client.node.errors import NodeError
+from ledger_client.node.server import bind_socket, serve
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Arguments of ``aeo-ledger node``."""
+    parser = argparse.ArgumentParser(prog="aeo-ledger node", description="Run the embedded durable EVM node.")
+    parser.add_argument("--data-dir", required=True, help="journal and snapshot directory")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8545, help="0 picks a free port")
+    parser.add_argument("--chain-id", type=int, default=DEFAULT_CHAIN_ID)
+    parser.add_argument("--mnemonic", default=DEFAULT_MNEMONIC)
+    parser.add_argument("--accounts", type=int, default=10)
+    parser.add_argument("--block-mode", choices=[mode.value for mode in BlockMode], default="per_tx")
+    parser.add_argument("--block-interval", type=float, default=1.0, help="seconds")
+    parser.add_argument("--log-level", default="INFO")
+    return parser
+
+
+def banner(chain: DurableChain, url: str) -> str:
+    """Anvil-style start-up text: accounts, keys, chain facts."""
+    lines = ["", "Available Accounts", "=================="]
+    lines += [f"({a.index}) {a.address} (10000 ETH)" for a in chain.accounts]
+    lines += ["", "Private Keys", "=================="]
+    lines += [f"({a.index}) {a.private_key}" for a in chain.accounts]
+    report = chain.startup
+    lines += [
+        "",
+        f"Mnemonic:          {chain.config.mnemonic}",
+        f"Derivation path:   {chain.config.hd_path}/<index>",
+        f"Chain ID:          {chain.config.chain_id}",
+        f"Block mode:        {chain.config.block_mode.value}",
+        f"Head block:        {chain.head_number()}",
+        f"Started in:        {report.seconds:.2f} s "
+        f"({report.snapshot_segments} snapshot segments, "
+        f"{report.replayed_records} journal records replayed)",
+        "",
+        f"Listening on {url}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = NodeConfig(
+            chain_id=args.chain_id,
+            mnemonic=args.mnemonic,
+            num_accounts=args.accounts,
+            block_mode=BlockMode(args.block_mode),
+            block_interval_s=args.block_interval,
+        )
+        chain = DurableChain(args.data_dir, config)
+    except NodeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sock = bind_socket(args.host, args.port)
+        host, port = sock.getsockname()[:2]
+        print(banner(chain, f"http://{host}:{port}"), flush=True)
+        serve(chain, sock)
+    finally:
+        chain.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
