@@ -24,7 +24,7 @@ abstract contract Recognition is IRecognition, CertificateRegistry, MraRegistry 
         uint256 bits = _acknowledgements[key];
         if (bits & bit != 0) revert AlreadyAcknowledged(id, sequence, partner);
         _acknowledgements[key] = bits | bit;
-        emit CertificateEventAcknowledged(id, partner, sequence);
+        emit CertificateEventAcknowledged(id, issuer, partner, sequence);
     }
 
     /// @inheritdoc IRecognition

@@ -12,14 +12,16 @@ pragma solidity 0.8.28;
 /// abroad, and the basis of the "time to partner acknowledgement" KPI.
 interface IRecognition {
     /// @notice The certificate has no event with this sequence number (events run from 1).
-    error UnknownCertificateEvent(bytes32 id, uint256 sequence, uint24 eventCount);
+    error UnknownCertificateEvent(bytes32 id, uint24 sequence, uint24 eventCount);
     /// @notice The partner has already acknowledged this event.
-    error AlreadyAcknowledged(bytes32 id, uint256 sequence, bytes2 partner);
+    error AlreadyAcknowledged(bytes32 id, uint24 sequence, bytes2 partner);
     /// @notice The caller's administration has no live MRA with the certificate's issuer.
     error NotAPartner(bytes32 id, bytes2 issuer, bytes2 partner);
 
     /// @notice A partner acknowledged that it applied event `sequence` of a certificate.
-    event CertificateEventAcknowledged(bytes32 indexed id, bytes2 indexed partner, uint24 sequence);
+    event CertificateEventAcknowledged(
+        bytes32 indexed id, bytes2 indexed issuer, bytes2 indexed partner, uint24 sequence
+    );
 
     /// @notice Acknowledge event `sequence` of certificate `id` for the caller's administration.
     function acknowledge(bytes32 id, uint24 sequence) external;

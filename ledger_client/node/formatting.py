@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import rlp  # type: ignore[import-untyped]
@@ -33,7 +34,7 @@ def address(value: bytes) -> str:
 def tx_type(transaction: SignedTransactionAPI) -> int:
     """EIP-2718 type of a transaction (0 for legacy)."""
     if isinstance(transaction, TypedTransaction):
-        return int(transaction.type_id)
+        return int(transaction.type_id or 0)
     return 0
 
 
@@ -41,7 +42,7 @@ def effective_gas_price(transaction: SignedTransactionAPI, base_fee: int) -> int
     """Gas price actually paid in a block with ``base_fee``."""
     if tx_type(transaction) >= 2:
         return min(
-            int(transaction.max_fee_per_gas),
+            int(transaction.max_fee_per_gas or 0),
             int(transaction.max_priority_fee_per_gas) + base_fee,
         )
     return int(transaction.gas_price)
@@ -75,7 +76,7 @@ def format_transaction(transaction: SignedTransactionAPI, block: BlockAPI | None
     else:
         result["gasPrice"] = quantity(transaction.gas_price)
     if kind >= 1:
-        result["chainId"] = quantity(transaction.chain_id)
+        result["chainId"] = quantity(int(transaction.chain_id or 0))
         result["accessList"] = [
             {
                 "address": address(entry_address),
@@ -86,9 +87,10 @@ def format_transaction(transaction: SignedTransactionAPI, block: BlockAPI | None
         result["yParity"] = quantity(transaction.y_parity)
         result["v"] = quantity(transaction.y_parity)
     else:
-        result["v"] = quantity(transaction.v)
-        if transaction.v >= 35:
-            result["chainId"] = quantity((transaction.v - 35) // 2)
+        v = int(getattr(transaction, "v", 0))
+        result["v"] = quantity(v)
+        if v >= 35:
+            result["chainId"] = quantity((v - 35) // 2)
     return result
 
 
@@ -121,7 +123,7 @@ def format_block(block: BlockAPI, full_transactions: bool) -> JsonDict:
         "transactions": transactions,
         "uncles": [],
     }
-    optional = {
+    optional: dict[str, tuple[str, Callable[[Any], str]]] = {
         "baseFeePerGas": ("base_fee_per_gas", quantity),
         "withdrawalsRoot": ("withdrawals_root", data),
         "blobGasUsed": ("blob_gas_used", quantity),
