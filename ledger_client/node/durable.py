@@ -22,6 +22,7 @@ from pathlib import Path
 from eth.abc import BlockAPI, ReceiptAPI, SignedTransactionAPI, StateAPI
 from eth.db.atomic import AtomicDB
 from eth.exceptions import HeaderNotFound, TransactionNotFound
+from eth_hash.auto import keccak
 from eth_typing import BlockNumber, Hash32
 from eth_utils.exceptions import ValidationError
 
@@ -152,15 +153,17 @@ class DurableChain:
         db = TrackingMemoryDB()
         chain = create_genesis_chain(AtomicDB(db), self.config, self.accounts)
         self.genesis_hash: bytes = chain.get_canonical_head().hash
+        # the chain id is not part of the genesis header: bind both into the identity
+        identity = keccak(self.genesis_hash + self.config.chain_id.to_bytes(8, "big"))
         journal_path = self.data_dir / JOURNAL_NAME
-        self._snapshots = SnapshotStore(self.data_dir / SNAPSHOT_DIR, self.genesis_hash)
+        self._snapshots = SnapshotStore(self.data_dir / SNAPSHOT_DIR, identity)
         if not journal_path.exists():
             self._db, self._chain = db, chain
-            self._journal = JournalWriter.open(journal_path, self.genesis_hash, None)
+            self._journal = JournalWriter.open(journal_path, identity, None)
             self._write_snapshot_now()
             return StartupReport(0, None, 0, 0, time.perf_counter() - started)
 
-        scan = scan_journal(journal_path, self.genesis_hash)
+        scan = scan_journal(journal_path, identity)
         replay_from = HEADER_SIZE
         loaded = self._snapshots.load()
         snapshot_block = None
@@ -190,7 +193,7 @@ class DurableChain:
         tail = [entry for entry in scan.entries if entry.end_offset > replay_from]
         for entry in tail:
             self._replay(entry)
-        self._journal = JournalWriter.open(journal_path, self.genesis_hash, scan.valid_end)
+        self._journal = JournalWriter.open(journal_path, identity, scan.valid_end)
         if self._pending is not None and self.config.block_mode is BlockMode.PER_TX:
             self._journal.sync(self._append([self._seal()]))
         if self._snapshots.needs_base or self._snapshot_due():

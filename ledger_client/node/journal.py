@@ -73,9 +73,9 @@ def scan_journal(path: Path, genesis_hash: bytes) -> JournalScan:
         raise JournalCorruptedError("journal header is damaged", path=where, offset=0)
     if data[8:40] != genesis_hash:
         raise NodeConfigError(
-            f"journal {path} belongs to genesis 0x{data[8:40].hex()}, but the node "
-            f"configuration yields genesis 0x{genesis_hash.hex()} (different chain id, "
-            "mnemonic or genesis settings?)"
+            f"journal {path} belongs to chain identity 0x{data[8:40].hex()}, but the node "
+            f"configuration yields 0x{genesis_hash.hex()} (a different chain id, mnemonic "
+            "or genesis settings than the data directory was created with?)"
         )
     entries: list[JournalEntry] = []
     pos = HEADER_SIZE

@@ -11,8 +11,10 @@ RUNTIME = bytes.fromhex(
     "36601457"  # CALLDATASIZE PUSH1 body JUMPI
     "63deadbeef60e01b60005260046000fd"  # revert(0xdeadbeef)
     "5b6000"  # body: JUMPDEST PUSH1 0
-    "5b8035808055600060" "00a1"  # loop: w=calldata[i]; sstore(w,w); log1(0,0,w)
-    "6020018036116017" "5700"  # i+=32; if size>i goto loop; STOP
+    "5b8035808055600060"
+    "00a1"  # loop: w=calldata[i]; sstore(w,w); log1(0,0,w)
+    "6020018036116017"
+    "5700"  # i+=32; if size>i goto loop; STOP
 )
 INIT = bytes.fromhex(f"60{len(RUNTIME):02x}80600b6000396000f3") + RUNTIME
 REVERT_DATA = bytes.fromhex("deadbeef")
@@ -23,8 +25,9 @@ def words(*values: int) -> bytes:
     return b"".join(value.to_bytes(32, "big") for value in values)
 
 
-def sign(w3: Web3, key: str, nonce: int, to: str | None, data: bytes = b"", value: int = 0,
-         gas: int = 500_000) -> bytes:
+def sign(
+    w3: Web3, key: str, nonce: int, to: str | None, data: bytes = b"", value: int = 0, gas: int = 500_000
+) -> bytes:
     """A signed EIP-1559 transaction."""
     tx: dict[str, object] = {
         "nonce": nonce,

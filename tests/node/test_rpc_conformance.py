@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 from web3 import Web3
-from web3.exceptions import ContractCustomError
+from web3.exceptions import ContractCustomError, Web3RPCError
 
 from ledger_client.node import DurableChain
 from tests.node.helpers import REVERT_DATA, deploy, sign, words
@@ -88,14 +88,17 @@ def test_time_travel(w3: Web3, chain: DurableChain) -> None:
     before = w3.eth.get_block("latest")["timestamp"]
     w3.provider.make_request("evm_increaseTime", [3600])  # type: ignore[arg-type]
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-    assert w3.eth.get_block("latest")["timestamp"] >= before + 3600
-    w3.provider.make_request("evm_mine", [before + 10**7])  # type: ignore[arg-type]
-    assert w3.eth.get_block("latest")["timestamp"] == before + 10**7
+    head = w3.eth.get_block("latest")["timestamp"]
+    assert head >= before + 3600
+    w3.provider.make_request("evm_mine", [head + 10**7])  # type: ignore[arg-type]
+    assert w3.eth.get_block("latest")["timestamp"] == head + 10**7
+    answer = w3.provider.make_request("evm_mine", [head])  # type: ignore[arg-type]
+    assert answer["error"]["code"] == -32602
 
 
 def test_rejected_transactions(w3: Web3, chain: DurableChain) -> None:
     stranger = Account.create()
     raw = sign(w3, stranger.key.hex(), 0, chain.accounts[0].address, value=1)
-    with pytest.raises(Exception, match="insufficient|balance"):
+    with pytest.raises(Web3RPCError, match=r"insufficient|balance"):
         w3.eth.send_raw_transaction(raw)
     assert w3.eth.block_number == 0
