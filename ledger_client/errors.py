@@ -4,11 +4,32 @@ Every exception the library raises derives from :class:`LedgerError`; where a bu
 the class also derives from it (``LedgerValueError`` is a ``ValueError``), so callers can catch
 either. Custom errors reverted by the contracts surface as :class:`ContractRevert` subclasses
 named after the Solidity error, with ``.name`` and the decoded ``.inputs``.
+
+Four *categories* let an API map every error to a status code in one place:
+
+==========================  =============================================  ==========
+category                    meaning                                        HTTP
+==========================  =============================================  ==========
+:class:`LedgerValueError`   the input is malformed or out of range          422
+:class:`NotFoundError`      a referenced administration/certificate/MRA     404
+:class:`AccessDeniedError`  the signer may not do this (or is frozen)       403
+:class:`ConflictError`      the current state forbids the transition        409
+==========================  =============================================  ==========
+
+Each revert class derives from exactly one category (see :data:`REVERT_CATEGORIES`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
 from typing import Any
+
+from eth_abi.abi import decode as abi_decode
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from ledger_client.models import CertificateStatus, MraStatus
 
 
 class LedgerError(Exception):
@@ -17,6 +38,18 @@ class LedgerError(Exception):
 
 class LedgerValueError(LedgerError, ValueError):
     """An input was rejected before anything was sent: it says what is wrong and what is allowed."""
+
+
+class NotFoundError(LedgerError, LookupError):
+    """A referenced administration, certificate, certificate event or MRA does not exist."""
+
+
+class AccessDeniedError(LedgerError, PermissionError):
+    """The signer is not allowed to do this (wrong role, wrong administration, or frozen)."""
+
+
+class ConflictError(LedgerError):
+    """The current on-chain state forbids the requested transition (e.g. already revoked)."""
 
 
 class ConfigurationError(LedgerError, ValueError):
@@ -35,12 +68,89 @@ class TransactionFailedError(LedgerError, RuntimeError):
     """A transaction failed without a decodable custom error (out of gas, panic, raw revert)."""
 
 
+class TransactionRejectedError(TransactionFailedError):
+    """The node refused the signed transaction (nonce, balance, fee or chain-id problem)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Client-side validation errors (raised before anything is sent)
+
+
+class InvalidCodeError(LedgerValueError):
+    """An administration code is not two upper-case ASCII letters (ISO 3166-1 alpha-2)."""
+
+
+class UnregisteredAdministrationError(LedgerValueError):
+    """An administration code is well-formed but not registered on the ledger."""
+
+
+class InvalidScopeError(LedgerValueError):
+    """A programmes/roles/flags bitmask is empty or sets undefined bits."""
+
+
+class InvalidDatesError(LedgerValueError):
+    """A timestamp is outside uint32, or validUntil is not 0 and not after validFrom."""
+
+
+class InvalidHashError(LedgerValueError):
+    """A hash or id is not 32 bytes, or is zero where a value is required."""
+
+
+class InvalidCertificateNumberError(LedgerValueError):
+    """A national certificate number is not 1..32 bytes of printable ASCII."""
+
+
+class InvalidBatchError(LedgerValueError):
+    """A batch is empty or larger than allowed."""
+
+
+class InvalidAddressError(LedgerValueError):
+    """An account address is malformed or zero."""
+
+
+class InvalidReasonCodeError(LedgerValueError):
+    """A reason code is missing where required or outside uint16."""
+
+
+class InvalidNameError(LedgerValueError):
+    """An administration name is empty or longer than 64 bytes of UTF-8."""
+
+
+class InvalidPartiesError(LedgerValueError):
+    """The parties of an MRA are too few, too many, duplicated or omit the proposer."""
+
+
+class InvalidSequenceError(LedgerValueError):
+    """A certificate event sequence number is outside 1..2**24-1."""
+
+
+class InvalidDocumentError(LedgerValueError):
+    """An off-chain certificate document does not validate."""
+
+
+class AdministrationNotFoundError(NotFoundError):
+    """No administration is registered under this code (read side)."""
+
+
+class CertificateNotFoundError(NotFoundError):
+    """No certificate has this id (read side)."""
+
+
+class MraNotFoundError(NotFoundError):
+    """No MRA has this id (read side)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Contract reverts
+
+
 class ContractRevert(LedgerError):
     """A contract call reverted with a custom error declared in the ABI.
 
     Attributes:
         name: the Solidity error name, e.g. ``"CertificateNotActive"``.
-        inputs: the decoded arguments by parameter name.
+        inputs: the decoded arguments by parameter name (``bytes2`` codes as ``"CR"``, ids as
+            ``0x``-hex, statuses as enums, addresses checksummed).
     """
 
     name: str = "ContractRevert"
@@ -57,4 +167,366 @@ def _render(value: Any) -> str:
         if len(value) == 2 and value.isalpha():
             return value.decode("ascii")
         return "0x" + value.hex()
+    if isinstance(value, CertificateStatus | MraStatus):
+        return value.name
+    if isinstance(value, str):
+        return value
     return repr(value)
+
+
+class _Revert(ContractRevert):
+    """Base of the generated-by-hand revert classes: builds its message from the docstring."""
+
+    def __init__(self, inputs: Mapping[str, Any] | None = None, name: str | None = None) -> None:
+        values = dict(inputs or {})
+        rendered = ", ".join(f"{k}={_render(v)}" for k, v in values.items())
+        summary = (type(self).__doc__ or "").strip().splitlines()[0].rstrip(".")
+        cls_name = name or type(self).__name__
+        super().__init__(cls_name, values, f"{cls_name}({rendered}): {summary}")
+
+
+# --- access denied ---------------------------------------------------------------------------
+
+
+class NotGovernance(_Revert, AccessDeniedError):
+    """The caller is not the consortium governance address."""
+
+
+class NotASigner(_Revert, AccessDeniedError):
+    """The caller is not a signer of any registered administration."""
+
+
+class NotIssuer(_Revert, AccessDeniedError):
+    """Only signers of the issuing administration may change a certificate."""
+
+
+class NotMraParty(_Revert, AccessDeniedError):
+    """The caller's administration is not a party to the MRA."""
+
+
+class NotAPartner(_Revert, AccessDeniedError):
+    """The caller's administration has no live MRA with the certificate's issuer."""
+
+
+class AdministrationIsFrozen(_Revert, AccessDeniedError):
+    """The administration is frozen and cannot write."""
+
+
+# --- not found -------------------------------------------------------------------------------
+
+
+class UnknownAdministration(_Revert, NotFoundError):
+    """No administration is registered under this code."""
+
+
+class UnknownCertificate(_Revert, NotFoundError):
+    """No certificate has this id."""
+
+
+class UnknownCertificateEvent(_Revert, NotFoundError):
+    """The certificate has no event with this sequence number (events run from 1)."""
+
+
+class UnknownMra(_Revert, NotFoundError):
+    """No MRA has this id."""
+
+
+class SignerNotFound(_Revert, NotFoundError):
+    """The account is not a signer of this administration."""
+
+
+# --- conflicts -------------------------------------------------------------------------------
+
+
+class AdministrationAlreadyRegistered(_Revert, ConflictError):
+    """An administration with this code is already registered."""
+
+
+class AdministrationNotFrozen(_Revert, ConflictError):
+    """The administration is not frozen."""
+
+
+class SignerAlreadyRegistered(_Revert, ConflictError):
+    """The account already signs for an administration (one account, one administration)."""
+
+
+class LastSigner(_Revert, ConflictError):
+    """Removing this signer would leave the administration without any signer."""
+
+
+class TooManySigners(_Revert, ConflictError):
+    """The administration already has the maximum number of signers."""
+
+
+class CertificateAlreadyIssued(_Revert, ConflictError):
+    """A certificate with this id (same issuer and number) already exists."""
+
+
+class CertificateNotActive(_Revert, ConflictError):
+    """The certificate must be Active for this action (suspend)."""
+
+
+class CertificateNotSuspended(_Revert, ConflictError):
+    """The certificate must be Suspended for this action (reinstate)."""
+
+
+class CertificateClosed(_Revert, ConflictError):
+    """The certificate is Revoked or Annulled: no further change is possible."""
+
+
+class MraAlreadyAccepted(_Revert, ConflictError):
+    """This party has already accepted the MRA."""
+
+
+class MraNotProposed(_Revert, ConflictError):
+    """The MRA must be Proposed for this action (accept)."""
+
+
+class MraNotActive(_Revert, ConflictError):
+    """The MRA must be Active for this action (suspend)."""
+
+
+class MraNotSuspended(_Revert, ConflictError):
+    """The MRA must be Suspended for this action (resume)."""
+
+
+class MraAlreadyTerminated(_Revert, ConflictError):
+    """The MRA is already Terminated."""
+
+
+class TooManyMrasBetween(_Revert, ConflictError):
+    """Two administrations may have at most `max` live (accepted, not terminated) MRAs."""
+
+
+class AlreadyAcknowledged(_Revert, ConflictError):
+    """The partner has already acknowledged this event."""
+
+
+# --- invalid input (caught on-chain) ---------------------------------------------------------
+
+
+class ZeroGovernance(_Revert, LedgerValueError):
+    """The governance address given at deployment is zero."""
+
+
+class InvalidAdministrationCode(_Revert, LedgerValueError):
+    """The code is not two upper-case ASCII letters (ISO 3166-1 alpha-2)."""
+
+
+class InvalidAdministrationName(_Revert, LedgerValueError):
+    """The administration name is empty or longer than 64 bytes."""
+
+
+class ZeroSigner(_Revert, LedgerValueError):
+    """The zero address cannot be a signer."""
+
+
+class EmptyCertificateNumber(_Revert, LedgerValueError):
+    """The certificate number is empty."""
+
+
+class InvalidScope(_Revert, LedgerValueError):
+    """Programmes and roles must each name at least one bit."""
+
+
+class UnknownFlags(_Revert, LedgerValueError):
+    """Only flag bit 0 (SME) is defined."""
+
+
+class InvalidValidity(_Revert, LedgerValueError):
+    """validUntil must be 0 (open-ended) or later than validFrom."""
+
+
+class EmptyDocumentHash(_Revert, LedgerValueError):
+    """The document hash is zero."""
+
+
+class MissingReasonCode(_Revert, LedgerValueError):
+    """Suspension, revocation and annulment need a non-zero reason code."""
+
+
+class EmptyBatch(_Revert, LedgerValueError):
+    """A batch must hold at least one certificate."""
+
+
+class TooFewParties(_Revert, LedgerValueError):
+    """An MRA needs at least two parties."""
+
+
+class TooManyParties(_Revert, LedgerValueError):
+    """An MRA has at most `max` parties."""
+
+
+class DuplicateParty(_Revert, LedgerValueError):
+    """A party is listed twice."""
+
+
+class ProposerNotParty(_Revert, LedgerValueError):
+    """The proposer must be one of the parties."""
+
+
+class InvalidMraScope(_Revert, LedgerValueError):
+    """Programmes and roles of the scope must each name at least one bit."""
+
+
+class EmptyMraDocument(_Revert, LedgerValueError):
+    """The agreement document hash is zero."""
+
+
+class MissingMraReason(_Revert, LedgerValueError):
+    """Suspension and termination need a non-zero reason code."""
+
+
+_CATEGORIES: tuple[type[LedgerError], ...] = (
+    LedgerValueError,
+    NotFoundError,
+    AccessDeniedError,
+    ConflictError,
+)
+
+
+def _revert_classes() -> dict[str, type[_Revert]]:
+    classes: dict[str, type[_Revert]] = {}
+    for value in list(globals().values()):
+        if isinstance(value, type) and issubclass(value, _Revert) and value is not _Revert:
+            value.name = value.__name__
+            classes[value.__name__] = value
+    return classes
+
+
+#: Every revert class by Solidity error name.
+REVERT_CLASSES: dict[str, type[_Revert]] = _revert_classes()
+#: The category of every revert class by Solidity error name.
+REVERT_CATEGORIES: dict[str, type[LedgerError]] = {
+    name: next(c for c in _CATEGORIES if issubclass(cls, c)) for name, cls in REVERT_CLASSES.items()
+}
+
+_ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string)
+_PANIC = bytes.fromhex("4e487b71")  # Panic(uint256)
+_PANIC_CODES = {
+    0x01: "assertion failed",
+    0x11: "arithmetic overflow or underflow",
+    0x12: "division by zero",
+    0x21: "invalid enum value",
+    0x22: "invalid storage byte array",
+    0x31: "pop on an empty array",
+    0x32: "array index out of bounds",
+    0x41: "out of memory",
+    0x51: "call to an uninitialised function",
+}
+_STATUS_ENUMS: dict[str, type[CertificateStatus] | type[MraStatus]] = {
+    "CertificateNotActive": CertificateStatus,
+    "CertificateNotSuspended": CertificateStatus,
+    "CertificateClosed": CertificateStatus,
+    "MraNotProposed": MraStatus,
+    "MraNotActive": MraStatus,
+    "MraNotSuspended": MraStatus,
+}
+
+
+@cache
+def _error_table() -> dict[bytes, tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    from ledger_client.artifacts import load_artifact
+
+    table: dict[bytes, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
+    for artifact in ("AeoLedger", "AeoLedgerHarness"):
+        for item in load_artifact(artifact).abi:
+            if item.get("type") != "error":
+                continue
+            types = tuple(str(i["type"]) for i in item["inputs"])
+            names = tuple(str(i["name"]) for i in item["inputs"])
+            selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
+            table[selector] = (str(item["name"]), types, names)
+    return table
+
+
+def abi_error_names() -> frozenset[str]:
+    """Names of every custom error in the contracts' ABI."""
+    return frozenset(name for name, _, _ in _error_table().values())
+
+
+def _humanise(error: str, field: str, abi_type: str, value: Any) -> Any:
+    if abi_type == "bytes2" and isinstance(value, bytes):
+        try:
+            text = value.decode("ascii")
+        except UnicodeDecodeError:
+            return "0x" + value.hex()
+        return text if text.isprintable() and "\x00" not in text else "0x" + value.hex()
+    if abi_type.startswith("bytes") and isinstance(value, bytes):
+        return "0x" + value.hex()
+    if abi_type == "address" and isinstance(value, str):
+        return to_checksum_address(value)
+    if field == "status" and error in _STATUS_ENUMS and isinstance(value, int):
+        enum = _STATUS_ENUMS[error]
+        try:
+            return enum(value)
+        except ValueError:
+            return value
+    return value
+
+
+def decode_revert(data: bytes) -> LedgerError:
+    """Turn revert data into the matching named exception (never raw hex for known errors).
+
+    Custom errors of the ABI become their :class:`ContractRevert` subclass with decoded inputs;
+    ``Error(string)`` and ``Panic(uint256)`` become :class:`TransactionFailedError` with a
+    readable message; anything else a :class:`TransactionFailedError` naming the selector.
+    """
+    if len(data) < 4:
+        return TransactionFailedError("the transaction reverted without a reason")
+    selector, payload = bytes(data[:4]), bytes(data[4:])
+    if selector == _ERROR_STRING:
+        try:
+            (reason,) = abi_decode(["string"], payload)
+        except Exception:
+            reason = "malformed Error(string) payload"
+        return TransactionFailedError(f"the transaction reverted: {reason}")
+    if selector == _PANIC:
+        try:
+            (code,) = abi_decode(["uint256"], payload)
+        except Exception:
+            code = -1
+        meaning = _PANIC_CODES.get(code, "unknown panic")
+        return TransactionFailedError(f"the contract panicked: {meaning} (code 0x{code:02x})")
+    entry = _error_table().get(selector)
+    if entry is None:
+        return TransactionFailedError(
+            f"the transaction reverted with an error not in the ABI (selector 0x{selector.hex()})"
+        )
+    name, types, names = entry
+    try:
+        values = abi_decode(list(types), payload)
+    except Exception:
+        return TransactionFailedError(f"the transaction reverted with {name} but its arguments do not decode")
+    inputs = {field: _humanise(name, field, t, v) for field, t, v in zip(names, types, values, strict=True)}
+    cls = REVERT_CLASSES.get(name)
+    if cls is None:
+        return ContractRevert(name, inputs)
+    return cls(inputs)
+
+
+# --- Index and audit (ledger_client.index, ledger_client.audit) -------------------------------
+
+
+class LedgerIndexError(LedgerError, RuntimeError):
+    """An error of the SQLite read model (named so as not to shadow the built-in ``IndexError``)."""
+
+
+class IndexConfigurationError(ConfigurationError):
+    """The index database belongs to another contract, chain or schema version."""
+
+
+class InvalidCursorError(LedgerValueError):
+    """A pagination cursor is malformed or was issued by a different query."""
+
+
+class IndexTimeoutError(LedgerError, TimeoutError):
+    """The index did not reach the requested block in time."""
+
+
+class LogSourceError(ChainUnavailableError):
+    """A log source failed to answer, or the chain changed under a read (retry after a re-check)."""
+
+
+class AuditError(LedgerError, RuntimeError):
+    """An audit could not run (unknown certificate or MRA, chain not reachable)."""

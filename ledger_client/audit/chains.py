@@ -1,0 +1,284 @@
+"""Recomputing history heads from events (with :mod:`ledger_client.hashing`) and locating faults.
+
+Each event is checked on its own: its data, chained from the head emitted by the previous
+event, must hash to the head it emits. A single altered, missing or reordered event is thus
+named precisely, and the head recomputed from the data alone is compared with the chain's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ledger_client.audit.findings import Finding, FindingKind
+from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, certificate_head, mra_head, mra_terms_hash, pack_state
+from ledger_client.index.events import (
+    CertificateAmended,
+    CertificateEvent,
+    CertificateIssued,
+    CertificateRenewed,
+    CertificateStatusChanged,
+    EventRecord,
+    MraAccepted,
+    MraEvent,
+    MraProposed,
+    MraStatusChanged,
+)
+from ledger_client.models import CertificateAction, CertificateStatus, MraAction, MraStatus
+
+_STATUS_AFTER = {
+    CertificateAction.SUSPENDED: CertificateStatus.SUSPENDED,
+    CertificateAction.REINSTATED: CertificateStatus.ACTIVE,
+    CertificateAction.REVOKED: CertificateStatus.REVOKED,
+    CertificateAction.ANNULLED: CertificateStatus.ANNULLED,
+}
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A certificate's state after an event (the packed ``state`` input of the head)."""
+
+    status: int
+    programmes: int
+    roles: int
+    flags: int
+    valid_from: int
+    valid_until: int
+
+    def packed(self) -> int:
+        """The state word."""
+        return pack_state(self.status, self.programmes, self.roles, self.flags, self.valid_from, self.valid_until)
+
+
+@dataclass(frozen=True)
+class HeadInputs:
+    """What one certificate event contributes to the head."""
+
+    sequence: int
+    action: CertificateAction
+    terms: Terms
+    document_hash: bytes
+    reason_code: int
+
+
+def certificate_sequence(event: CertificateEvent) -> int:
+    """The event number of a certificate event (issue is 1)."""
+    return 1 if isinstance(event, CertificateIssued) else event.sequence
+
+
+def certificate_inputs(event: CertificateEvent, previous: Terms | None) -> HeadInputs | None:
+    """The head inputs of an event given the state before it (``None`` when that is unknown)."""
+    if isinstance(event, CertificateIssued):
+        terms = Terms(1, event.programmes, event.roles, event.flags, event.valid_from, event.valid_until)
+        return HeadInputs(1, CertificateAction.ISSUED, terms, event.document_hash, 0)
+    if previous is None:
+        return None
+    if isinstance(event, CertificateStatusChanged):
+        terms = Terms(
+            int(_STATUS_AFTER[event.action]),
+            previous.programmes,
+            previous.roles,
+            previous.flags,
+            previous.valid_from,
+            previous.valid_until,
+        )
+        return HeadInputs(event.sequence, event.action, terms, ZERO_HEAD32, event.reason_code)
+    if isinstance(event, CertificateAmended):
+        terms = Terms(previous.status, event.programmes, event.roles, event.flags, event.valid_from, event.valid_until)
+        return HeadInputs(event.sequence, CertificateAction.AMENDED, terms, event.document_hash, event.reason_code)
+    assert isinstance(event, CertificateRenewed)
+    terms = Terms(
+        previous.status, previous.programmes, previous.roles, previous.flags, event.valid_from, event.valid_until
+    )
+    return HeadInputs(event.sequence, CertificateAction.RENEWED, terms, event.document_hash, 0)
+
+
+def order_findings(sequences: Sequence[int], records: Sequence[EventRecord]) -> list[Finding]:
+    """Duplicates and out-of-order arrivals, from the sequence numbers in the order read."""
+    findings: list[Finding] = []
+    seen: set[int] = set()
+    highest = 0
+    for sequence, record in zip(sequences, records, strict=True):
+        where = record.position
+        if sequence in seen:
+            findings.append(
+                Finding(
+                    FindingKind.DUPLICATE,
+                    sequence,
+                    f"event #{sequence} was returned twice",
+                    where.block_number,
+                    where.tx_hash,
+                )
+            )
+        elif sequence < highest:
+            findings.append(
+                Finding(
+                    FindingKind.REORDERED,
+                    sequence,
+                    f"event #{sequence} was returned after event #{highest}",
+                    where.block_number,
+                    where.tx_hash,
+                )
+            )
+        seen.add(sequence)
+        highest = max(highest, sequence)
+    return findings
+
+
+def audit_certificate_events(
+    certificate_id: bytes, records: Sequence[EventRecord], onchain_count: int
+) -> tuple[list[Finding], bytes]:
+    """Findings for a certificate's events as read, and the head recomputed from their data alone."""
+    sequences = [certificate_sequence(_certificate_event(r)) for r in records]
+    findings = order_findings(sequences, records)
+    by_sequence: dict[int, EventRecord] = {}
+    for sequence, record in zip(sequences, records, strict=True):
+        by_sequence.setdefault(sequence, record)
+    emitted_previous: bytes | None = ZERO_HEAD16
+    recomputed = ZERO_HEAD16
+    terms: Terms | None = None
+    last = max([onchain_count, *by_sequence])
+    for sequence in range(1, last + 1):
+        found = by_sequence.get(sequence)
+        if found is None:
+            if sequence <= onchain_count:
+                findings.append(Finding(FindingKind.MISSING, sequence, f"event #{sequence} is missing"))
+            emitted_previous = None
+            continue
+        event = found.event
+        assert isinstance(event, CertificateIssued | CertificateStatusChanged | CertificateAmended | CertificateRenewed)
+        where = found.position
+        if sequence > onchain_count:
+            findings.append(
+                Finding(
+                    FindingKind.UNEXPECTED,
+                    sequence,
+                    f"event #{sequence} is beyond the on-chain count {onchain_count}",
+                    where.block_number,
+                    where.tx_hash,
+                )
+            )
+        inputs = certificate_inputs(event, terms)
+        if inputs is None:
+            emitted_previous = event.head
+            continue
+        expected = certificate_head(
+            recomputed,
+            certificate_id,
+            sequence,
+            int(inputs.action),
+            inputs.terms.packed(),
+            inputs.document_hash,
+            inputs.reason_code,
+        )
+        recomputed = expected
+        if emitted_previous is not None:
+            own = certificate_head(
+                emitted_previous,
+                certificate_id,
+                sequence,
+                int(inputs.action),
+                inputs.terms.packed(),
+                inputs.document_hash,
+                inputs.reason_code,
+            )
+            if own != event.head:
+                findings.append(
+                    Finding(
+                        FindingKind.ALTERED,
+                        sequence,
+                        f"event #{sequence} ({inputs.action.name.lower()}): its data does not hash to"
+                        f" its head 0x{event.head.hex()} (expected 0x{own.hex()})",
+                        where.block_number,
+                        where.tx_hash,
+                    )
+                )
+        emitted_previous = event.head
+        terms = inputs.terms
+    return findings, recomputed
+
+
+def _certificate_event(record: EventRecord) -> CertificateEvent:
+    event = record.event
+    if not isinstance(event, CertificateIssued | CertificateStatusChanged | CertificateAmended | CertificateRenewed):
+        raise TypeError(f"not a certificate event: {type(event).__name__}")
+    return event
+
+
+def _mra_event(record: EventRecord) -> MraEvent:
+    event = record.event
+    if not isinstance(event, MraProposed | MraAccepted | MraStatusChanged):
+        raise TypeError(f"not an MRA event: {type(event).__name__}")
+    return event
+
+
+def mra_sequence(event: MraEvent) -> int:
+    """The event number of an MRA event (proposal is 1)."""
+    return 1 if isinstance(event, MraProposed) else event.sequence
+
+
+def _mra_step(event: MraEvent) -> tuple[MraAction, str, MraStatus, int]:
+    if isinstance(event, MraProposed):
+        return MraAction.PROPOSED, event.proposer, MraStatus.PROPOSED, 0
+    if isinstance(event, MraAccepted):
+        return MraAction.ACCEPTED, event.party, event.status, 0
+    assert isinstance(event, MraStatusChanged)
+    return event.action, event.party, event.status, event.reason_code
+
+
+def audit_mra_events(
+    mra_id: int, records: Sequence[EventRecord], onchain_count: int, onchain_terms_hash: bytes
+) -> tuple[list[Finding], bytes]:
+    """Findings for an MRA's events as read, and the head recomputed from their data alone.
+
+    The terms hash comes from the proposal event; when that is missing the on-chain terms hash
+    is used so that later events can still be checked.
+    """
+    sequences = [mra_sequence(_mra_event(r)) for r in records]
+    findings = order_findings(sequences, records)
+    by_sequence: dict[int, EventRecord] = {}
+    for sequence, record in zip(sequences, records, strict=True):
+        by_sequence.setdefault(sequence, record)
+    proposal = by_sequence.get(1)
+    terms_hash = onchain_terms_hash
+    if proposal is not None and isinstance(proposal.event, MraProposed):
+        p = proposal.event
+        terms_hash = mra_terms_hash(p.programmes, p.roles, p.effective_from, p.document_hash, p.parties)
+    emitted_previous: bytes | None = ZERO_HEAD32
+    recomputed = ZERO_HEAD32
+    for sequence in range(1, max([onchain_count, *by_sequence]) + 1):
+        found = by_sequence.get(sequence)
+        if found is None:
+            if sequence <= onchain_count:
+                findings.append(Finding(FindingKind.MISSING, sequence, f"MRA event #{sequence} is missing"))
+            emitted_previous = None
+            continue
+        where = found.position
+        event = _mra_event(found)
+        if sequence > onchain_count:
+            findings.append(
+                Finding(
+                    FindingKind.UNEXPECTED,
+                    sequence,
+                    f"MRA event #{sequence} is beyond the on-chain count {onchain_count}",
+                    where.block_number,
+                    where.tx_hash,
+                )
+            )
+        action, actor, status, reason = _mra_step(event)
+        recomputed = mra_head(recomputed, mra_id, sequence, int(action), actor, int(status), terms_hash, reason)
+        if emitted_previous is not None:
+            own = mra_head(emitted_previous, mra_id, sequence, int(action), actor, int(status), terms_hash, reason)
+            if own != event.head:
+                findings.append(
+                    Finding(
+                        FindingKind.ALTERED,
+                        sequence,
+                        f"MRA event #{sequence} ({action.name.lower()} by {actor}): its data does not"
+                        f" hash to its head 0x{event.head.hex()}",
+                        where.block_number,
+                        where.tx_hash,
+                    )
+                )
+        emitted_previous = event.head
+    return findings, recomputed

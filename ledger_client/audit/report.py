@@ -1,0 +1,179 @@
+"""History reports: one row per event with its transaction, block, time, signer and decoded change."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger_client.audit.chains import Terms, certificate_inputs, certificate_sequence
+from ledger_client.index.events import (
+    CertificateAmended,
+    CertificateEvent,
+    CertificateIssued,
+    CertificateRenewed,
+    CertificateStatusChanged,
+    EventRecord,
+)
+from ledger_client.models import CertificateStatus, ReasonCode
+
+CSV_COLUMNS = (
+    "sequence",
+    "action",
+    "status",
+    "tx_hash",
+    "block_number",
+    "block_time",
+    "log_index",
+    "signer",
+    "head",
+    "head_verified",
+    "change",
+)
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """One event of a history report."""
+
+    sequence: int
+    action: str
+    status: str  # after the event
+    tx_hash: str
+    block_number: int
+    block_time: int
+    log_index: int
+    signer: str | None  # the transaction's sender
+    head: str
+    head_verified: bool  # the event's data hashes to its head
+    change: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "sequence": self.sequence,
+            "action": self.action,
+            "status": self.status,
+            "tx_hash": self.tx_hash,
+            "block_number": self.block_number,
+            "block_time": self.block_time,
+            "log_index": self.log_index,
+            "signer": self.signer,
+            "head": self.head,
+            "head_verified": self.head_verified,
+            "change": self.change,
+        }
+
+
+@dataclass(frozen=True)
+class HistoryReport:
+    """A certificate's history as read from the chain, with the audit verdict."""
+
+    certificate_id: str
+    issuer: str
+    block_number: int
+    onchain_head: str
+    verified: bool
+    entries: tuple[ReportEntry, ...]
+
+    def to_json(self) -> str:
+        """The report as a JSON document."""
+        return json.dumps(
+            {
+                "certificate_id": self.certificate_id,
+                "issuer": self.issuer,
+                "block_number": self.block_number,
+                "onchain_head": self.onchain_head,
+                "verified": self.verified,
+                "events": [e.as_dict() for e in self.entries],
+            },
+            indent=2,
+        )
+
+    def to_csv(self) -> str:
+        """The report as CSV, one row per event (``change`` as compact JSON)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for e in self.entries:
+            writer.writerow(
+                [
+                    e.sequence,
+                    e.action,
+                    e.status,
+                    e.tx_hash,
+                    e.block_number,
+                    e.block_time,
+                    e.log_index,
+                    e.signer or "",
+                    e.head,
+                    str(e.head_verified).lower(),
+                    json.dumps(e.change, sort_keys=True, separators=(",", ":")),
+                ]
+            )
+        return buffer.getvalue()
+
+
+def _reason(code: int) -> str:
+    try:
+        return ReasonCode(code).name
+    except ValueError:
+        return str(code)
+
+
+def _terms_dict(terms: Terms) -> dict[str, Any]:
+    return {
+        "programmes": terms.programmes,
+        "roles": terms.roles,
+        "sme": bool(terms.flags & 1),
+        "valid_from": terms.valid_from,
+        "valid_until": terms.valid_until,
+    }
+
+
+def describe_change(event: CertificateEvent, before: Terms | None, after: Terms) -> dict[str, Any]:
+    """What an event changed: the initial terms on issue, ``{field: [old, new]}`` afterwards."""
+    if isinstance(event, CertificateIssued):
+        return {"number": event.number, **_terms_dict(after), "document_hash": "0x" + event.document_hash.hex()}
+    change: dict[str, Any] = {}
+    if before is not None:
+        old, new = _terms_dict(before), _terms_dict(after)
+        change = {k: [old[k], new[k]] for k in new if old[k] != new[k]}
+        if before.status != after.status:
+            change["status"] = [CertificateStatus(before.status).name, CertificateStatus(after.status).name]
+    if isinstance(event, CertificateStatusChanged | CertificateAmended):
+        change["reason"] = _reason(event.reason_code)
+    if isinstance(event, CertificateAmended | CertificateRenewed):
+        change["document_hash"] = "0x" + event.document_hash.hex()
+    return change
+
+
+def build_entries(records: list[EventRecord], verified_sequences: set[int]) -> tuple[ReportEntry, ...]:
+    """Report entries of certificate events in order; ``verified_sequences`` had no finding."""
+    entries: list[ReportEntry] = []
+    terms: Terms | None = None
+    for record in records:
+        event: CertificateEvent = record.event  # type: ignore[assignment]
+        sequence = certificate_sequence(event)
+        inputs = certificate_inputs(event, terms)
+        after = inputs.terms if inputs is not None else terms
+        p = record.position
+        entries.append(
+            ReportEntry(
+                sequence=sequence,
+                action=inputs.action.name if inputs is not None else type(event).__name__,
+                status=CertificateStatus(after.status).name if after is not None else "UNKNOWN",
+                tx_hash="0x" + p.tx_hash.hex(),
+                block_number=p.block_number,
+                block_time=p.block_time,
+                log_index=p.log_index,
+                signer=p.sender,
+                head="0x" + event.head.hex(),
+                head_verified=sequence in verified_sequences,
+                change=describe_change(event, terms, after) if after is not None else {},
+            )
+        )
+        terms = after
+    return tuple(entries)

@@ -1,0 +1,230 @@
+"""Following the chain: incremental batches, reorg detection and rewind, a background thread.
+
+One sync step:
+
+1. Check that the block at the cursor is still canonical (its stored hash equals the chain's);
+   if not, walk back through the recorded blocks to the newest one the chain still has (the fork
+   point), delete everything above it and continue from there.
+2. Read the next range of blocks from the log source, check that the blocks link to each other
+   and to the cursor (parent hashes), decode the logs.
+3. Re-check the cursor block (the chain must not have moved under the read), then commit the
+   events, the block headers and the new cursor in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledger_client.errors import IndexTimeoutError
+from ledger_client.index.decoder import decode_blocks
+from ledger_client.index.schema import connect
+from ledger_client.index.sources import BlockHeader, BlockLogs, ChainMovedError, LogSource
+from ledger_client.index.store import Store
+
+log = logging.getLogger(__name__)
+
+#: Consecutive reads the chain may invalidate before a sync gives up.
+MAX_RETRIES = 8
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one :meth:`Follower.sync` did."""
+
+    from_block: int
+    to_block: int
+    events: int
+    reorgs: int
+    rewound_to: int | None  # the fork point of the last reorg, if any
+
+
+class Follower:
+    """The single writer: follows the chain from ``start_block`` into the SQLite store.
+
+    Args:
+        path: the SQLite file.
+        source: where blocks and logs come from.
+        start_block: the deployment block of the contract (first block that can hold its events).
+        chain_id: recorded and checked on reopen when given.
+        confirmations: stay this many blocks behind the head (0 follows the head).
+        batch_blocks: blocks read per step (one transaction each).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        source: LogSource,
+        *,
+        start_block: int,
+        chain_id: int | None = None,
+        confirmations: int = 0,
+        batch_blocks: int = 500,
+    ) -> None:
+        self._conn: sqlite3.Connection = connect(path)
+        self._conn_lock = threading.RLock()
+        self._store = Store(self._conn)
+        self._store.bind(source.address, start_block, chain_id)
+        self._source = source
+        self._start_block = start_block
+        self._confirmations = confirmations
+        self._batch_blocks = max(1, batch_blocks)
+        self._progress = threading.Condition()
+        self._cursor = self._store.cursor()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._error: BaseException | None = None
+        self._closed = False
+
+    @property
+    def cursor(self) -> int:
+        """The last block fully in the index."""
+        return self._cursor
+
+    @property
+    def source(self) -> LogSource:
+        """The log source followed."""
+        return self._source
+
+    @property
+    def last_error(self) -> BaseException | None:
+        """The last error the background thread met (it keeps retrying)."""
+        return self._error
+
+    def sync(self, to_block: int | None = None) -> SyncReport:
+        """Catch up to ``to_block`` (default: head minus confirmations) and return what was done."""
+        with self._conn_lock:
+            start = self._cursor
+            events = reorgs = 0
+            rewound: int | None = None
+            target = self._source.head() - self._confirmations if to_block is None else to_block
+            moved = 0
+            while True:
+                fork = self._check_reorg()
+                if fork is not None:
+                    reorgs += 1
+                    rewound = fork
+                    target = min(target, self._source.head() - self._confirmations) if to_block is None else target
+                if self._cursor >= target:
+                    break
+                try:
+                    events += self._step(min(target, self._cursor + self._batch_blocks))
+                except ChainMovedError as exc:
+                    moved += 1
+                    if moved > MAX_RETRIES:
+                        raise
+                    log.info("chain moved during read, rechecking: %s", exc)
+                    target = min(target, self._source.head())
+            return SyncReport(start, self._cursor, events, reorgs, rewound)
+
+    def _check_reorg(self) -> int | None:
+        """Rewind to the fork point if the cursor block is no longer canonical; return it."""
+        stored = self._store.stored_hash(self._cursor)
+        if stored is None:
+            return None
+        current = self._source.header(self._cursor)
+        if current is not None and current.hash == stored:
+            return None
+        fork = self._start_block - 1
+        for number in self._store.stored_blocks_desc(self._cursor - 1):
+            header = self._source.header(number)
+            if header is not None and header.hash == self._store.stored_hash(number):
+                fork = number
+                break
+        log.warning("reorg: block %d no longer canonical, rewinding to %d", self._cursor, fork)
+        self._store.rewind(fork)
+        self._set_cursor(fork)
+        return fork
+
+    def _step(self, to_block: int) -> int:
+        from_block = self._cursor + 1
+        blocks = self._source.read(from_block, to_block)
+        end = self._source.header(to_block)
+        if end is None:
+            raise ChainMovedError(f"block {to_block} is gone")
+        self._check_links(blocks, end)
+        stored = self._store.stored_hash(self._cursor)
+        if stored is not None:
+            current = self._source.header(self._cursor)
+            if current is None or current.hash != stored:
+                raise ChainMovedError(f"block {self._cursor} changed during the read")
+        records = decode_blocks(blocks)
+        self._store.commit_blocks(records, (b.header for b in blocks), end)
+        self._set_cursor(to_block)
+        return len(records)
+
+    def _check_links(self, blocks: list[BlockLogs], end: BlockHeader) -> None:
+        headers = [b.header for b in blocks]
+        if not headers or headers[-1].number != end.number:
+            headers.append(end)
+        previous_number, previous_hash = self._cursor, self._store.stored_hash(self._cursor)
+        for header in headers:
+            linked = header.number != previous_number + 1 or previous_hash is None
+            if not linked and header.parent_hash != previous_hash:
+                raise ChainMovedError(f"block {header.number} does not extend block {previous_number}")
+            previous_number, previous_hash = header.number, header.hash
+        if blocks and blocks[-1].header.number == end.number and blocks[-1].header.hash != end.hash:
+            raise ChainMovedError(f"block {end.number} changed during the read")
+
+    def _set_cursor(self, number: int) -> None:
+        with self._progress:
+            self._cursor = number
+            self._progress.notify_all()
+
+    def wait_for_block(self, number: int, timeout: float = 10.0) -> int:
+        """Block until the index holds every event up to block ``number``; return the cursor.
+
+        Without a running background follower the calling thread syncs itself.
+        Raises :class:`~ledger_client.errors.IndexTimeoutError` after ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while self._cursor < number:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise IndexTimeoutError(f"index is at block {self._cursor}, block {number} not reached in {timeout}s")
+            if self._thread is None or not self._thread.is_alive():
+                self.sync(to_block=min(number, self._source.head() - self._confirmations))
+                if self._cursor < number:
+                    time.sleep(min(0.05, max(0.0, remaining)))
+            else:
+                with self._progress:
+                    self._progress.wait_for(lambda: self._cursor >= number, timeout=remaining)
+        return self._cursor
+
+    def start(self, poll_interval: float = 0.2) -> None:
+        """Start the background follower thread (idempotent)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, args=(poll_interval,), name="aeo-index", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the background thread and wait for it."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self, poll_interval: float) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.sync()
+                self._error = None
+            except Exception as exc:  # keep following: a node restart must not kill the index
+                self._error = exc
+                log.warning("index sync failed, retrying: %s", exc)
+            self._stopping.wait(poll_interval)
+
+    def close(self) -> None:
+        """Stop following and close the writer connection."""
+        if self._closed:
+            return
+        self.stop()
+        with self._conn_lock:
+            self._conn.close()
+        self._closed = True

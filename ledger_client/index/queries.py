@@ -1,0 +1,420 @@
+"""Read queries over the index, on a reader's own connection (WAL: readers never block the writer).
+
+Recognition at a time T follows the on-chain view ``recognition`` (contracts/Recognition.sol and
+``MraRegistry._recognisedProgrammes``) evaluated on the state recorded at T: the certificate is
+Active at T and within its validity at T, the recogniser is not the issuer, and for each MRA
+joining both whose status at T is Active with ``effectiveFrom <= T`` and whose roles overlap the
+certificate's, the programmes overlap is recognised. The granting MRA reported is the lowest id
+(the chain reports the first of its live list, the same unless several MRAs grant).
+
+"At T" means: after every event in blocks with timestamp ``<= T``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ledger_client.index.results import (
+    CertificateEventRow,
+    CertificateStateAt,
+    FeedEntry,
+    IndexedAdministration,
+    IndexedCertificate,
+    IndexedMra,
+    MraEventRow,
+    Page,
+    decode_cursor,
+    encode_cursor,
+)
+from ledger_client.index.schema import PROGRAMME_TAG, ROLE_TAG, connect
+from ledger_client.models import (
+    CertificateAction,
+    CertificateStatus,
+    MraAction,
+    MraStatus,
+    Recognition,
+)
+
+MAX_PAGE = 1_000
+
+_CERT_COLUMNS = (
+    "id, issuer, number, status, programmes, roles, flags, valid_from, valid_until, document_hash, event_count,"
+    " head, issued_block, issued_time"
+)
+_EVENT_COLUMNS = (
+    "id, sequence, action, status, programmes, roles, flags, valid_from, valid_until, document_hash, reason_code,"
+    " head, block_number, block_time, log_index, tx_hash, sender"
+)
+_MRA_EVENT_COLUMNS = (
+    "mra_id, sequence, action, actor, status, reason_code, head, block_number, block_time, log_index, tx_hash, sender"
+)
+
+
+def certificate_id_bytes(certificate_id: bytes | str) -> bytes:
+    """A certificate id given as 32 bytes or ``0x``-hex."""
+    if isinstance(certificate_id, str):
+        return bytes.fromhex(certificate_id.removeprefix("0x"))
+    return bytes(certificate_id)
+
+
+def _limit(limit: int) -> int:
+    return max(1, min(int(limit), MAX_PAGE))
+
+
+def _certificate(row: Sequence[Any]) -> IndexedCertificate:
+    return IndexedCertificate(
+        bytes(row[0]),
+        row[1],
+        row[2],
+        CertificateStatus(row[3]),
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        bytes(row[9]),
+        row[10],
+        bytes(row[11]),
+        row[12],
+        row[13],
+    )
+
+
+def _event(row: Sequence[Any]) -> CertificateEventRow:
+    return CertificateEventRow(
+        bytes(row[0]),
+        row[1],
+        CertificateAction(row[2]),
+        CertificateStatus(row[3]),
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        bytes(row[9]),
+        row[10],
+        bytes(row[11]),
+        row[12],
+        row[13],
+        row[14],
+        bytes(row[15]),
+        row[16],
+    )
+
+
+def _mra_event(row: Sequence[Any]) -> MraEventRow:
+    return MraEventRow(
+        row[0],
+        row[1],
+        MraAction(row[2]),
+        row[3],
+        MraStatus(row[4]),
+        row[5],
+        bytes(row[6]),
+        row[7],
+        row[8],
+        row[9],
+        bytes(row[10]),
+        row[11],
+    )
+
+
+class Reader:
+    """Queries on one read connection. Not shared between threads (the :class:`Index` keeps one per thread)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._conn = connect(path, readonly=True)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def cursor_block(self) -> int:
+        """The last block fully indexed."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()
+        return int(row[0]) if row else -1
+
+    def latest_time(self) -> int:
+        """Timestamp of the last indexed block (0 when none)."""
+        row = self._conn.execute("SELECT timestamp FROM blocks ORDER BY number DESC LIMIT 1").fetchone()
+        return int(row[0]) if row else 0
+
+    # --- administrations -------------------------------------------------------------------
+
+    def administration(self, code: str) -> IndexedAdministration | None:
+        """One administration, or ``None``."""
+        row = self._conn.execute(
+            "SELECT code, name, frozen, registered_block FROM administrations WHERE code = ?", (code,)
+        ).fetchone()
+        if row is None:
+            return None
+        signers = tuple(
+            r[0] for r in self._conn.execute("SELECT address FROM signers WHERE code = ? ORDER BY added_pos", (code,))
+        )
+        return IndexedAdministration(row[0], row[1], bool(row[2]), signers, row[3])
+
+    def administrations(self) -> list[IndexedAdministration]:
+        """Every administration, in registration order."""
+        codes = [r[0] for r in self._conn.execute("SELECT code FROM administrations ORDER BY registered_block, code")]
+        return [a for a in (self.administration(c) for c in codes) if a is not None]
+
+    # --- certificates ----------------------------------------------------------------------
+
+    def certificate(self, certificate_id: bytes | str) -> IndexedCertificate | None:
+        """A certificate's current state, or ``None`` when not indexed."""
+        row = self._conn.execute(
+            f"SELECT {_CERT_COLUMNS} FROM certificates WHERE id = ?", (certificate_id_bytes(certificate_id),)
+        ).fetchone()
+        return None if row is None else _certificate(row)
+
+    def history(
+        self, certificate_id: bytes | str, cursor: str | None = None, limit: int = 100
+    ) -> Page[CertificateEventRow]:
+        """A certificate's events in order, paged."""
+        cid = certificate_id_bytes(certificate_id)
+        after = int(decode_cursor(cursor, "history")[0]) if cursor else 0
+        size = _limit(limit)
+        rows = self._conn.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM certificate_events WHERE id = ? AND sequence > ? ORDER BY sequence LIMIT ?",
+            (cid, after, size + 1),
+        ).fetchall()
+        items = tuple(_event(r) for r in rows[:size])
+        following = encode_cursor("history", items[-1].sequence) if len(rows) > size else None
+        return Page(items, following)
+
+    def certificates(
+        self,
+        *,
+        issuer: str | None = None,
+        status: CertificateStatus | None = None,
+        programme: int | None = None,
+        role: int | None = None,
+        sme: bool | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> Page[IndexedCertificate]:
+        """Certificates matching every given filter, ordered by id, paged.
+
+        ``programme`` and ``role`` are single bits (e.g. ``Programme.SECURITY``): certificates whose
+        mask includes the bit match.
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        source = "certificates c"
+        tag = _tag(programme, PROGRAMME_TAG) if programme is not None else None
+        role_tag = _tag(role, ROLE_TAG) if role is not None else None
+        if tag is not None:
+            source = "certificate_tags t JOIN certificates c ON c.id = t.id"
+            where.append("t.tag = ?")
+            params.append(tag)
+        if role_tag is not None:
+            where.append("c.id IN (SELECT id FROM certificate_tags WHERE tag = ?)")
+            params.append(role_tag)
+        if issuer is not None:
+            where.append("c.issuer = ?")
+            params.append(issuer)
+        if status is not None:
+            where.append("c.status = ?")
+            params.append(int(status))
+        if sme is not None:
+            where.append("c.flags & 1 = ?")
+            params.append(int(sme))
+        key = "t.id" if tag is not None else "c.id"
+        if cursor:
+            where.append(f"{key} > ?")
+            params.append(bytes.fromhex(decode_cursor(cursor, "certificates")[0]))
+        size = _limit(limit)
+        columns = ", ".join(f"c.{c.strip()}" for c in _CERT_COLUMNS.split(","))
+        sql = f"SELECT {columns} FROM {source}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY {key} LIMIT ?"
+        rows = self._conn.execute(sql, (*params, size + 1)).fetchall()
+        items = tuple(_certificate(r) for r in rows[:size])
+        following = encode_cursor("certificates", items[-1].id.hex()) if len(rows) > size else None
+        return Page(items, following)
+
+    def status_at(self, certificate_id: bytes | str, at: int) -> CertificateStateAt:
+        """The certificate's recorded state after its last event in a block with timestamp ``<= at``."""
+        cid = certificate_id_bytes(certificate_id)
+        row = self._conn.execute(
+            "SELECT sequence, status, programmes, roles, flags, valid_from, valid_until FROM certificate_events"
+            " WHERE id = ? AND block_time <= ? ORDER BY sequence DESC LIMIT 1",
+            (cid, at),
+        ).fetchone()
+        annulled = self._conn.execute(
+            "SELECT 1 FROM certificates WHERE id = ? AND status = ?", (cid, int(CertificateStatus.ANNULLED))
+        ).fetchone()
+        if row is None:
+            return CertificateStateAt(cid, at, CertificateStatus.NONE, 0, 0, 0, 0, 0, 0, annulled is not None)
+        status = CertificateStatus(row[1])
+        return CertificateStateAt(
+            cid,
+            at,
+            status,
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[0],
+            annulled is not None and status != CertificateStatus.ANNULLED,
+        )
+
+    def recognition_at(self, certificate_id: bytes | str, recognizer: str, at: int) -> Recognition:
+        """Whether ``recognizer`` recognised the certificate at time ``at`` (the on-chain rule, at T)."""
+        state = self.status_at(certificate_id, at)
+        cid = state.certificate_id
+        issuer = cid[:2].decode("latin-1")
+        refused = Recognition(cid, recognizer, False, 0, 0)
+        if not state.valid or recognizer == issuer:
+            return refused
+        low, high = sorted((issuer, recognizer))
+        rows = self._conn.execute(
+            "SELECT m.id, m.programmes, m.roles, m.effective_from,"
+            " (SELECT e.status FROM mra_events e WHERE e.mra_id = m.id AND e.block_time <= ?"
+            "  ORDER BY e.sequence DESC LIMIT 1)"
+            " FROM mra_pairs p JOIN mras m ON m.id = p.mra_id WHERE p.low = ? AND p.high = ? ORDER BY m.id",
+            (at, low, high),
+        ).fetchall()
+        programmes = granting = 0
+        for mra_id, mra_programmes, mra_roles, effective_from, status_at in rows:
+            if status_at != MraStatus.ACTIVE or effective_from > at or mra_roles & state.roles == 0:
+                continue
+            overlap = mra_programmes & state.programmes
+            if overlap:
+                programmes |= overlap
+                granting = granting or mra_id
+        if not programmes:
+            return refused
+        return Recognition(cid, recognizer, True, programmes, granting)
+
+    # --- MRAs --------------------------------------------------------------------------------
+
+    def mra(self, mra_id: int) -> IndexedMra | None:
+        """One MRA, or ``None``."""
+        row = self._conn.execute(
+            "SELECT id, status, proposer, programmes, roles, effective_from, document_hash, terms_hash,"
+            " accepted_count, event_count, head, live_pos, terminated_pos FROM mras WHERE id = ?",
+            (mra_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        parties = self._conn.execute(
+            "SELECT code, accepted_pos FROM mra_parties WHERE mra_id = ? ORDER BY ordinal", (mra_id,)
+        ).fetchall()
+        return IndexedMra(
+            row[0],
+            MraStatus(row[1]),
+            row[2],
+            tuple(p[0] for p in parties),
+            tuple(p[0] for p in parties if p[1] is not None),
+            row[3],
+            row[4],
+            row[5],
+            bytes(row[6]),
+            bytes(row[7]),
+            row[8],
+            row[9],
+            bytes(row[10]),
+            None if row[11] is None else row[11] >> 20,
+            None if row[12] is None else row[12] >> 20,
+        )
+
+    def mras_of(self, code: str) -> list[IndexedMra]:
+        """Every MRA ``code`` is party to, in proposal order."""
+        ids = [
+            r[0] for r in self._conn.execute("SELECT mra_id FROM mra_parties WHERE code = ? ORDER BY mra_id", (code,))
+        ]
+        return [m for m in (self.mra(i) for i in ids) if m is not None]
+
+    def mra_history(self, mra_id: int) -> list[MraEventRow]:
+        """An MRA's events in order."""
+        rows = self._conn.execute(
+            f"SELECT {_MRA_EVENT_COLUMNS} FROM mra_events WHERE mra_id = ? ORDER BY sequence", (mra_id,)
+        ).fetchall()
+        return [_mra_event(r) for r in rows]
+
+    # --- partners ------------------------------------------------------------------------------
+
+    def partner_links(self, partner: str) -> dict[str, int]:
+        """Issuers with which ``partner`` has a live MRA (every party accepted, not terminated).
+
+        Maps each issuer to the ``pos`` at which the earliest of those MRAs became live.
+        """
+        rows = self._conn.execute(
+            "SELECT other.code, MIN(m.live_pos) FROM mra_parties me"
+            " JOIN mras m ON m.id = me.mra_id"
+            " JOIN mra_parties other ON other.mra_id = me.mra_id AND other.code != me.code"
+            " WHERE me.code = ? AND m.status IN (?, ?) GROUP BY other.code",
+            (partner, int(MraStatus.ACTIVE), int(MraStatus.SUSPENDED)),
+        ).fetchall()
+        return {str(code): int(pos) for code, pos in rows}
+
+    def inbox(self, partner: str, cursor: str | None = None, limit: int = 100) -> Page[CertificateEventRow]:
+        """Certificate events ``partner`` still has to acknowledge, oldest first.
+
+        Precisely: events of certificates issued by an administration with which ``partner`` has a
+        live MRA now, recorded after the earliest such MRA became live, that ``partner`` has not
+        acknowledged. (After termination the chain refuses acknowledgements, so those events leave
+        the inbox.)
+        """
+        entries, following = self._partner_events(partner, cursor, limit, "inbox", unacknowledged_only=True)
+        return Page(tuple(e.event for e in entries), following)
+
+    def feed(self, partner: str, cursor: str | None = None, limit: int = 100) -> Page[FeedEntry]:
+        """Every certificate event of the issuers ``partner`` has a live MRA with, since ``cursor``.
+
+        The whole history of those issuers (a partner synchronising its national system needs the
+        certificates issued before the MRA too), each with its acknowledgement by ``partner``.
+        """
+        entries, following = self._partner_events(partner, cursor, limit, "feed", unacknowledged_only=False)
+        return Page(tuple(entries), following)
+
+    def _partner_events(
+        self, partner: str, cursor: str | None, limit: int, kind: str, *, unacknowledged_only: bool
+    ) -> tuple[list[FeedEntry], str | None]:
+        after = int(decode_cursor(cursor, kind)[0]) if cursor else -1
+        size = _limit(limit)
+        links = self.partner_links(partner)
+        streams = []
+        for issuer, live_pos in sorted(links.items()):
+            since = max(after, live_pos) if unacknowledged_only else after
+            sql = (
+                f"SELECT e.pos, {', '.join('e.' + c.strip() for c in _EVENT_COLUMNS.split(','))}, a.block_number"
+                " FROM certificate_events e LEFT JOIN acknowledgements a"
+                " ON a.id = e.id AND a.partner = ? AND a.sequence = e.sequence"
+                " WHERE e.issuer = ? AND e.pos > ?"
+            )
+            if unacknowledged_only:
+                sql += " AND a.id IS NULL"
+            sql += " ORDER BY e.pos LIMIT ?"
+            streams.append(self._conn.execute(sql, (partner, issuer, since, size + 1)).fetchall())
+        merged = list(heapq.merge(*streams, key=lambda r: int(r[0])))[: size + 1]
+        entries = [FeedEntry(_event(r[1:-1]), r[-1] is not None, r[-1]) for r in merged[:size]]
+        following = encode_cursor(kind, int(merged[size - 1][0])) if len(merged) > size else None
+        return entries, following
+
+    # --- raw helpers for KPIs and audits ------------------------------------------------------------
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a read-only SQL query (for reports; the connection is ``query_only``)."""
+        return list(self._conn.execute(sql, tuple(params)).fetchall())
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The underlying read-only connection."""
+        return self._conn
+
+
+def _tag(bit: int, base: int) -> int:
+    value = int(bit)
+    if value <= 0 or value & (value - 1):
+        from ledger_client.errors import LedgerValueError
+
+        raise LedgerValueError(f"filter must be a single programme or role bit, got {value:#x}")
+    return base | (value.bit_length() - 1)

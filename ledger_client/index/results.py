@@ -1,0 +1,264 @@
+"""Typed, frozen results of index queries, and opaque pagination cursors."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from ledger_client.errors import InvalidCursorError
+from ledger_client.models import (
+    FLAG_SME,
+    Administration,
+    Certificate,
+    CertificateAction,
+    CertificateStatus,
+    Mra,
+    MraAction,
+    MraStatus,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of results; pass ``next_cursor`` to get the next page (``None`` at the end)."""
+
+    items: tuple[T, ...]
+    next_cursor: str | None
+
+
+def encode_cursor(kind: str, *values: Any) -> str:
+    """An opaque cursor: url-safe base64 of ``[kind, values...]``."""
+    raw = json.dumps([kind, *values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kind: str) -> list[Any]:
+    """The values of a cursor made by :func:`encode_cursor` for the same ``kind`` of query."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError) as exc:
+        raise InvalidCursorError(f"malformed cursor {cursor!r}") from exc
+    if not isinstance(data, list) or not data or data[0] != kind:
+        raise InvalidCursorError(f"cursor {cursor!r} does not belong to a {kind!r} query")
+    return data[1:]
+
+
+@dataclass(frozen=True)
+class IndexedCertificate:
+    """A certificate's current state as indexed, with its number, document and issue time."""
+
+    id: bytes
+    issuer: str
+    number: str
+    status: CertificateStatus
+    programmes: int
+    roles: int
+    flags: int
+    valid_from: int
+    valid_until: int
+    document_hash: bytes
+    event_count: int
+    head: bytes
+    issued_block: int
+    issued_time: int
+
+    @property
+    def sme(self) -> bool:
+        """Whether the operator is an SME (flag bit 0)."""
+        return bool(self.flags & FLAG_SME)
+
+    def to_model(self) -> Certificate:
+        """The domain model (same shape as read from the chain)."""
+        return Certificate(
+            self.id,
+            self.issuer,
+            self.status,
+            self.programmes,
+            self.roles,
+            self.sme,
+            self.valid_from,
+            self.valid_until,
+            self.event_count,
+            self.head,
+        )
+
+
+@dataclass(frozen=True)
+class CertificateEventRow:
+    """One event of a certificate's history with the state after it and its position on the chain."""
+
+    certificate_id: bytes
+    sequence: int
+    action: CertificateAction
+    status: CertificateStatus
+    programmes: int
+    roles: int
+    flags: int
+    valid_from: int
+    valid_until: int
+    document_hash: bytes  # the event's document (zero for status changes): an input of the head
+    reason_code: int
+    head: bytes
+    block_number: int
+    block_time: int
+    log_index: int
+    tx_hash: bytes
+    sender: str | None
+
+    @property
+    def issuer(self) -> str:
+        """The issuing administration (the id's first two bytes)."""
+        return self.certificate_id[:2].decode("latin-1")
+
+    @property
+    def pos(self) -> int:
+        """Chain order key ``block << 20 | log index``."""
+        return self.block_number << 20 | self.log_index
+
+
+@dataclass(frozen=True)
+class CertificateStateAt:
+    """A certificate's recorded state at a time: the state after its last event at or before ``at``."""
+
+    certificate_id: bytes
+    at: int
+    status: CertificateStatus  # NONE when not yet issued at ``at``
+    programmes: int
+    roles: int
+    flags: int
+    valid_from: int
+    valid_until: int
+    sequence: int  # the last event at or before ``at`` (0 when none)
+    annulled_later: bool  # annulment voids a certificate from the start, even for earlier times
+
+    @property
+    def valid(self) -> bool:
+        """Active and within its validity period at ``at`` (the on-chain rule)."""
+        return (
+            self.status == CertificateStatus.ACTIVE
+            and self.valid_from <= self.at
+            and (self.valid_until == 0 or self.at <= self.valid_until)
+        )
+
+    @property
+    def expired(self) -> bool:
+        """Past its validity at ``at`` (expiry is derived, never stored)."""
+        return self.valid_until != 0 and self.at > self.valid_until
+
+
+@dataclass(frozen=True)
+class IndexedMra:
+    """An MRA as indexed: its terms, parties and who has accepted."""
+
+    id: int
+    status: MraStatus
+    proposer: str
+    parties: tuple[str, ...]
+    accepted: tuple[str, ...]
+    programmes: int
+    roles: int
+    effective_from: int
+    document_hash: bytes
+    terms_hash: bytes
+    accepted_count: int
+    event_count: int
+    head: bytes
+    live_block: int | None  # block in which every party had accepted
+    terminated_block: int | None
+
+    def to_model(self) -> Mra:
+        """The domain model (same shape as read from the chain)."""
+        return Mra(
+            self.id,
+            self.status,
+            self.proposer,
+            self.parties,
+            self.programmes,
+            self.roles,
+            self.effective_from,
+            self.accepted_count,
+            self.event_count,
+            self.document_hash,
+            self.head,
+            self.terms_hash,
+        )
+
+
+@dataclass(frozen=True)
+class MraEventRow:
+    """One event of an MRA's history."""
+
+    mra_id: int
+    sequence: int
+    action: MraAction
+    actor: str
+    status: MraStatus  # after the event
+    reason_code: int
+    head: bytes
+    block_number: int
+    block_time: int
+    log_index: int
+    tx_hash: bytes
+    sender: str | None
+
+
+@dataclass(frozen=True)
+class IndexedAdministration:
+    """An administration as indexed."""
+
+    code: str
+    name: str
+    frozen: bool
+    signers: tuple[str, ...]
+    registered_block: int
+
+    def to_model(self) -> Administration:
+        """The domain model."""
+        return Administration(self.code, self.name, self.frozen, self.signers)
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """A certificate event delivered to a partner, and whether the partner acknowledged it."""
+
+    event: CertificateEventRow
+    acknowledged: bool
+    acknowledged_block: int | None
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    """Acknowledgement latency of one partner (seconds, block time of ack minus block time of event)."""
+
+    partner: str
+    count: int
+    p50: float
+    p90: float
+    p95: float
+    p99: float
+    max: float
+
+
+@dataclass(frozen=True)
+class AdministrationKpis:
+    """Key figures of one administration's certificates at time ``at``.
+
+    ``by_programme`` and ``by_role`` count certificates with the bit set (a certificate with two
+    programmes counts under both); ``by_status`` uses stored statuses plus ``EXPIRED`` for Active
+    certificates past their validity at ``at``.
+    """
+
+    code: str
+    at: int
+    certificates: int
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_programme: dict[str, int] = field(default_factory=dict)
+    by_role: dict[str, int] = field(default_factory=dict)
+    sme: int = 0
+    non_sme: int = 0
+    acknowledgement_latency: tuple[LatencyStats, ...] = ()

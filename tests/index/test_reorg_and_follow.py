@@ -1,0 +1,99 @@
+"""Reorgs (made with eth-tester snapshot/revert), the background follower and read-your-writes."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from conftest import Chain
+
+from ledger_client.audit import Auditor
+from ledger_client.errors import IndexTimeoutError
+from ledger_client.index import Index
+from ledger_client.models import CertificateStatus, MraStatus
+
+
+def _verify(chain: Chain, index: Index) -> None:
+    auditor = Auditor(chain.w3, chain.ledger.address, start_block=chain.start_block)
+    result = auditor.verify_index(index.reader)
+    assert result.ok, result.mismatches
+
+
+def test_reorg_rewinds_and_matches_the_new_chain(fresh: Chain, index: Index) -> None:
+    kept = fresh.issue("CR", "CR-KEPT")
+    index.sync()
+    fork = fresh.tester.take_snapshot()
+    fork_block = fresh.head()
+    dropped = fresh.issue("CR", "CR-DROPPED")
+    fresh.tx("CR", "suspend", kept, 1)
+    mra = fresh.mra(["CR", "PE"])
+    fresh.tx("PE", "acknowledge", kept, 2)
+    index.sync()
+    assert index.certificate(dropped) is not None
+    assert index.mra(mra) is not None
+
+    fresh.tester.revert_to_snapshot(fork)
+    other = fresh.issue("PE", "PE-OTHER")
+    fresh.tx("CR", "revoke", kept, 6)
+    fresh.tester.mine_blocks(5)  # the new branch is longer than the old one
+    report = index.sync()
+
+    assert report.reorgs == 1
+    assert report.rewound_to == fork_block
+    assert index.block_number == fresh.head()
+    assert index.certificate(dropped) is None
+    assert index.certificate(other) is not None
+    kept_row = index.certificate(kept)
+    assert kept_row is not None
+    assert kept_row.status == CertificateStatus.REVOKED
+    assert kept_row.event_count == 2
+    assert [e.reason_code for e in index.history(kept).items] == [0, 6]
+    assert index.mra(mra) is None
+    assert index.mras_of("PE") == []
+    assert index.reader.execute("SELECT COUNT(*) FROM acknowledgements")[0][0] == 0
+    assert index.reader.execute("SELECT COUNT(*) FROM mra_pairs")[0][0] == 0
+    _verify(fresh, index)
+
+
+def test_reorg_to_a_shorter_chain_and_within_an_mra(fresh: Chain, index: Index) -> None:
+    mra = fresh.mra(["CR", "PE"], accept=False)
+    index.sync()
+    fork = fresh.tester.take_snapshot()
+    fresh.tx("PE", "acceptMra", mra)
+    fresh.tx("CR", "suspendMra", mra, 3)
+    fresh.tester.mine_blocks(3)
+    index.sync()
+    assert index.mra(mra).status == MraStatus.SUSPENDED  # type: ignore[union-attr]
+
+    fresh.tester.revert_to_snapshot(fork)
+    fresh.tx("PE", "terminateMra", mra, 2)  # one block: the new branch is shorter
+    report = index.sync()
+    assert report.reorgs == 1
+    row = index.mra(mra)
+    assert row is not None
+    assert (row.status, row.accepted, row.event_count, row.live_block) == (MraStatus.TERMINATED, ("CR",), 2, None)
+    _verify(fresh, index)
+
+
+def test_wait_for_block_syncs_in_the_caller(fresh: Chain, index: Index) -> None:
+    cid = fresh.issue("CR", "CR-W")
+    assert index.wait_for_block(fresh.head(), timeout=5) == fresh.head()
+    assert index.certificate(cid) is not None
+    with pytest.raises(IndexTimeoutError):
+        index.wait_for_block(fresh.head() + 100, timeout=0.2)
+
+
+def test_background_follower_gives_read_your_writes(fresh: Chain, index: Index) -> None:
+    lock = threading.Lock()
+    index.follower.source._lock = lock  # type: ignore[attr-defined]  # share the writer's lock
+    index.start(poll_interval=0.01)
+    try:
+        for i in range(5):
+            with lock:
+                cid = fresh.issue("CR", f"CR-BG-{i}")
+                block = fresh.head()
+            index.wait_for_block(block, timeout=5)
+            assert index.certificate(cid) is not None  # read from this thread's own connection
+    finally:
+        index.stop()
+    assert index.follower.last_error is None
