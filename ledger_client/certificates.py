@@ -1,0 +1,413 @@
+"""AEO certificates: issue (single and batch) and the lifecycle transitions; reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from ledger_client import validation
+from ledger_client.codec import encode_certificate_input, encode_issue, encode_issue_batch
+from ledger_client.context import LedgerContext
+from ledger_client.errors import (
+    AccessDeniedError,
+    CertificateAlreadyIssued,
+    CertificateNotFoundError,
+    ConflictError,
+    ContractRevert,
+    InvalidCertificateNumberError,
+    LedgerError,
+    LedgerValueError,
+    NotASigner,
+)
+from ledger_client.hashing import certificate_id as derive_id
+from ledger_client.hashing import number_bytes
+from ledger_client.models import FLAG_SME, Certificate, CertificateAction, CertificateStatus, ReasonCode
+from ledger_client.results import BatchItemResult, CertificateResult
+from ledger_client.signers import Signer
+from ledger_client.transactions import SentTransaction
+
+#: Gas limits used when writes are pre-flighted with eth_call (measured cost x ~2).
+GAS_ISSUE = 150_000
+GAS_TRANSITION = 100_000
+GAS_AMEND = 120_000
+#: Batch issuance: fixed part and upper bound per certificate (measured ~28,800).
+GAS_BATCH_BASE = 60_000
+GAS_BATCH_PER_CERTIFICATE = 35_000
+#: Fraction of the block gas limit one batch transaction may use.
+BLOCK_FILL = 0.9
+#: After this many duplicate rows found one by one in a chunk, check every row's existence.
+_SWEEP_AFTER = 1
+
+
+class DuplicateCertificateError(ConflictError):
+    """The same certificate number appears more than once in one batch."""
+
+
+class NotIssuedError(LedgerError):
+    """A batch row was not sent because another error stopped the whole batch."""
+
+
+@dataclass(frozen=True)
+class CertificateRequest:
+    """The on-chain terms of a certificate to issue.
+
+    ``programmes``/``roles`` are bitmasks of :class:`~ledger_client.models.Programme` /
+    :class:`~ledger_client.models.Role` (or lists of them); dates are Unix seconds or aware
+    datetimes, ``valid_until`` None or 0 for open-ended; ``document_hash`` is the keccak-256 of
+    the canonical certificate document (see :mod:`ledger_client.documents`).
+    """
+
+    number: str
+    programmes: int
+    roles: int
+    sme: bool
+    valid_from: int | datetime
+    valid_until: int | datetime | None
+    document_hash: bytes | str
+
+    def to_request(self) -> CertificateRequest:
+        """Itself (see :class:`Issuable`)."""
+        return self
+
+    def encode(self) -> bytes:
+        """Validate and ABI-encode as ``CertificateInput`` (224 bytes)."""
+        number = validation.certificate_number(self.number)
+        programmes = validation.programmes(self.programmes)
+        roles = validation.roles(self.roles)
+        flags = validation.flags(self.sme)
+        valid_from, valid_until = validation.validity(self.valid_from, self.valid_until)
+        document = validation.hash32(self.document_hash, "document hash")
+        return encode_certificate_input(
+            number_bytes(number), programmes, roles, flags, valid_from, valid_until, document
+        )
+
+
+class Issuable(Protocol):
+    """Anything that yields a :class:`CertificateRequest` (a request or a certificate document)."""
+
+    def to_request(self) -> CertificateRequest:
+        """The on-chain terms."""
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+@dataclass
+class _Row:
+    index: int
+    number: str
+    certificate_id: bytes
+    encoded: bytes
+    error: LedgerError | None = None
+    tx_hash: bytes | None = None
+    block_number: int | None = None
+
+
+class Certificates:
+    """Certificate writes (by a signer of the issuing administration) and reads."""
+
+    def __init__(self, context: LedgerContext, *, batch_size: int = 500, max_batch_inputs: int = 100_000) -> None:
+        self._ctx = context
+        self.batch_size = batch_size
+        self.max_batch_inputs = max_batch_inputs
+
+    # ----------------------------------------------------------------- ids
+
+    @staticmethod
+    def certificate_id(issuer: str, number: str) -> bytes:
+        """The id of certificate ``number`` of ``issuer`` (computed locally, as the contract does)."""
+        return derive_id(validation.code(issuer, "issuer code"), validation.certificate_number(number))
+
+    def _result(self, sent: SentTransaction, event: str, action: CertificateAction) -> CertificateResult:
+        args = self._ctx.event(sent.receipt, event)
+        sequence = int(args.get("sequence", 1))
+        return CertificateResult(
+            _hex(sent.tx_hash),
+            sent.block_number,
+            sent.gas_used,
+            bytes(args["id"]),
+            action,
+            sequence,
+            bytes(args["head"]),
+        )
+
+    # ----------------------------------------------------------------- issue
+
+    def issue(self, certificate: Issuable, *, signer: Signer | None = None) -> CertificateResult:
+        """Issue one certificate for the signer's administration."""
+        encoded = certificate.to_request().encode()
+        chosen = self._ctx.require_signer(signer)
+        sent = self._ctx.sender.transact(chosen, self._ctx.address, encode_issue(encoded), gas_model=GAS_ISSUE)
+        return self._result(sent, "CertificateIssued", CertificateAction.ISSUED)
+
+    def max_chunk(self) -> int:
+        """Most certificates one ``issueBatch`` may carry on this chain (block gas limit, settings)."""
+        budget = int(self._ctx.chain.block_gas_limit() * BLOCK_FILL) - GAS_BATCH_BASE
+        return max(1, min(self.batch_size, budget // GAS_BATCH_PER_CERTIFICATE))
+
+    def issue_many(
+        self, certificates: Sequence[Issuable], *, signer: Signer | None = None, chunk_size: int | None = None
+    ) -> list[BatchItemResult]:
+        """Issue many certificates in as few transactions as fit the block gas limit.
+
+        Returns one result per input, in input order. A bad row never sinks the others: rows are
+        validated first, duplicates within the batch and certificates that already exist are
+        reported per row (found by simulating each chunk with ``eth_call``/``eth_estimateGas``),
+        and only the good rows are sent.
+        """
+        validation.batch(len(certificates), self.max_batch_inputs)
+        chosen = self._ctx.require_signer(signer)
+        issuer = self._issuer_of(chosen)
+        rows: list[_Row] = []
+        seen: dict[str, int] = {}
+        for index, item in enumerate(certificates):
+            try:
+                request = item.to_request()
+                encoded = request.encode()
+            except LedgerValueError as exc:
+                number = str(getattr(item, "number", getattr(item, "certificate_number", "")))
+                rows.append(_Row(index, number, b"", b"", error=exc))
+                continue
+            number = request.number
+            row = _Row(index, number, derive_id(issuer, number), encoded)
+            if number in seen:
+                row.error = DuplicateCertificateError(
+                    f"certificate number {number!r} appears again in this batch (first at input {seen[number]})"
+                )
+            else:
+                seen[number] = index
+            rows.append(row)
+        pending = [row for row in rows if row.error is None]
+        size = max(1, min(chunk_size or self.max_chunk(), self.max_chunk()))
+        sent: list[tuple[list[_Row], bytes, bytes]] = []
+        stop: LedgerError | None = None
+        for start in range(0, len(pending), size):
+            chunk = pending[start : start + size]
+            if stop is not None:
+                for row in chunk:
+                    row.error = NotIssuedError(f"not sent: {stop}")
+                continue
+            if self._ctx.sender.can_speculate:
+                data = encode_issue_batch([row.encoded for row in chunk])
+                gas = min(GAS_BATCH_BASE + GAS_BATCH_PER_CERTIFICATE * len(chunk), self._ctx.chain.block_gas_limit())
+                speculative = self._ctx.sender.send_speculative(chosen, self._ctx.address, data, gas)
+                if speculative is not None:
+                    for row in chunk:
+                        row.tx_hash, row.block_number = speculative.tx_hash, speculative.block_number
+                    continue
+            try:
+                chunk, gas = self._preflight(chosen, chunk)
+            except LedgerError as exc:
+                stop = exc
+                for row in chunk:
+                    row.error = exc
+                continue
+            if not chunk:
+                continue
+            data = encode_issue_batch([row.encoded for row in chunk])
+            try:
+                tx_hash = self._ctx.sender.send(chosen, self._ctx.address, data, gas)
+            except LedgerError as exc:
+                stop = exc
+                for row in chunk:
+                    row.error = exc
+                continue
+            sent.append((chunk, tx_hash, data))
+        for chunk, tx_hash, data in sent:
+            try:
+                confirmed = self._ctx.sender.confirm(chosen, tx_hash, self._ctx.address, data)
+            except LedgerError as exc:
+                for row in chunk:
+                    row.error = exc
+                continue
+            for row in chunk:
+                row.tx_hash, row.block_number = tx_hash, confirmed.block_number
+        return [
+            BatchItemResult(
+                index=row.index,
+                number=row.number,
+                certificate_id=row.certificate_id or None,
+                tx_hash=None if row.tx_hash is None else _hex(row.tx_hash),
+                block_number=row.block_number,
+                error=row.error,
+            )
+            for row in rows
+        ]
+
+    def _issuer_of(self, signer: Signer) -> str:
+        (raw,) = self._ctx.call("administrationOf", signer.address)
+        code = bytes(raw)
+        if code == b"\x00\x00":
+            raise NotASigner({"caller": signer.address})
+        return code.decode("ascii")
+
+    def _preflight(self, signer: Signer, chunk: list[_Row]) -> tuple[list[_Row], int]:
+        """Simulate ``issueBatch(chunk)``; drop rows that would revert; return the rest and the gas.
+
+        Errors that belong to no row (not a signer, frozen administration) are raised.
+        """
+        by_id = {row.certificate_id: row for row in chunk}
+        duplicates_found = 0
+        while chunk:
+            data = encode_issue_batch([row.encoded for row in chunk])
+            model = GAS_BATCH_BASE + GAS_BATCH_PER_CERTIFICATE * len(chunk)
+            try:
+                return chunk, self._ctx.sender.preflight(signer, self._ctx.address, data, model)
+            except ContractRevert as exc:
+                raw_id = exc.inputs.get("id")
+                row = by_id.get(bytes.fromhex(raw_id[2:])) if isinstance(raw_id, str) else None
+                if row is None or isinstance(exc, AccessDeniedError):
+                    raise
+                row.error = exc
+                duplicates_found += 1
+                if isinstance(exc, CertificateAlreadyIssued) and duplicates_found >= _SWEEP_AFTER:
+                    self._mark_existing(chunk)
+                chunk = [r for r in chunk if r.error is None]
+        return chunk, 0
+
+    def _mark_existing(self, chunk: list[_Row]) -> None:
+        """Mark every row of ``chunk`` whose certificate exists (its CertificateIssued log does).
+
+        One ``eth_getLogs`` per 200 ids (topic alternatives) instead of one call per row.
+        """
+        open_rows = {row.certificate_id: row for row in chunk if row.error is None}
+        ids = list(open_rows)
+        topic = self._ctx.codec.topic("CertificateIssued")
+        for start in range(0, len(ids), 200):
+            logs = self._ctx.chain.get_logs(
+                self._ctx.address, [topic, ids[start : start + 200]], self._ctx.deployment.deployment_block
+            )
+            for log in logs:
+                row = open_rows.get(log.topics[1])
+                if row is not None:
+                    row.error = CertificateAlreadyIssued({"id": _hex(row.certificate_id)})
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def suspend(self, certificate_id: bytes | str, reason: int, *, signer: Signer | None = None) -> CertificateResult:
+        """Suspend an Active certificate (reason required)."""
+        cid = validation.certificate_id(certificate_id)
+        code = validation.reason_code(reason, required=True)
+        sent = self._ctx.transact(signer, "suspend", cid, code, gas_model=GAS_TRANSITION)
+        return self._result(sent, "CertificateSuspended", CertificateAction.SUSPENDED)
+
+    def reinstate(
+        self,
+        certificate_id: bytes | str,
+        reason: int = ReasonCode.CORRECTIVE_ACTION_COMPLETED,
+        *,
+        signer: Signer | None = None,
+    ) -> CertificateResult:
+        """Reinstate a Suspended certificate (Active again)."""
+        cid = validation.certificate_id(certificate_id)
+        code = validation.reason_code(reason, required=False)
+        sent = self._ctx.transact(signer, "reinstate", cid, code, gas_model=GAS_TRANSITION)
+        return self._result(sent, "CertificateReinstated", CertificateAction.REINSTATED)
+
+    def revoke(self, certificate_id: bytes | str, reason: int, *, signer: Signer | None = None) -> CertificateResult:
+        """Revoke an Active or Suspended certificate (terminal; reason required)."""
+        cid = validation.certificate_id(certificate_id)
+        code = validation.reason_code(reason, required=True)
+        sent = self._ctx.transact(signer, "revoke", cid, code, gas_model=GAS_TRANSITION)
+        return self._result(sent, "CertificateRevoked", CertificateAction.REVOKED)
+
+    def annul(self, certificate_id: bytes | str, reason: int, *, signer: Signer | None = None) -> CertificateResult:
+        """Annul an Active or Suspended certificate: void from the start (terminal; reason required)."""
+        cid = validation.certificate_id(certificate_id)
+        code = validation.reason_code(reason, required=True)
+        sent = self._ctx.transact(signer, "annul", cid, code, gas_model=GAS_TRANSITION)
+        return self._result(sent, "CertificateAnnulled", CertificateAction.ANNULLED)
+
+    def amend(
+        self,
+        certificate_id: bytes | str,
+        certificate: Issuable,
+        reason: int = ReasonCode.CHANGE_OF_DATA,
+        *,
+        signer: Signer | None = None,
+    ) -> CertificateResult:
+        """Replace scope, SME flag, dates and document of an Active or Suspended certificate.
+
+        ``certificate`` gives the new terms (its number must be the certificate's).
+        """
+        cid = validation.certificate_id(certificate_id)
+        request = certificate.to_request()
+        request.encode()
+        number = validation.certificate_number(request.number)
+        if derive_id(cid[:2].decode("ascii"), number) != cid:
+            raise InvalidCertificateNumberError(
+                f"the amended terms carry number {number!r}, which is not the number of certificate {_hex(cid)}"
+            )
+        valid_from, valid_until = validation.validity(request.valid_from, request.valid_until)
+        sent = self._ctx.transact(
+            signer,
+            "amend",
+            cid,
+            validation.programmes(request.programmes),
+            validation.roles(request.roles),
+            validation.flags(request.sme),
+            valid_from,
+            valid_until,
+            validation.hash32(request.document_hash, "document hash"),
+            validation.reason_code(reason, required=False),
+            gas_model=GAS_AMEND,
+        )
+        return self._result(sent, "CertificateAmended", CertificateAction.AMENDED)
+
+    def renew(
+        self,
+        certificate_id: bytes | str,
+        valid_from: int | datetime,
+        valid_until: int | datetime | None,
+        document_hash: bytes | str,
+        *,
+        signer: Signer | None = None,
+    ) -> CertificateResult:
+        """Give an Active or Suspended certificate a new validity period and document."""
+        cid = validation.certificate_id(certificate_id)
+        start, end = validation.validity(valid_from, valid_until)
+        document = validation.hash32(document_hash, "document hash")
+        sent = self._ctx.transact(signer, "renew", cid, start, end, document, gas_model=GAS_AMEND)
+        return self._result(sent, "CertificateRenewed", CertificateAction.RENEWED)
+
+    # ----------------------------------------------------------------- reads
+
+    def get(self, certificate_id: bytes | str, *, block: int | str = "latest") -> Certificate:
+        """A certificate's on-chain state; :class:`CertificateNotFoundError` when unknown."""
+        cid = validation.certificate_id(certificate_id)
+        ((status, programmes, roles, flags, valid_from, valid_until, count, head),) = self._ctx.call(
+            "certificate", cid, block=block
+        )
+        if status == CertificateStatus.NONE:
+            raise CertificateNotFoundError(f"no certificate {_hex(cid)} on the ledger (issuer {cid[:2].decode()})")
+        return _certificate(cid, status, programmes, roles, flags, valid_from, valid_until, count, head)
+
+    def exists(self, certificate_id: bytes | str) -> bool:
+        """Whether the certificate was ever issued."""
+        count, _head = self.history_head(certificate_id)
+        return count > 0
+
+    def history_head(self, certificate_id: bytes | str, *, block: int | str = "latest") -> tuple[int, bytes]:
+        """``(event count, 16-byte history head)`` on-chain."""
+        cid = validation.certificate_id(certificate_id)
+        count, head = self._ctx.call("historyHead", cid, block=block)
+        return int(count), bytes(head)
+
+
+def _certificate(cid: bytes, *values: Any) -> Certificate:
+    status, programmes, roles, flags, valid_from, valid_until, count, head = values
+    return Certificate(
+        id=cid,
+        issuer=cid[:2].decode("ascii"),
+        status=CertificateStatus(status),
+        programmes=int(programmes),
+        roles=int(roles),
+        sme=bool(int(flags) & FLAG_SME),
+        valid_from=int(valid_from),
+        valid_until=int(valid_until),
+        event_count=int(count),
+        head=bytes(head),
+    )

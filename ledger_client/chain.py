@@ -1,0 +1,509 @@
+"""The connection to a chain: the embedded eth-tester chain or any JSON-RPC node.
+
+:class:`Chain` is a thin layer over web3 that speaks in bytes and ints, awaits receipts with a
+timeout and turns every node failure into a :class:`~ledger_client.errors.LedgerError`:
+reverts (of ``eth_call``, ``eth_estimateGas`` or a mined transaction) are decoded from the ABI
+into the named exception, connection failures become :class:`ChainUnavailableError`.
+Transactions are only ever sent raw (``eth_sendRawTransaction``): nodes need no keys.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import rlp  # type: ignore[import-untyped]
+from eth._utils.address import generate_contract_address
+from eth.exceptions import TransactionNotFound as PyEvmTransactionNotFound
+from eth_tester import EthereumTester, PyEVMBackend
+from eth_utils.address import to_checksum_address
+from trie.hexary import HexaryTrie
+from web3 import HTTPProvider, Web3
+from web3.exceptions import ContractLogicError, TransactionNotFound
+from web3.providers.eth_tester import EthereumTesterProvider
+from web3.types import BlockIdentifier, RPCEndpoint, RPCResponse
+
+from ledger_client.errors import (
+    ChainUnavailableError,
+    LedgerError,
+    TransactionFailedError,
+    TransactionRejectedError,
+    TransactionTimeoutError,
+    decode_revert,
+)
+from ledger_client.signers import Signer
+
+DEFAULT_DEV_ACCOUNTS = 20
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One log as read from the chain."""
+
+    address: str
+    topics: tuple[bytes, ...]
+    data: bytes
+    block_number: int
+    block_hash: bytes
+    transaction_hash: bytes
+    transaction_index: int
+    log_index: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The parts of a transaction receipt the library uses."""
+
+    transaction_hash: bytes
+    block_number: int
+    block_hash: bytes
+    status: int
+    gas_used: int
+    contract_address: str | None
+    logs: tuple[LogEntry, ...]
+
+
+@dataclass(frozen=True)
+class BlockInfo:
+    """Header fields of a block."""
+
+    number: int
+    hash: bytes
+    timestamp: int
+    gas_limit: int
+    base_fee: int | None
+
+
+class _LockedTesterProvider(EthereumTesterProvider):
+    """eth-tester is not thread-safe: serialise every request behind one lock."""
+
+    def __init__(self, tester: EthereumTester, lock: threading.RLock) -> None:
+        super().__init__(tester)
+        self._request_lock = lock
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        with self._request_lock:
+            return super().make_request(method, params)
+
+
+def _bytes(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return bytes(value)
+    if isinstance(value, str):
+        return bytes.fromhex(value.removeprefix("0x"))
+    raise TypeError(f"expected bytes or hex, got {type(value).__name__}")
+
+
+def revert_data(exc: BaseException) -> bytes | None:
+    """The revert data carried by a web3/eth-tester exception, if any."""
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict):
+        data = data.get("data")
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, str) and data.startswith("0x"):
+        try:
+            return bytes.fromhex(data[2:])
+        except ValueError:
+            return None
+    response = getattr(exc, "rpc_response", None)
+    if isinstance(response, dict):
+        error = response.get("error")
+        if isinstance(error, dict) and isinstance(error.get("data"), str) and error["data"].startswith("0x"):
+            return bytes.fromhex(error["data"][2:])
+    message = str(exc.args[0]) if exc.args else ""
+    # eth-tester reports revert data as the repr of a bytes object: "execution reverted: b'...'"
+    for marker in ("b'", 'b"'):
+        start = message.find(marker)
+        if start != -1 and "revert" in message[:start].lower():
+            try:
+                value = ast.literal_eval(message[start:])
+            except (ValueError, SyntaxError):
+                return None
+            return value if isinstance(value, bytes) else None
+    return None
+
+
+def _is_revert(exc: BaseException) -> bool:
+    if isinstance(exc, ContractLogicError):
+        return True
+    name = type(exc).__name__
+    return name == "TransactionFailed" or "revert" in str(exc).lower()
+
+
+class Chain:
+    """A chain reached through web3: embedded (eth-tester, in-process) or by JSON-RPC URL.
+
+    Args:
+        w3: the connected web3 instance.
+        tester: the eth-tester instance when the chain is embedded in memory.
+        lock: the lock serialising access to an in-process backend.
+        receipt_timeout: default seconds to wait for a receipt.
+        poll_interval: seconds between receipt polls (remote nodes).
+    """
+
+    def __init__(
+        self,
+        w3: Web3,
+        *,
+        tester: EthereumTester | None = None,
+        lock: threading.RLock | None = None,
+        receipt_timeout: float = 120.0,
+        poll_interval: float = 0.25,
+        embedded: bool | None = None,
+        dev_keys: Sequence[bytes] = (),
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.w3 = w3
+        self._dev_keys = tuple(dev_keys)
+        self._on_close = on_close
+        self._call_from = Signer.from_key(self._dev_keys[0]).address if self._dev_keys else None
+        self.tester = tester
+        self.lock = lock or threading.RLock()
+        self.embedded = tester is not None if embedded is None else embedded
+        self.receipt_timeout = receipt_timeout
+        self.poll_interval = poll_interval
+        self._chain_id: int | None = None
+        self._gas_limit: tuple[float, int] | None = None
+
+    # ----------------------------------------------------------------- constructors
+
+    @classmethod
+    def in_memory(cls, *, accounts: int = DEFAULT_DEV_ACCOUNTS, receipt_timeout: float = 120.0) -> Chain:
+        """A fresh in-memory eth-tester chain with ``accounts`` funded development accounts."""
+        genesis = PyEVMBackend.generate_genesis_state(num_accounts=accounts)
+        backend = PyEVMBackend(genesis_state=genesis)
+        tester = EthereumTester(backend)
+        lock = threading.RLock()
+        w3 = Web3(_LockedTesterProvider(tester, lock))
+        keys = [key.to_bytes() for key in backend.account_keys]
+        return cls(w3, tester=tester, lock=lock, receipt_timeout=receipt_timeout, poll_interval=0.001, dev_keys=keys)
+
+    @classmethod
+    def durable(cls, data_dir: str | os.PathLike[str], *, receipt_timeout: float = 120.0) -> Chain:
+        """The embedded durable node (journal + snapshots in ``data_dir``), in-process."""
+        from ledger_client.node import DurableChain, DurableChainProvider
+
+        node = DurableChain(data_dir)
+        w3 = Web3(DurableChainProvider(node))
+        keys = [bytes.fromhex(account.private_key.removeprefix("0x")) for account in node.accounts]
+        return cls(
+            w3, receipt_timeout=receipt_timeout, poll_interval=0.001, embedded=True, dev_keys=keys, on_close=node.close
+        )
+
+    def close(self) -> None:
+        """Release the chain (closes the embedded durable node; no-op otherwise)."""
+        if self._on_close is not None:
+            self._on_close()
+            self._on_close = None
+
+    @classmethod
+    def connect(
+        cls, rpc_url: str, *, request_timeout: float = 30.0, receipt_timeout: float = 120.0, poll_interval: float = 0.25
+    ) -> Chain:
+        """A chain reached over HTTP JSON-RPC (Besu, geth, anvil, the embedded node's server)."""
+        if not rpc_url.startswith(("http://", "https://")):
+            raise ChainUnavailableError(f"unsupported RPC URL {rpc_url!r}; use http:// or https://")
+        w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": request_timeout}))
+        chain = cls(w3, receipt_timeout=receipt_timeout, poll_interval=poll_interval, embedded=False)
+        chain.chain_id  # noqa: B018 - fail fast when the node is unreachable
+        return chain
+
+    # ----------------------------------------------------------------- plumbing
+
+    @contextlib.contextmanager
+    def _rpc(self, what: str) -> Iterator[None]:
+        """Translate node failures into LedgerErrors."""
+        try:
+            yield
+        except LedgerError:
+            raise
+        except OSError as exc:
+            raise ChainUnavailableError(f"{what}: the node cannot be reached ({exc})") from exc
+        except Exception as exc:
+            if _is_revert(exc):
+                data = revert_data(exc)
+                if data is not None:
+                    raise decode_revert(data) from None
+                raise TransactionFailedError(f"{what} reverted: {exc}") from None
+            raise ChainUnavailableError(f"{what} failed: {exc}") from exc
+
+    def dev_signers(self) -> list[Signer]:
+        """The funded development accounts of the embedded chain."""
+        if not self._dev_keys:
+            raise LedgerError("development accounts exist only on the embedded chain")
+        return [Signer.from_key(key) for key in self._dev_keys]
+
+    # ----------------------------------------------------------------- reads
+
+    @property
+    def chain_id(self) -> int:
+        """The chain id (cached)."""
+        if self._chain_id is None:
+            with self._rpc("eth_chainId"):
+                self._chain_id = int(self.w3.eth.chain_id)
+        return self._chain_id
+
+    def block(self, identifier: BlockIdentifier = "latest") -> BlockInfo:
+        """A block's header fields."""
+        with self._rpc("eth_getBlockByNumber"):
+            block = self.w3.eth.get_block(identifier)
+        base_fee = block.get("baseFeePerGas")
+        return BlockInfo(
+            number=int(block["number"]),
+            hash=bytes(block["hash"]),
+            timestamp=int(block["timestamp"]),
+            gas_limit=int(block["gasLimit"]),
+            base_fee=None if base_fee is None else int(base_fee),
+        )
+
+    def block_number(self) -> int:
+        """The latest block number."""
+        with self._rpc("eth_blockNumber"):
+            return int(self.w3.eth.block_number)
+
+    def block_gas_limit(self, max_age: float = 30.0) -> int:
+        """The latest block's gas limit (cached for ``max_age`` seconds)."""
+        now = time.monotonic()
+        if self._gas_limit is None or now - self._gas_limit[0] > max_age:
+            self._gas_limit = (now, self.block().gas_limit)
+        return self._gas_limit[1]
+
+    def get_code(self, address: str, block: BlockIdentifier = "latest") -> bytes:
+        """The code at ``address``."""
+        with self._rpc("eth_getCode"):
+            return bytes(self.w3.eth.get_code(to_checksum_address(address), block))
+
+    def transaction_count(self, address: str, block: Literal["latest", "pending"] = "pending") -> int:
+        """The nonce the next transaction of ``address`` must use (``pending`` by default)."""
+        identifier: BlockIdentifier = "latest" if self.tester is not None or block == "latest" else "pending"
+        with self._rpc("eth_getTransactionCount"):
+            return int(self.w3.eth.get_transaction_count(to_checksum_address(address), identifier))
+
+    def balance(self, address: str) -> int:
+        """The balance of ``address`` in wei."""
+        with self._rpc("eth_getBalance"):
+            return int(self.w3.eth.get_balance(to_checksum_address(address)))
+
+    def call(self, to: str, data: bytes, sender: str | None = None, block: int | str = "latest") -> bytes:
+        """``eth_call``; a revert raises the decoded exception."""
+        tx: dict[str, Any] = {"to": to, "data": data}
+        if sender is not None:
+            tx["from"] = sender
+        elif self._call_from is not None:
+            tx["from"] = self._call_from  # eth-tester insists on a funded sender
+        with self._rpc("eth_call"):
+            return bytes(self.w3.eth.call(tx, block))  # type: ignore[arg-type]
+
+    def estimate_gas(self, to: str | None, data: bytes, sender: str) -> int:
+        """``eth_estimateGas``; a revert raises the decoded exception."""
+        tx: dict[str, Any] = {"from": sender, "data": data}
+        if to is not None:
+            tx["to"] = to
+        with self._rpc("eth_estimateGas"):
+            return int(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+
+    def gas_price(self) -> int:
+        """``eth_gasPrice``."""
+        with self._rpc("eth_gasPrice"):
+            return int(self.w3.eth.gas_price)
+
+    def max_priority_fee(self) -> int | None:
+        """``eth_maxPriorityFeePerGas``, or None when the node lacks it."""
+        try:
+            with self._rpc("eth_maxPriorityFeePerGas"):
+                return int(self.w3.eth.max_priority_fee)
+        except ChainUnavailableError:
+            return None
+
+    def base_fee(self) -> int | None:
+        """The latest block's base fee (None on pre-London chains)."""
+        return self.block().base_fee
+
+    def get_logs(
+        self,
+        address: str,
+        topics: Sequence[bytes | Sequence[bytes] | None],
+        from_block: int = 0,
+        to_block: int | str = "latest",
+    ) -> list[LogEntry]:
+        """``eth_getLogs`` for one contract; a topic position may list alternatives."""
+        rendered: list[Any] = []
+        for topic in topics:
+            if topic is None:
+                rendered.append(None)
+            elif isinstance(topic, bytes):
+                rendered.append("0x" + topic.hex())
+            else:
+                rendered.append(["0x" + t.hex() for t in topic])
+        params: dict[str, Any] = {
+            "address": to_checksum_address(address),
+            "topics": rendered,
+            "fromBlock": from_block,
+            "toBlock": to_block,
+        }
+        with self._rpc("eth_getLogs"):
+            logs = self.w3.eth.get_logs(params)  # type: ignore[arg-type]
+        return [_log_entry(log) for log in logs]
+
+    # ----------------------------------------------------------------- writes
+
+    def send_raw(self, raw: bytes) -> bytes:
+        """``eth_sendRawTransaction``; returns the transaction hash.
+
+        Raises :class:`TransactionRejectedError` when the node refuses the transaction.
+        """
+        try:
+            with self._rpc("eth_sendRawTransaction"):
+                return bytes(self.w3.eth.send_raw_transaction(raw))
+        except ChainUnavailableError as exc:
+            if isinstance(exc.__cause__, OSError):
+                raise
+            raise TransactionRejectedError(f"the node refused the transaction: {exc.__cause__ or exc}") from exc
+
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        """The receipt of ``tx_hash`` if mined."""
+        if self.tester is not None:
+            with self.lock:
+                return _tester_receipt(self.tester, tx_hash)
+        try:
+            with self._rpc("eth_getTransactionReceipt"):
+                data = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        except ChainUnavailableError as exc:
+            if isinstance(exc.__cause__, TransactionNotFound):
+                return None
+            raise
+        if data is None:
+            return None
+        address = data.get("contractAddress")
+        return Receipt(
+            transaction_hash=bytes(data["transactionHash"]),
+            block_number=int(data["blockNumber"]),
+            block_hash=bytes(data["blockHash"]),
+            status=int(data["status"]),
+            gas_used=int(data["gasUsed"]),
+            contract_address=None if address is None else to_checksum_address(address),
+            logs=tuple(_log_entry(log) for log in data["logs"]),
+        )
+
+    def wait_for_receipt(self, tx_hash: bytes, timeout: float | None = None) -> Receipt:
+        """Poll for the receipt of ``tx_hash``; :class:`TransactionTimeoutError` after ``timeout``."""
+        limit = self.receipt_timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        delay = self.poll_interval
+        while True:
+            receipt = self.receipt(tx_hash)
+            if receipt is not None:
+                return receipt
+            if time.monotonic() >= deadline:
+                raise TransactionTimeoutError(
+                    f"transaction 0x{tx_hash.hex()} was sent but not mined within {limit:g} s; "
+                    "it may still be mined, or have been dropped from the pool"
+                )
+            time.sleep(delay)
+            delay = min(delay * 1.5, max(self.poll_interval, 2.0))
+
+    def failure_of(self, receipt: Receipt, to: str, data: bytes, sender: str) -> LedgerError:
+        """Why a mined transaction reverted: replay it as ``eth_call`` on the parent state."""
+        try:
+            self.call(to, data, sender, block=max(receipt.block_number - 1, 0))
+        except LedgerError as exc:
+            return exc
+        return TransactionFailedError(
+            f"transaction 0x{receipt.transaction_hash.hex()} reverted in block {receipt.block_number} "
+            f"(gas used {receipt.gas_used}); replaying it does not revert, so it lost a race with "
+            "another transaction in the same block or ran out of gas"
+        )
+
+    # ----------------------------------------------------------------- embedded only
+
+    def snapshot(self) -> int:
+        """Snapshot the embedded chain (tests)."""
+        if self.tester is None:
+            raise LedgerError("snapshots exist only on the in-memory embedded chain")
+        with self.lock:
+            return int(self.tester.take_snapshot())
+
+    def revert(self, snapshot: int) -> None:
+        """Return the embedded chain to ``snapshot`` (tests)."""
+        if self.tester is None:
+            raise LedgerError("snapshots exist only on the in-memory embedded chain")
+        with self.lock:
+            self.tester.revert_to_snapshot(snapshot)
+
+    def time_travel(self, timestamp: int) -> None:
+        """Mine a block at ``timestamp`` (embedded chain; time only moves forward)."""
+        if self.tester is None:
+            raise LedgerError("time travel exists only on the in-memory embedded chain")
+        with self.lock:
+            self.tester.time_travel(timestamp)
+
+
+def _tester_receipt(tester: EthereumTester, tx_hash: bytes) -> Receipt | None:
+    """A receipt read straight from the in-memory py-evm chain.
+
+    eth-tester's own receipt call formats every log through several layers (~0.4 ms per log of
+    a 500-certificate batch); this reads the receipts trie once and decodes only what is used.
+    """
+    chain = tester.backend.chain
+    chaindb = chain.chaindb
+    try:
+        block_number, index = chaindb.get_transaction_index(tx_hash)
+    except PyEvmTransactionNotFound:
+        return None
+    header = chaindb.get_canonical_block_header_by_number(block_number)
+    receipts = HexaryTrie(chaindb.db, root_hash=header.receipt_root)
+    fields = _receipt_fields(receipts[rlp.encode(index)])
+    previous = (
+        0 if index == 0 else rlp.sedes.big_endian_int.deserialize(_receipt_fields(receipts[rlp.encode(index - 1)])[1])
+    )
+    status = 1 if bytes(fields[0]) == b"\x01" else 0
+    cumulative = rlp.sedes.big_endian_int.deserialize(fields[1])
+    block_hash = bytes(header.hash)
+    contract_address: str | None = None
+    transactions = HexaryTrie(chaindb.db, root_hash=header.transaction_root)
+    transaction = chain.get_vm_class(header).get_transaction_builder().decode(transactions[rlp.encode(index)])
+    if not transaction.to:
+        contract_address = to_checksum_address(generate_contract_address(transaction.sender, transaction.nonce))
+    first_log = 0
+    for earlier in range(index):
+        first_log += len(_receipt_fields(receipts[rlp.encode(earlier)])[3])
+    logs = tuple(
+        LogEntry(
+            address=to_checksum_address(bytes(log[0])),
+            topics=tuple(bytes(t) for t in log[1]),
+            data=bytes(log[2]),
+            block_number=block_number,
+            block_hash=block_hash,
+            transaction_hash=tx_hash,
+            transaction_index=index,
+            log_index=first_log + offset,
+        )
+        for offset, log in enumerate(fields[3])
+    )
+    return Receipt(tx_hash, block_number, block_hash, status, cumulative - previous, contract_address, logs)
+
+
+def _receipt_fields(encoded: bytes) -> Any:
+    """``[status, cumulativeGasUsed, bloom, logs]`` of an encoded (possibly typed) receipt."""
+    payload = encoded[1:] if encoded[0] < 0xC0 else encoded
+    return rlp.decode(payload)
+
+
+def _log_entry(log: Any) -> LogEntry:
+    return LogEntry(
+        address=to_checksum_address(log["address"]),
+        topics=tuple(_bytes(t) for t in log["topics"]),
+        data=_bytes(log["data"]),
+        block_number=int(log["blockNumber"]),
+        block_hash=_bytes(log["blockHash"]),
+        transaction_hash=_bytes(log["transactionHash"]),
+        transaction_index=int(log["transactionIndex"]),
+        log_index=int(log["logIndex"]),
+    )

@@ -1,0 +1,104 @@
+"""What every domain module shares: the chain, the contract, the sender and the signer."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from ledger_client.chain import Chain, Receipt
+from ledger_client.codec import LedgerCodec
+from ledger_client.deployment import Deployment
+from ledger_client.errors import ConfigurationError, LedgerError
+from ledger_client.signers import Signer
+from ledger_client.transactions import SentTransaction, TransactionSender
+from ledger_client.validation import code as validate_code
+from ledger_client.validation import known_code
+
+
+class LedgerContext:
+    """The deployed ledger as seen by one client.
+
+    Args:
+        chain: the chain connection.
+        sender: the transaction sender (fees, nonces, gas).
+        codec: the contract codec.
+        deployment: the deployment manifest.
+        signer: the default signer of writes (None for a read-only client).
+    """
+
+    def __init__(
+        self,
+        chain: Chain,
+        sender: TransactionSender,
+        codec: LedgerCodec,
+        deployment: Deployment,
+        signer: Signer | None,
+    ) -> None:
+        self.chain = chain
+        self.sender = sender
+        self.codec = codec
+        self.deployment = deployment
+        self.address = deployment.address
+        self.signer = signer
+        self._codes: tuple[str, ...] | None = None
+        self._codes_lock = threading.Lock()
+
+    def require_signer(self, signer: Signer | None) -> Signer:
+        """``signer`` or the default signer; a clear error for a read-only client."""
+        chosen = signer or self.signer
+        if chosen is None:
+            raise ConfigurationError(
+                "this write needs a signer: configure AEO_LEDGER_KEYSTORE (or a development key) or pass signer="
+            )
+        return chosen
+
+    def call(self, function: str, *args: Any, block: int | str = "latest") -> tuple[Any, ...]:
+        """Call a view function and decode its outputs."""
+        output = self.chain.call(self.address, self.codec.encode(function, *args), block=block)
+        return self.codec.decode(function, output)
+
+    def transact(
+        self, signer: Signer | None, function: str, *args: Any, gas_model: int | None = None
+    ) -> SentTransaction:
+        """Pre-flight, sign, send and confirm ``function(*args)``."""
+        chosen = self.require_signer(signer)
+        data = self.codec.encode(function, *args)
+        return self.sender.transact(chosen, self.address, data, gas_model=gas_model)
+
+    def event(self, receipt: Receipt, name: str) -> dict[str, Any]:
+        """The arguments of the first ``name`` event this contract emitted in ``receipt``."""
+        topic = self.codec.topic(name)
+        for log in receipt.logs:
+            if log.topics and log.topics[0] == topic and log.address.lower() == self.address.lower():
+                decoded = self.codec.decode_log(log.topics, log.data)
+                assert decoded is not None
+                return decoded[1]
+        raise LedgerError(f"transaction 0x{receipt.transaction_hash.hex()} emitted no {name} event")
+
+    # ----------------------------------------------------------------- administration codes
+
+    def known_codes(self, *, refresh: bool = False) -> tuple[str, ...]:
+        """All registered administration codes (cached; refreshed on a miss)."""
+        with self._codes_lock:
+            if self._codes is None or refresh:
+                (raw,) = self.call("administrationCodes")
+                self._codes = tuple(bytes(c).decode("ascii") for c in raw)
+            return self._codes
+
+    def forget_codes(self) -> None:
+        """Drop the cached codes (after a registration)."""
+        with self._codes_lock:
+            self._codes = None
+
+    def registered(self, value: object, field: str = "administration") -> str:
+        """A registered administration code, with an actionable error otherwise."""
+        checked = validate_code(value, f"{field} code")
+        codes = self.known_codes()
+        if checked not in codes:
+            codes = self.known_codes(refresh=True)
+        return known_code(checked, codes, field)
+
+    def registered_all(self, values: Sequence[str], field: str = "party") -> list[str]:
+        """Every code registered (refreshing the cache once on a miss)."""
+        return [self.registered(v, field) for v in values]

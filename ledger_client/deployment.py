@@ -1,0 +1,178 @@
+"""Deploying the ledger contract and the deployment manifest ``deployments/<name>.json``.
+
+The manifest records where the ledger lives and what it is: chain id, address, deployment
+block, and two hashes — the artifact's ``sourcesSha256`` (which Solidity sources it was built
+from) and the sha256 of the code actually at the address (runtime bytecode with immutables).
+:func:`verify_deployment` checks all of it on connect, so a client never talks to the wrong
+chain, an empty address, or a contract built from other sources than its ABI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eth_abi.abi import encode as abi_encode
+from eth_utils.address import to_checksum_address
+
+from ledger_client.artifacts import load_artifact
+from ledger_client.chain import Chain
+from ledger_client.errors import ConfigurationError, TransactionFailedError
+from ledger_client.settings import GasStrategy
+from ledger_client.signers import Signer
+from ledger_client.transactions import TransactionSender
+
+MANIFEST_VERSION = 1
+#: Gas limit of the deployment in ``simulate`` mode (the contract costs ~3.5M).
+DEPLOY_GAS = 8_000_000
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A deployed ledger, as recorded in its manifest."""
+
+    name: str
+    chain_id: int
+    address: str
+    deployment_block: int
+    transaction_hash: str
+    governance: str
+    contract: str
+    sources_sha256: str
+    code_sha256: str
+    compiler_version: str
+    deployed_at: str
+    version: int = MANIFEST_VERSION
+
+    def to_json(self) -> str:
+        """The manifest text (sorted keys, trailing newline)."""
+        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "manifest") -> Deployment:
+        """Parse a manifest document, with a clear error for missing or wrong fields."""
+        fields = cls.__dataclass_fields__
+        missing = sorted(name for name, f in fields.items() if name not in data and name != "version")
+        if missing:
+            raise ConfigurationError(f"{source} lacks {', '.join(missing)}")
+        unknown = sorted(set(data) - set(fields))
+        if unknown:
+            raise ConfigurationError(f"{source} has unknown fields {', '.join(unknown)}")
+        if data.get("version", MANIFEST_VERSION) != MANIFEST_VERSION:
+            raise ConfigurationError(
+                f"{source} is manifest version {data['version']}; this client reads {MANIFEST_VERSION}"
+            )
+        try:
+            deployment = cls(**data)
+            int(deployment.chain_id), int(deployment.deployment_block)
+            to_checksum_address(deployment.address)
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(f"{source} is malformed: {exc}") from exc
+        return deployment
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the manifest atomically."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(target.suffix + ".tmp")
+        temporary.write_text(self.to_json())
+        os.replace(temporary, target)
+        return target
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Deployment:
+        """Read a manifest file."""
+        source = Path(path)
+        try:
+            data = json.loads(source.read_text())
+        except FileNotFoundError:
+            raise ConfigurationError(
+                f"deployment manifest {source} not found; deploy first (aeo-ledger deploy) or pass --deployment"
+            ) from None
+        except json.JSONDecodeError as exc:
+            raise ConfigurationError(f"deployment manifest {source} is not JSON: {exc.msg}") from exc
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"deployment manifest {source} must hold a JSON object")
+        return cls.from_dict(data, str(source))
+
+
+def code_sha256(code: bytes) -> str:
+    """The sha256 (hex) of runtime code."""
+    return hashlib.sha256(code).hexdigest()
+
+
+def deploy(
+    sender: TransactionSender,
+    deployer: Signer,
+    governance: str,
+    *,
+    name: str = "local",
+    contract: str = "AeoLedger",
+) -> Deployment:
+    """Deploy ``contract`` with ``governance`` as its consortium governance address."""
+    artifact = load_artifact(contract)
+    data = bytes.fromhex(artifact.bytecode.removeprefix("0x")) + abi_encode(
+        ["address"], [to_checksum_address(governance)]
+    )
+    chain = sender.chain
+    if sender.gas_strategy is GasStrategy.ESTIMATE:
+        gas = int(chain.estimate_gas(None, data, deployer.address) * sender.gas_margin)
+    else:
+        gas = DEPLOY_GAS
+    gas = min(gas, chain.block_gas_limit())
+    tx_hash = sender.send(deployer, None, data, gas)
+    sent = sender.confirm(deployer, tx_hash, None, data)
+    address = sent.receipt.contract_address
+    if address is None:
+        raise TransactionFailedError(f"deployment 0x{tx_hash.hex()} created no contract")
+    code = chain.get_code(address)
+    return Deployment(
+        name=name,
+        chain_id=chain.chain_id,
+        address=address,
+        deployment_block=sent.block_number,
+        transaction_hash="0x" + tx_hash.hex(),
+        governance=to_checksum_address(governance),
+        contract=contract,
+        sources_sha256=artifact.sources_sha256,
+        code_sha256=code_sha256(code),
+        compiler_version=artifact.compiler_version,
+        deployed_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+    )
+
+
+def verify_deployment(chain: Chain, deployment: Deployment) -> None:
+    """Check a manifest against the chain and the client's artifacts.
+
+    Raises :class:`ConfigurationError` naming what differs: the chain id, missing or different
+    code at the address, or artifacts built from other sources than the deployed contract.
+    """
+    actual_chain = chain.chain_id
+    if actual_chain != deployment.chain_id:
+        raise ConfigurationError(
+            f"deployment {deployment.name!r} is on chain {deployment.chain_id}, but the node serves chain "
+            f"{actual_chain}: wrong RPC URL or wrong manifest"
+        )
+    code = chain.get_code(deployment.address)
+    if not code:
+        raise ConfigurationError(
+            f"no contract at {deployment.address} on chain {actual_chain}: the chain was reset or the manifest "
+            f"{deployment.name!r} belongs to another network; redeploy"
+        )
+    if code_sha256(code) != deployment.code_sha256:
+        raise ConfigurationError(
+            f"the code at {deployment.address} (sha256 {code_sha256(code)[:16]}…) is not the code recorded in "
+            f"deployment {deployment.name!r} (sha256 {deployment.code_sha256[:16]}…)"
+        )
+    artifact = load_artifact(deployment.contract)
+    if artifact.sources_sha256 != deployment.sources_sha256:
+        raise ConfigurationError(
+            f"deployment {deployment.name!r} was built from sources {deployment.sources_sha256[:16]}…, this "
+            f"client's {deployment.contract} artifact from {artifact.sources_sha256[:16]}…: upgrade the client "
+            "or redeploy"
+        )

@@ -1,0 +1,286 @@
+"""``run_import``: a national AEO registry file → certificates on the ledger, resumable.
+
+Flow: read the file (:mod:`.formats`) → validate each record into a certificate document
+(:mod:`.rows`) → drop records that landed in an earlier run (checkpoint, then the chain for
+batches that were in flight) → issue the rest in batches with ``certificates.issue_many`` →
+store each landed certificate's document in ``<data_dir>/documents/`` → record the batch in the
+checkpoint. A bad record never stops the good ones; it is reported with its line and reason.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from ledger_client import validation
+from ledger_client.errors import (
+    CertificateAlreadyIssued,
+    ConfigurationError,
+    ConflictError,
+    LedgerError,
+    LedgerValueError,
+)
+from ledger_client.importer.checkpoint import Checkpoint, checkpoint_path
+from ledger_client.importer.formats import SourceRow, read_rows
+from ledger_client.importer.onchain import issued_documents
+from ledger_client.importer.progress import ImportProgress, ProgressCallback
+from ledger_client.importer.report import ImportedRow, ImportReport, RowError
+from ledger_client.importer.rows import PreparedRow, RowProblem, prepare_row
+from ledger_client.importer.store import DocumentStore
+from ledger_client.ledger import Ledger
+from ledger_client.signers import Signer
+
+KEYSTORES_DIR = "keystores"
+
+
+class ImportAbortedError(LedgerError):
+    """The import stopped for a reason that is not one record's fault (chain down, key revoked …).
+
+    Everything that landed before is recorded in the checkpoint; run the same import again to
+    resume. ``report`` holds what this run did up to the failure.
+    """
+
+    def __init__(self, message: str, report: ImportReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class ImportSignerError(ConfigurationError):
+    """No signer of the importing administration is available."""
+
+
+def keystore_signer(data_dir: str | os.PathLike[str], administration: str) -> Signer | None:
+    """The signer in ``<data_dir>/keystores/<CODE>.json`` (password in ``<CODE>.password``), if both exist."""
+    directory = Path(data_dir) / KEYSTORES_DIR
+    keystore, password = directory / f"{administration}.json", directory / f"{administration}.password"
+    if not keystore.is_file() or not password.is_file():
+        return None
+    return Signer.from_keystore(keystore, password.read_text(encoding="utf-8").rstrip("\r\n"))
+
+
+def resolve_signer(
+    ledger: Ledger, administration: str, data_dir: str | os.PathLike[str], signer: Signer | None
+) -> Signer:
+    """The key that issues for ``administration``: ``signer``, else the ledger's, else the data dir keystore."""
+    checked: list[str] = []
+    candidates = [signer] if signer is not None else [ledger.signer]
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        owner = ledger.administrations.of(candidate.address)
+        if owner == administration:
+            return candidate
+        checked.append(f"{candidate.address} signs for {owner or 'no administration'}")
+    if signer is None:
+        stored = keystore_signer(data_dir, administration)
+        if stored is not None:
+            owner = ledger.administrations.of(stored.address)
+            if owner == administration:
+                return stored
+            checked.append(f"the keystore's {stored.address} signs for {owner or 'no administration'}")
+        else:
+            checked.append(f"no keystore {Path(data_dir) / KEYSTORES_DIR / (administration + '.json')}")
+    raise ImportSignerError(
+        f"no signer of {administration} to issue with ({'; '.join(checked)}); pass the administration's keystore"
+    )
+
+
+class _Run:
+    """State of one import run."""
+
+    def __init__(self, report: ImportReport, store: DocumentStore, progress: ProgressCallback | None) -> None:
+        self.report = report
+        self.store = store
+        self.progress = progress
+        self.started = time.perf_counter()
+        self.processed = 0
+
+    def tick(self, count: int) -> None:
+        self.processed += count
+        if self.progress is not None:
+            report = self.report
+            self.progress(
+                ImportProgress(
+                    total=report.total,
+                    processed=self.processed,
+                    landed=len(report.landed),
+                    skipped=len(report.skipped),
+                    errors=len(report.errors),
+                    elapsed_s=time.perf_counter() - self.started,
+                )
+            )
+
+    def skip(self, row: PreparedRow) -> None:
+        """``row`` is on the chain with this document: keep its document, do not send it."""
+        if not self.store.has(row.certificate_id):
+            self.store.write(row.certificate_id, row.canonical_json)
+        self.report.skipped.append(ImportedRow(row.line, row.number, row.certificate_id))
+
+    def conflict(self, row: PreparedRow) -> None:
+        self.report.errors.append(
+            RowError(
+                row.line,
+                row.number,
+                "conflict",
+                f"CertificateAlreadyIssued: {row.number} is already on the ledger with a different document "
+                "(amend it instead of issuing it again)",
+            )
+        )
+
+
+def run_import(
+    ledger: Ledger,
+    administration: str,
+    path: str | os.PathLike[str],
+    *,
+    data_dir: str | os.PathLike[str],
+    batch_size: int | None = None,
+    progress: ProgressCallback | None = None,
+    signer: Signer | None = None,
+    file_format: str | None = None,
+) -> ImportReport:
+    """Import the registry file at ``path`` as certificates of ``administration``.
+
+    Args:
+        ledger: the ledger (any signer; see ``signer``).
+        administration: the issuing administration's code, e.g. ``"CR"``.
+        path: a ``.csv``, ``.json`` (array) or ``.jsonl`` file in the format of :mod:`ledger_client.importer`.
+        data_dir: where documents (``documents/``) and the checkpoint (``imports/``) are kept, and where
+            ``keystores/<CODE>.json`` is looked up when no signer of the administration is given.
+        batch_size: certificates per transaction (default and maximum: what fits the block gas limit).
+        progress: called with an :class:`ImportProgress` after reading and after every batch.
+        signer: the administration's signer (default: the ledger's, else the data dir keystore).
+        file_format: ``"csv"``, ``"json"`` or ``"jsonl"`` (default: from the file suffix).
+
+    Returns:
+        The :class:`ImportReport`. Bad records are in ``errors`` with their line; they never stop
+        the good ones. Running the same import again resumes: what landed is skipped, never resent.
+
+    Raises:
+        ImportFormatError: the file cannot be read at all (nothing was sent).
+        ImportSignerError: no signer of ``administration``.
+        ImportAbortedError: the chain refused a whole batch for a reason not tied to a record.
+    """
+    code = validation.code(administration.strip().upper())
+    ledger.administrations.get(code)  # unknown administration → an actionable error
+    issuer = ledger.with_signer(resolve_signer(ledger, code, data_dir, signer))
+    source = Path(path)
+    report = ImportReport(administration=code, source=source)
+    run = _Run(report, DocumentStore(data_dir), progress)
+    rows = read_rows(source, file_format)
+    report.total = len(rows)
+    good = _prepare(rows, code, report)
+    header = {
+        "administration": code,
+        "source": str(source.resolve()),
+        "chain_id": ledger.chain.chain_id,
+        "contract": ledger.deployment.address,
+    }
+    with Checkpoint(checkpoint_path(data_dir, code, source), header) as checkpoint:
+        report.checkpoint, report.resumed = checkpoint.path, checkpoint.resumed
+        pending = _drop_landed(ledger, good, checkpoint, run)
+        run.tick(report.total - len(pending))
+        size = max(1, min(batch_size or issuer.certificates.max_chunk(), issuer.certificates.max_chunk()))
+        for start in range(0, len(pending), size):
+            _send_batch(issuer, pending[start : start + size], checkpoint, run)
+    report.errors.sort(key=lambda e: e.line)
+    report.elapsed_s = time.perf_counter() - run.started
+    return report
+
+
+def _prepare(rows: Sequence[SourceRow], code: str, report: ImportReport) -> list[PreparedRow]:
+    """Validate every record; duplicates of an earlier line are errors."""
+    good: list[PreparedRow] = []
+    first_line: dict[str, int] = {}
+    for row in rows:
+        try:
+            prepared = prepare_row(row, code)
+        except RowProblem as exc:
+            number = row.values.get("certificate_number")
+            text = str(number).strip() if number is not None else ""
+            report.errors.append(RowError(row.line, text or None, "validation", str(exc)))
+            continue
+        earlier = first_line.get(prepared.number)
+        if earlier is not None:
+            report.errors.append(
+                RowError(row.line, prepared.number, "duplicate", f"certificate number already on line {earlier}")
+            )
+            continue
+        first_line[prepared.number] = row.line
+        good.append(prepared)
+    return good
+
+
+def _drop_landed(ledger: Ledger, rows: list[PreparedRow], checkpoint: Checkpoint, run: _Run) -> list[PreparedRow]:
+    """Rows still to send: those the checkpoint (or, for in-flight batches, the chain) shows landed are skipped."""
+    state = checkpoint.state
+    pending: list[PreparedRow] = []
+    uncertain: list[PreparedRow] = []
+    for row in rows:
+        recorded = state.landed.get(row.number)
+        if recorded is not None and recorded == "0x" + row.document_hash.hex():
+            run.skip(row)
+        elif recorded is not None or row.number in state.in_flight:
+            uncertain.append(row)
+        else:
+            pending.append(row)
+    if uncertain:
+        on_chain = issued_documents(ledger, [row.certificate_id for row in uncertain])
+        found: list[PreparedRow] = []
+        for row in uncertain:
+            digest = on_chain.get(row.certificate_id)
+            if digest is None:
+                pending.append(row)
+            elif digest == row.document_hash:
+                run.skip(row)
+                found.append(row)
+            else:
+                run.conflict(row)
+        if found:
+            checkpoint.landed(-1, [(row.number, row.document_hash) for row in found])
+        pending.sort(key=lambda r: r.line)
+    return pending
+
+
+def _send_batch(issuer: Ledger, batch: list[PreparedRow], checkpoint: Checkpoint, run: _Run) -> None:
+    """Issue one batch; store documents and record what landed; classify the rejected rows."""
+    report = run.report
+    number = checkpoint.begin([row.number for row in batch])
+    report.batches += 1
+    results = issuer.certificates.issue_many([row.request for row in batch], chunk_size=len(batch))
+    on_chain: list[PreparedRow] = []
+    already: list[PreparedRow] = []
+    fatal: LedgerError | None = None
+    for row, result in zip(batch, results, strict=True):
+        error = result.error
+        if result.ok:
+            run.store.write(row.certificate_id, row.canonical_json)
+            landed = ImportedRow(row.line, row.number, row.certificate_id, result.tx_hash, result.block_number)
+            report.landed.append(landed)
+            on_chain.append(row)
+        elif isinstance(error, CertificateAlreadyIssued):
+            already.append(row)
+        elif isinstance(error, LedgerValueError | ConflictError):
+            report.errors.append(RowError(row.line, row.number, "conflict", f"{type(error).__name__}: {error}"))
+        else:
+            fatal = fatal or error
+    if already:
+        documents = issued_documents(issuer, [row.certificate_id for row in already])
+        for row in already:
+            if documents.get(row.certificate_id) == row.document_hash:
+                run.skip(row)
+                on_chain.append(row)
+            else:
+                run.conflict(row)
+    checkpoint.landed(number, [(row.number, row.document_hash) for row in on_chain])
+    if fatal is not None:
+        report.errors.sort(key=lambda e: e.line)
+        report.elapsed_s = time.perf_counter() - run.started
+        raise ImportAbortedError(
+            f"the import stopped at batch {number}: {type(fatal).__name__}: {fatal}. What landed is recorded in "
+            f"{checkpoint.path}; run the same import again to resume",
+            report,
+        )
+    run.tick(len(batch))

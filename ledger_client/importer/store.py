@@ -1,0 +1,72 @@
+"""The off-chain document store: ``<data_dir>/documents/<certificate id hex>.json``.
+
+Each file holds a certificate's *current* document as canonical JSON (RFC 8785), the exact bytes
+whose keccak-256 is the on-chain document hash, so a verifier can POST the file unchanged. File
+names are the 32-byte certificate id as 64 lower-case hex digits, without ``0x``. Writes are
+atomic (temporary file + rename): a reader never sees half a document.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ledger_client.documents import CertificateDocument
+
+DOCUMENTS_DIR = "documents"
+
+
+def documents_directory(data_dir: str | os.PathLike[str]) -> Path:
+    """``<data_dir>/documents``."""
+    return Path(data_dir) / DOCUMENTS_DIR
+
+
+class DocumentStore:
+    """Certificate documents kept next to the chain, one canonical JSON file per certificate.
+
+    Args:
+        data_dir: the data directory; documents live in its ``documents/`` subdirectory.
+    """
+
+    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
+        self.directory = documents_directory(data_dir)
+        self._created = False
+
+    def path(self, certificate_id: bytes) -> Path:
+        """Where the document of ``certificate_id`` is (or would be) stored."""
+        if len(certificate_id) != 32:
+            raise ValueError(f"a certificate id has 32 bytes, got {len(certificate_id)}")
+        return self.directory / f"{certificate_id.hex()}.json"
+
+    def has(self, certificate_id: bytes) -> bool:
+        """Whether a document of ``certificate_id`` is stored."""
+        return self.path(certificate_id).is_file()
+
+    def write(self, certificate_id: bytes, canonical_json: bytes) -> Path:
+        """Store ``canonical_json`` as the current document of ``certificate_id`` (atomic replace)."""
+        if not self._created:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._created = True
+        target = self.path(certificate_id)
+        fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(canonical_json)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return target
+
+    def write_document(self, document: CertificateDocument) -> Path:
+        """Store ``document`` under its certificate id."""
+        return self.write(document.certificate_id(), document.canonical_json())
+
+    def read_bytes(self, certificate_id: bytes) -> bytes:
+        """The stored canonical JSON of ``certificate_id`` (:class:`FileNotFoundError` when absent)."""
+        return self.path(certificate_id).read_bytes()
+
+    def read(self, certificate_id: bytes) -> CertificateDocument:
+        """The stored document of ``certificate_id``, parsed and validated."""
+        return CertificateDocument.parse(self.read_bytes(certificate_id))

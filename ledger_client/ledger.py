@@ -1,0 +1,226 @@
+"""The :class:`Ledger` facade: one object, the same API on the embedded chain and over RPC.
+
+ledger = Ledger.embedded()                                     # in-memory, deployed, dev keys
+ledger = Ledger.embedded(data_dir="data")                      # durable embedded node
+ledger = Ledger.connect("http://besu:8545", deployment="consortium", signer=signer)
+
+ledger.administrations.register("CR", "Costa Rica", cr_signer.address)
+cr = ledger.with_signer(cr_signer)
+result = cr.certificates.issue(document)
+ledger.verify_document(document)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ledger_client.administrations import Administrations
+from ledger_client.certificates import Certificates
+from ledger_client.chain import DEFAULT_DEV_ACCOUNTS, Chain
+from ledger_client.codec import ledger_codec
+from ledger_client.context import LedgerContext
+from ledger_client.deployment import Deployment, deploy, verify_deployment
+from ledger_client.documents import CertificateDocument, DocumentVerification, verify_document
+from ledger_client.errors import ConfigurationError
+from ledger_client.events import CertificateEventSource, ChainEventSource
+from ledger_client.fees import FeePolicy
+from ledger_client.mras import Mras
+from ledger_client.nonces import NonceRegistry
+from ledger_client.recognition import Recognitions
+from ledger_client.settings import Settings
+from ledger_client.signers import Signer, load_signer
+from ledger_client.transactions import TransactionSender
+
+
+def _sender(chain: Chain, settings: Settings) -> TransactionSender:
+    fees = FeePolicy(
+        chain,
+        settings.fee_mode,
+        gas_price=settings.gas_price_wei,
+        max_fee_per_gas=settings.max_fee_per_gas_wei,
+        max_priority_fee_per_gas=settings.max_priority_fee_per_gas_wei,
+        cache_seconds=settings.fee_cache_seconds,
+    )
+    nonces = NonceRegistry(chain.transaction_count)
+    return TransactionSender(chain, fees, nonces, gas_strategy=settings.gas_strategy, gas_margin=settings.gas_margin)
+
+
+class Ledger:
+    """A client of one deployed ledger, acting as one signer (or read-only).
+
+    Attributes:
+        administrations: register, freeze/unfreeze, recover, signers, get, list.
+        certificates: issue, issue_many, suspend, reinstate, revoke, annul, amend, renew, get.
+        mras: propose, accept, suspend, resume, terminate, get, of.
+        recognition: now (on-chain view), acknowledge, is_acknowledged.
+        chain: the chain connection; deployment: the manifest.
+    """
+
+    def __init__(self, context: LedgerContext, settings: Settings) -> None:
+        self.context = context
+        self.settings = settings
+        self.chain = context.chain
+        self.deployment = context.deployment
+        self.administrations = Administrations(context)
+        self.certificates = Certificates(
+            context, batch_size=settings.batch_size, max_batch_inputs=settings.max_batch_inputs
+        )
+        self.mras = Mras(context)
+        self.recognition = Recognitions(context)
+
+    # ----------------------------------------------------------------- construction
+
+    @classmethod
+    def embedded(
+        cls,
+        *,
+        data_dir: str | os.PathLike[str] | None = None,
+        signer: Signer | None = None,
+        governance: str | None = None,
+        contract: str = "AeoLedger",
+        accounts: int = DEFAULT_DEV_ACCOUNTS,
+        settings: Settings | None = None,
+    ) -> Ledger:
+        """An embedded chain with the ledger deployed.
+
+        In memory by default (eth-tester; gone when the process ends). With ``data_dir`` the
+        durable embedded node keeps the chain there; the manifest is stored in
+        ``<data_dir>/deployments/<name>.json`` and reused (and verified) on reopen.
+        The deployer is development account 0, which is also governance unless ``governance``
+        is given; the default signer is ``signer`` or account 0.
+        """
+        settings = settings or Settings()
+        settings.apply_environment()
+        if data_dir is None:
+            chain = Chain.in_memory(accounts=accounts, receipt_timeout=settings.receipt_timeout_seconds)
+            manifest: Path | None = None
+        else:
+            chain = Chain.durable(data_dir, receipt_timeout=settings.receipt_timeout_seconds)
+            manifest = Path(data_dir) / "deployments" / f"{settings.deployment}.json"
+        try:
+            sender = _sender(chain, settings)
+            deployer = chain.dev_signers()[0]
+            if manifest is not None and manifest.exists():
+                deployment = Deployment.load(manifest)
+                verify_deployment(chain, deployment)
+            else:
+                deployment = deploy(
+                    sender, deployer, governance or deployer.address, name=settings.deployment, contract=contract
+                )
+                if manifest is not None:
+                    deployment.save(manifest)
+        except BaseException:
+            chain.close()
+            raise
+        context = LedgerContext(chain, sender, ledger_codec(contract), deployment, signer or deployer)
+        return cls(context, settings)
+
+    @classmethod
+    def connect(
+        cls,
+        rpc_url: str,
+        deployment: Deployment | str | os.PathLike[str],
+        *,
+        signer: Signer | None = None,
+        settings: Settings | None = None,
+    ) -> Ledger:
+        """A deployed ledger on a JSON-RPC node; the manifest is verified against the chain.
+
+        ``deployment`` is a :class:`Deployment`, a manifest path, or a manifest name looked up
+        in ``settings.deployments_dir``.
+        """
+        settings = settings or Settings()
+        settings.apply_environment()
+        manifest = cls._manifest(deployment, settings)
+        chain = Chain.connect(
+            rpc_url,
+            request_timeout=settings.request_timeout_seconds,
+            receipt_timeout=settings.receipt_timeout_seconds,
+            poll_interval=settings.receipt_poll_seconds,
+        )
+        return cls.attach(chain, manifest, signer=signer, settings=settings)
+
+    @classmethod
+    def attach(
+        cls, chain: Chain, deployment: Deployment, *, signer: Signer | None = None, settings: Settings | None = None
+    ) -> Ledger:
+        """A client of ``deployment`` on an existing :class:`Chain` (verified first)."""
+        settings = settings or Settings()
+        verify_deployment(chain, deployment)
+        context = LedgerContext(chain, _sender(chain, settings), ledger_codec(deployment.contract), deployment, signer)
+        return cls(context, settings)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Ledger:
+        """The ledger the settings describe: ``rpc_url`` + manifest, else the embedded chain."""
+        settings = settings or Settings()
+        signer = load_signer(settings)
+        if settings.rpc_url is None:
+            return cls.embedded(data_dir=settings.data_dir, signer=signer, settings=settings)
+        return cls.connect(settings.rpc_url, settings.deployment, signer=signer, settings=settings)
+
+    @staticmethod
+    def _manifest(deployment: Deployment | str | os.PathLike[str], settings: Settings) -> Deployment:
+        if isinstance(deployment, Deployment):
+            return deployment
+        path = Path(deployment)
+        if path.suffix != ".json" and path.parent == Path("."):
+            path = settings.manifest_path(str(deployment))
+        return Deployment.load(path)
+
+    def with_signer(self, signer: Signer) -> Ledger:
+        """The same ledger acting as ``signer`` (shares the connection, fees and nonce managers)."""
+        ctx = self.context
+        return Ledger(LedgerContext(ctx.chain, ctx.sender, ctx.codec, ctx.deployment, signer), self.settings)
+
+    @property
+    def signer(self) -> Signer | None:
+        """The default signer of writes."""
+        return self.context.signer
+
+    def dev_signers(self) -> list[Signer]:
+        """The funded development accounts of the embedded chain (account 0 deployed the ledger)."""
+        return self.chain.dev_signers()
+
+    def close(self) -> None:
+        """Release the chain (closes the durable embedded node)."""
+        self.chain.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- cross-module
+
+    def now(self) -> int:
+        """The chain's time: the latest block's timestamp."""
+        return self.chain.block().timestamp
+
+    def event_source(self) -> ChainEventSource:
+        """Reads certificate events from the chain (``eth_getLogs`` from the deployment block)."""
+        return ChainEventSource(
+            self.chain, self.context.codec, self.deployment.address, self.deployment.deployment_block
+        )
+
+    def verify_document(
+        self, document: CertificateDocument, *, events: CertificateEventSource | None = None
+    ) -> DocumentVerification:
+        """Whether ``document`` is the certificate's current document on the chain.
+
+        Events come from the chain unless ``events`` (e.g. the index) is given; either way the
+        recomputed history head is checked against ``historyHead(id)`` read from the chain.
+        """
+        block = self.chain.block()
+        cid = document.certificate_id()
+        head = self.certificates.history_head(cid, block=block.number)
+        return verify_document(document, events or self.event_source(), head, block.timestamp)
+
+    def write_manifest(self, directory: str | os.PathLike[str] | None = None) -> Path:
+        """Write this deployment's manifest to ``<directory>/<name>.json``."""
+        target = Path(directory) if directory is not None else self.settings.deployments_dir
+        if not self.deployment.name:
+            raise ConfigurationError("the deployment has no name")
+        return self.deployment.save(target / f"{self.deployment.name}.json")

@@ -1,0 +1,103 @@
+"""Local signers: keys never leave the process (eth-account signs, the node only relays).
+
+A signer comes from an encrypted keystore JSON (Web3 Secret Storage, as written by geth, Besu's
+``ethsigner``, MetaMask exports or :func:`write_keystore`) with its password, or, for
+development, from a raw hex key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from ledger_client.errors import ConfigurationError
+from ledger_client.settings import Settings
+
+
+class Signer:
+    """An account that signs transactions locally.
+
+    Attributes:
+        address: the checksummed address.
+    """
+
+    __slots__ = ("_account", "address")
+
+    def __init__(self, account: LocalAccount) -> None:
+        self._account = account
+        self.address: str = account.address
+
+    def __repr__(self) -> str:
+        return f"Signer({self.address})"
+
+    @classmethod
+    def from_key(cls, private_key: str | bytes) -> Signer:
+        """A signer from a raw private key (hex or 32 bytes). Development only."""
+        try:
+            return cls(Account.from_key(private_key))
+        except (ValueError, TypeError) as exc:
+            raise ConfigurationError(f"invalid private key: {exc}") from None
+
+    @classmethod
+    def from_keystore(cls, path: str | os.PathLike[str], password: str) -> Signer:
+        """A signer from an encrypted keystore JSON file."""
+        keystore_path = Path(path)
+        try:
+            keystore = json.loads(keystore_path.read_text())
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read keystore {keystore_path}: {exc.strerror}") from exc
+        except json.JSONDecodeError as exc:
+            raise ConfigurationError(f"keystore {keystore_path} is not JSON: {exc.msg}") from exc
+        return cls.from_keystore_json(keystore, password, source=str(keystore_path))
+
+    @classmethod
+    def from_keystore_json(cls, keystore: Mapping[str, Any], password: str, source: str = "keystore") -> Signer:
+        """A signer from a decoded keystore document."""
+        try:
+            key = Account.decrypt(dict(keystore), password)
+        except ValueError as exc:
+            raise ConfigurationError(f"cannot decrypt {source}: {exc} (wrong password?)") from None
+        except (KeyError, TypeError) as exc:
+            raise ConfigurationError(f"{source} is not a valid keystore: missing {exc}") from None
+        return cls(Account.from_key(key))
+
+    @classmethod
+    def create(cls) -> Signer:
+        """A fresh random signer (tests, demos)."""
+        return cls(Account.create())
+
+    def sign_transaction(self, transaction: Mapping[str, Any]) -> bytes:
+        """Sign a transaction dict; return the raw signed bytes for ``eth_sendRawTransaction``."""
+        signed = self._account.sign_transaction(dict(transaction))
+        return bytes(signed.raw_transaction)
+
+    def keystore_json(self, password: str, iterations: int | None = None) -> dict[str, Any]:
+        """This key as an encrypted keystore document (scrypt unless ``iterations`` is given for pbkdf2)."""
+        if iterations is None:
+            return dict(Account.encrypt(self._account.key, password))
+        return dict(Account.encrypt(self._account.key, password, kdf="pbkdf2", iterations=iterations))
+
+
+def write_keystore(signer: Signer, path: str | os.PathLike[str], password: str) -> Path:
+    """Write ``signer`` as an encrypted keystore JSON file readable only by its owner."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(signer.keystore_json(password), handle)
+    return target
+
+
+def load_signer(settings: Settings) -> Signer | None:
+    """The signer configured in ``settings`` (keystore preferred), or None for read-only use."""
+    if settings.keystore is not None:
+        return Signer.from_keystore(settings.keystore, settings.signer_password())
+    if settings.private_key is not None:
+        return Signer.from_key(settings.private_key.get_secret_value())
+    return None

@@ -1,0 +1,176 @@
+"""Sending contract transactions: pre-flight, gas, fees, nonce, local signing, receipt.
+
+Every write goes the same way:
+
+1. pre-flight — ``eth_estimateGas`` (RPC nodes) or ``eth_call`` (embedded chain, where py-evm's
+   estimator re-executes the call ~20 times); a revert raises the decoded named exception and
+   nothing is sent;
+2. the signer's nonce is reserved, the transaction signed locally and handed to the node with
+   ``eth_sendRawTransaction`` (a nonce refusal resyncs the counter and retries once);
+3. the receipt is awaited with a timeout; a reverted receipt is replayed with ``eth_call`` to
+   name the custom error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ledger_client.chain import Chain, Receipt
+from ledger_client.errors import TransactionFailedError, TransactionRejectedError, TransactionTimeoutError
+from ledger_client.fees import FeePolicy
+from ledger_client.nonces import NonceRegistry
+from ledger_client.settings import GasStrategy
+from ledger_client.signers import Signer
+
+#: Gas limit used in ``simulate`` mode when the caller gives no model.
+DEFAULT_GAS_LIMIT = 500_000
+_NONCE_HINTS = ("nonce", "already known", "replacement transaction")
+
+
+@dataclass(frozen=True)
+class SentTransaction:
+    """A mined, successful transaction."""
+
+    tx_hash: bytes
+    block_number: int
+    gas_used: int
+    receipt: Receipt
+
+
+class _Reverted(Exception):
+    """Internal: a speculative transaction reverted and was rolled back."""
+
+
+class TransactionSender:
+    """Builds, signs, sends and awaits transactions for any number of local signers."""
+
+    def __init__(
+        self,
+        chain: Chain,
+        fees: FeePolicy,
+        nonces: NonceRegistry,
+        *,
+        gas_strategy: GasStrategy = GasStrategy.AUTO,
+        gas_margin: float = 1.2,
+    ) -> None:
+        self.chain = chain
+        self.fees = fees
+        self.nonces = nonces
+        if gas_strategy is GasStrategy.AUTO:
+            gas_strategy = GasStrategy.SIMULATE if chain.embedded else GasStrategy.ESTIMATE
+        self.gas_strategy = gas_strategy
+        self.gas_margin = gas_margin
+
+    def preflight(self, signer: Signer, to: str, data: bytes, gas_model: int | None = None) -> int:
+        """Check that the call would succeed now and return the gas limit to use.
+
+        Raises the decoded :class:`~ledger_client.errors.ContractRevert` when it would revert.
+        """
+        if self.gas_strategy is GasStrategy.ESTIMATE:
+            estimate = self.chain.estimate_gas(to, data, signer.address)
+            return min(int(estimate * self.gas_margin) + 10_000, self.chain.block_gas_limit())
+        self.chain.call(to, data, signer.address)
+        return min(gas_model or DEFAULT_GAS_LIMIT, self.chain.block_gas_limit())
+
+    def send(self, signer: Signer, to: str | None, data: bytes, gas: int) -> bytes:
+        """Sign with the next nonce and hand the transaction to the node; return its hash."""
+        manager = self.nonces.for_address(signer.address)
+        for attempt in range(2):
+            fees = self.fees.current()
+            try:
+                with manager.reserve() as nonce:
+                    transaction: dict[str, object] = {
+                        "chainId": self.chain.chain_id,
+                        "nonce": nonce,
+                        "gas": gas,
+                        "value": 0,
+                        "data": data,
+                        **fees.transaction_fields(),
+                    }
+                    if to is not None:
+                        transaction["to"] = to
+                    return self.chain.send_raw(signer.sign_transaction(transaction))
+            except TransactionRejectedError as exc:
+                message = str(exc).lower()
+                if attempt == 0 and any(hint in message for hint in _NONCE_HINTS):
+                    continue  # the counter was resynced by reserve(); try once more
+                if attempt == 0 and "underpriced" in message:
+                    self.fees.refresh()
+                    continue
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def confirm(
+        self, signer: Signer, tx_hash: bytes, to: str | None, data: bytes, timeout: float | None = None
+    ) -> SentTransaction:
+        """Await the receipt; a revert raises the decoded error, a timeout resyncs the nonce."""
+        try:
+            receipt = self.chain.wait_for_receipt(tx_hash, timeout)
+        except TransactionTimeoutError:
+            self.nonces.for_address(signer.address).invalidate()
+            raise
+        if receipt.status != 1:
+            if to is None:
+                raise TransactionRejectedError(f"contract creation 0x{tx_hash.hex()} failed")
+            raise self.chain.failure_of(receipt, to, data, signer.address)
+        return SentTransaction(tx_hash, receipt.block_number, receipt.gas_used, receipt)
+
+    @property
+    def can_speculate(self) -> bool:
+        """Whether the chain can roll a mined block back (the in-memory embedded chain)."""
+        return self.chain.tester is not None
+
+    def send_speculative(self, signer: Signer, to: str, data: bytes, gas: int) -> SentTransaction | None:
+        """In-memory chain only: mine the transaction without a pre-flight; roll it back if it reverts.
+
+        Saves the pre-flight execution on the happy path (py-evm interprets every opcode, so a
+        simulation costs as much as the transaction). Returns None when the transaction reverted;
+        the chain is then exactly as before and the signer's nonce is resynced.
+        """
+        manager = self.nonces.for_address(signer.address)
+        for attempt in range(2):
+            fees = self.fees.current()
+            try:
+                with manager.reserve() as nonce, self.chain.lock:
+                    transaction: dict[str, object] = {
+                        "chainId": self.chain.chain_id,
+                        "nonce": nonce,
+                        "gas": gas,
+                        "value": 0,
+                        "data": data,
+                        "to": to,
+                        **fees.transaction_fields(),
+                    }
+                    snapshot = self.chain.snapshot()
+                    tx_hash = self.chain.send_raw(signer.sign_transaction(transaction))
+                    receipt = self.chain.wait_for_receipt(tx_hash)
+                    if receipt.status != 1:
+                        self.chain.revert(snapshot)
+                        raise _Reverted
+            except _Reverted:
+                return None
+            except TransactionRejectedError as exc:
+                if attempt == 0 and any(hint in str(exc).lower() for hint in _NONCE_HINTS):
+                    continue
+                raise
+            return SentTransaction(tx_hash, receipt.block_number, receipt.gas_used, receipt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def transact(
+        self, signer: Signer, to: str, data: bytes, *, gas_model: int | None = None, timeout: float | None = None
+    ) -> SentTransaction:
+        """Pre-flight, send and confirm one contract call.
+
+        On the in-memory chain the pre-flight is skipped: the transaction is mined speculatively
+        and rolled back if it reverts, then replayed with ``eth_call`` to name the error.
+        """
+        if self.can_speculate:
+            gas = min(gas_model or DEFAULT_GAS_LIMIT, self.chain.block_gas_limit())
+            sent = self.send_speculative(signer, to, data, gas)
+            if sent is not None:
+                return sent
+            self.chain.call(to, data, signer.address)  # raises the decoded revert
+            raise TransactionFailedError(f"the transaction ran out of gas (limit {gas}) and was rolled back")
+        gas = self.preflight(signer, to, data, gas_model)
+        tx_hash = self.send(signer, to, data, gas)
+        return self.confirm(signer, tx_hash, to, data, timeout)
