@@ -1,0 +1,1 @@
+"""The aeo-ledger HTTP API (FastAPI): ``create_app`` builds it, ``serve`` runs it."""

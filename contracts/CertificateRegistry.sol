@@ -232,57 +232,59 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
         bytes32 topic = CertificateIssued.selector;
         assembly ("memory-safe") {
             let out := add(ids, 0x20)
-            let p := mload(0x40)
-            for { let ptr := offset } lt(ptr, add(offset, mul(count, 0xe0))) { ptr := add(ptr, 0xe0) } {
-                let state
-                {
-                    let programmes := calldataload(add(ptr, 0x20))
-                    let roles := calldataload(add(ptr, 0x40))
-                    let flags := calldataload(add(ptr, 0x60))
-                    let validFrom := calldataload(add(ptr, 0x80))
-                    let validUntil := calldataload(add(ptr, 0xa0))
-                    if iszero(
-                        and(
-                            and(
-                                and(iszero(iszero(calldataload(ptr))), iszero(iszero(calldataload(add(ptr, 0xc0))))),
-                                and(lt(sub(programmes, 1), 0xff), lt(sub(roles, 1), 0xffff))
-                            ),
-                            and(
-                                and(lt(flags, 2), lt(validFrom, 0x100000000)),
-                                and(lt(validUntil, 0x100000000), or(iszero(validUntil), gt(validUntil, validFrom)))
-                            )
-                        )
-                    ) {
-                        failedAt := ptr
-                        break
-                    }
-                    state := or(
-                        or(or(1, shl(8, programmes)), or(shl(16, roles), shl(32, flags))),
-                        or(shl(40, validFrom), shl(72, validUntil))
-                    )
+            // Scratch past the free memory pointer (nothing is allocated): the head preimage at
+            // `h` (its constant words written once) and the log data at `d`.
+            let h := mload(0x40)
+            let d := add(h, 0xe0)
+            mstore(h, 0)
+            mstore(add(h, 0x40), 1)
+            mstore(add(h, 0x60), 1)
+            mstore(add(h, 0xc0), 0)
+            let base := certificates.slot
+            for {
+                let ptr := offset
+                let end := add(offset, mul(count, 0xe0))
+            } lt(ptr, end) { ptr := add(ptr, 0xe0) } {
+                calldatacopy(d, ptr, 0xe0)
+                let programmes := mload(add(d, 0x20))
+                let roles := mload(add(d, 0x40))
+                let validFrom := mload(add(d, 0x80))
+                let validUntil := mload(add(d, 0xa0))
+                // Out of range (dirty high bits), zero where a value is required, or a validity
+                // period that ends before it starts.
+                if or(
+                    or(
+                        or(or(shr(8, programmes), shr(16, roles)), or(shr(1, mload(add(d, 0x60))), shr(32, or(validFrom, validUntil)))),
+                        or(or(iszero(programmes), iszero(roles)), or(iszero(mload(d)), iszero(mload(add(d, 0xc0)))))
+                    ),
+                    and(iszero(iszero(validUntil)), iszero(gt(validUntil, validFrom)))
+                ) {
+                    failedAt := ptr
+                    break
                 }
+                let state := or(
+                    or(or(1, shl(8, programmes)), or(shl(16, roles), shl(32, mload(add(d, 0x60))))),
+                    or(shl(40, validFrom), shl(72, validUntil))
+                )
                 mstore(0x00, issuer)
-                mstore(0x20, calldataload(ptr))
+                mstore(0x20, mload(d))
                 let id := or(issuer, shr(16, keccak256(0x00, 0x40)))
                 mstore(0x00, id)
-                mstore(0x20, certificates.slot)
+                mstore(0x20, base)
                 let slot := keccak256(0x00, 0x40)
                 if sload(slot) {
                     duplicate := id
                     break
                 }
-                mstore(p, 0)
-                mstore(add(p, 0x20), id)
-                mstore(add(p, 0x40), 1)
-                mstore(add(p, 0x60), 1)
-                mstore(add(p, 0x80), state)
-                mstore(add(p, 0xa0), calldataload(add(ptr, 0xc0)))
-                mstore(add(p, 0xc0), 0)
-                let head := and(keccak256(p, 0xe0), not(sub(shl(128, 1), 1)))
+                // head_1 = bytes16(keccak256(abi.encode(0, id, 1, Action.Issued, state, documentHash, 0)))
+                mstore(add(h, 0x20), id)
+                mstore(add(h, 0x80), state)
+                mstore(add(h, 0xa0), mload(add(d, 0xc0)))
+                let head := and(keccak256(h, 0xe0), not(sub(shl(128, 1), 1)))
                 sstore(slot, or(or(state, shl(104, 1)), head))
-                calldatacopy(p, ptr, 0xe0)
-                mstore(add(p, 0xe0), head)
-                log3(p, 0x100, topic, id, issuer)
+                // CertificateIssued data: the validated input words followed by the head.
+                mstore(add(d, 0xe0), head)
+                log3(d, 0x100, topic, id, issuer)
                 mstore(out, id)
                 out := add(out, 0x20)
             }

@@ -142,6 +142,41 @@ class Ledger:
         return cls.attach(chain, manifest, signer=signer, settings=settings)
 
     @classmethod
+    def deploy(
+        cls,
+        rpc_url: str,
+        *,
+        signer: Signer,
+        governance: str | None = None,
+        name: str | None = None,
+        contract: str = "AeoLedger",
+        settings: Settings | None = None,
+    ) -> Ledger:
+        """Deploy the ledger on a JSON-RPC node and write its manifest to ``settings.deployments_dir``.
+
+        ``signer`` pays for the deployment; ``governance`` (default: the signer) is the consortium
+        governance address, an EOA or a multisig contract.
+        """
+        settings = settings or Settings()
+        settings.apply_environment()
+        chain = Chain.connect(
+            rpc_url,
+            request_timeout=settings.request_timeout_seconds,
+            receipt_timeout=settings.receipt_timeout_seconds,
+            poll_interval=settings.receipt_poll_seconds,
+        )
+        try:
+            sender = _sender(chain, settings)
+            deployment = deploy(
+                sender, signer, governance or signer.address, name=name or settings.deployment, contract=contract
+            )
+            deployment.save(settings.manifest_path(deployment.name))
+        except BaseException:
+            chain.close()
+            raise
+        return cls(LedgerContext(chain, sender, ledger_codec(contract), deployment, signer), settings)
+
+    @classmethod
     def attach(
         cls, chain: Chain, deployment: Deployment, *, signer: Signer | None = None, settings: Settings | None = None
     ) -> Ledger:

@@ -13,9 +13,8 @@ from ledger_client.node.errors import NodeError
 from ledger_client.node.server import bind_socket, serve
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Arguments of ``aeo-ledger node``."""
-    parser = argparse.ArgumentParser(prog="aeo-ledger node", description="Run the embedded durable EVM node.")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The node's options, added to ``parser`` (also used by ``aeo-ledger node``)."""
     parser.add_argument("--data-dir", required=True, help="journal and snapshot directory")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8545, help="0 picks a free port")
@@ -25,6 +24,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--block-mode", choices=[mode.value for mode in BlockMode], default="per_tx")
     parser.add_argument("--block-interval", type=float, default=1.0, help="seconds")
     parser.add_argument("--log-level", default="INFO")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Arguments of ``aeo-ledger node``."""
+    parser = argparse.ArgumentParser(prog="aeo-ledger node", description="Run the embedded durable EVM node.")
+    add_arguments(parser)
     return parser
 
 
@@ -53,7 +58,11 @@ def banner(chain: DurableChain, url: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    return run(build_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the node with parsed arguments until interrupted; returns the exit code."""
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = NodeConfig(

@@ -1,0 +1,62 @@
+"""The process's one settings object: the library's :class:`~ledger_client.settings.Settings`
+extended with what the API needs (same ``AEO_LEDGER_`` environment prefix).
+
+Every file the API keeps lives in the *state directory*: ``data_dir`` when the chain is the
+embedded durable node, else ``state_dir`` (default ``./aeo-data``)::
+
+    <state>/index.sqlite          read model (can be deleted; rebuilt from the chain)
+    <state>/tokens.sqlite         API tokens (hashed)
+    <state>/idempotency.sqlite    Idempotency-Key replays
+    <state>/keystores/<CODE>.json administrations' encrypted signer keys (+ <CODE>.password)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from ledger_client.settings import Settings
+
+DEFAULT_STATE_DIR = Path("aeo-data")
+
+
+class ApiSettings(Settings):
+    """Settings of the API server (env prefix ``AEO_LEDGER_``, e.g. ``AEO_LEDGER_PORT=8080``)."""
+
+    host: str = Field(default="127.0.0.1", description="address uvicorn binds")
+    port: int = Field(default=8000, ge=1, le=65535)
+    state_dir: Path | None = Field(default=None, description="API state when not using data_dir (RPC mode)")
+    index_path: Path | None = Field(default=None, description="SQLite read model; default <state>/index.sqlite")
+    tokens_path: Path | None = Field(default=None, description="token store; default <state>/tokens.sqlite")
+    idempotency_path: Path | None = Field(default=None, description="default <state>/idempotency.sqlite")
+    keystores_dir: Path | None = Field(default=None, description="signer keystores; default <state>/keystores")
+    index_poll_seconds: float = Field(default=0.2, gt=0, description="background index follow interval")
+    index_wait_seconds: float = Field(default=30.0, gt=0, description="how long a write waits for the index")
+    ready_max_lag_blocks: int = Field(default=5, ge=0, description="/ready fails when the index lags more")
+    max_batch_size: int = Field(default=1000, ge=1, le=10_000, description="certificates per batch request")
+    sse_poll_seconds: float = Field(default=0.5, gt=0, description="how often the SSE stream polls the index")
+    log_level: str = Field(default="info")
+    access_log: bool = Field(default=True, description="uvicorn access log (never contains tokens)")
+
+    def state_directory(self) -> Path:
+        """Where the API's files live (``data_dir``, else ``state_dir``, else ``./aeo-data``)."""
+        if self.rpc_url is None and self.data_dir is not None:
+            return self.data_dir
+        return self.state_dir or self.data_dir or DEFAULT_STATE_DIR
+
+    def index_file(self) -> Path:
+        """The SQLite read model."""
+        return self.index_path or self.state_directory() / "index.sqlite"
+
+    def tokens_file(self) -> Path:
+        """The API token store (the CLI's ``aeo-ledger token …`` opens the same file)."""
+        return self.tokens_path or self.state_directory() / "tokens.sqlite"
+
+    def idempotency_file(self) -> Path:
+        """The Idempotency-Key store."""
+        return self.idempotency_path or self.state_directory() / "idempotency.sqlite"
+
+    def keystores_directory(self) -> Path:
+        """Where each administration's signer keystore is read."""
+        return self.keystores_dir or self.state_directory() / "keystores"

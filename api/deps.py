@@ -1,0 +1,68 @@
+"""Dependencies of the routes, as ``Annotated[..., Depends(...)]`` aliases.
+
+Tests replace any of them through ``app.dependency_overrides`` (e.g. ``get_runtime``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from api.auth import Principal, authenticate
+from api.config import ApiSettings
+from api.idempotency import MAX_KEY_LENGTH
+from api.runtime import Runtime
+from ledger_client.index import Index
+
+
+async def get_runtime(request: Request) -> Runtime:
+    """The process's runtime (set by :func:`api.main.create_app`). Async, like every dependency: no thread hop."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_settings(runtime: RuntimeDep) -> ApiSettings:
+    """The settings."""
+    return runtime.settings
+
+
+async def get_index(runtime: RuntimeDep) -> Index:
+    """The read model."""
+    return runtime.index
+
+
+async def get_principal(
+    runtime: RuntimeDep,
+    authorization: Annotated[
+        str | None, Header(description="`Bearer aeo_…` (an API token)", examples=["Bearer aeo_…"])
+    ] = None,
+) -> Principal:
+    """The authenticated caller (401 problem otherwise). Async: runs on the event loop, no thread hop."""
+    return authenticate(runtime.tokens, authorization)
+
+
+async def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=MAX_KEY_LENGTH,
+            description="Retry-safe key: a retry with the same key and body returns the first response and sends "
+            "no second transaction; the same key with another body is refused (422).",
+            examples=["5f0c7a4e-1d0b-4c47-9a53-0d6f0d0b8c11"],
+        ),
+    ] = None,
+) -> str | None:
+    """Documents the ``Idempotency-Key`` header (handled by :class:`api.middleware.IdempotencyMiddleware`)."""
+    return key
+
+
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+IndexDep = Annotated[Index, Depends(get_index)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+#: Add to every POST: ``dependencies=IDEMPOTENT``.
+IDEMPOTENT = [Depends(idempotency_key)]

@@ -1,0 +1,81 @@
+"""The application factory :func:`create_app`.
+
+app = create_app(ApiSettings(data_dir="aeo-data"))     # opens the chain, index and stores at startup
+app = create_app(runtime=runtime)                       # tests: an already open runtime (not closed by the app)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api.config import ApiSettings
+from api.errors import install_error_handlers
+from api.middleware import IdempotencyMiddleware
+from api.routes import administrations, certificates, health, mras, partners, verification
+from api.runtime import Runtime
+
+DESCRIPTION = """
+A shared EVM ledger on which customs administrations record **AEO certificates** and the
+**Mutual Recognition Agreements** under which they honour each other's certificates.
+
+* **Auth**: `Authorization: Bearer aeo_…` — tokens are created with `aeo-ledger token create --admin CR
+  --role writer|reader|auditor|governance`. Writers write for their administration; readers read;
+  auditors read everything and run verifications; governance registers and freezes administrations.
+* **Writes** answer `201` with the resource, the transaction hash and block, once the index holds
+  that block (read-your-writes). Send an `Idempotency-Key` on every POST to retry safely.
+* **Errors** are RFC 9457 `application/problem+json` documents; contract reverts carry the error
+  name (`error`) and its decoded arguments (`inputs`).
+* **Reads** come from the index (milliseconds); `/audit` endpoints verify against the chain.
+"""
+
+TAGS = [
+    {"name": "administrations", "description": "Customs administrations, their signers and KPIs"},
+    {"name": "certificates", "description": "AEO certificates: issue, lifecycle, reads, history"},
+    {"name": "verification", "description": "History audits and document verification against the chain"},
+    {"name": "mras", "description": "Mutual Recognition Agreements"},
+    {"name": "recognition", "description": "Whether an administration recognises a certificate"},
+    {"name": "partners", "description": "Partners' certificate events: feed, stream, inbox, acknowledgements"},
+    {"name": "health", "description": "Liveness and readiness"},
+]
+
+
+def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the API.
+
+    Args:
+        settings: opens a :class:`Runtime` from these settings at startup and closes it at shutdown
+            (default: ``ApiSettings()`` from the environment). Ignored when ``runtime`` is given.
+        runtime: an open runtime to serve (tests, embedding); the caller closes it.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if runtime is not None:
+            app.state.runtime = runtime
+            yield
+            return
+        opened = await run_in_threadpool(Runtime.open, settings or ApiSettings())
+        app.state.runtime = opened
+        try:
+            yield
+        finally:
+            await run_in_threadpool(opened.close)
+
+    app = FastAPI(
+        title="aeo-ledger API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)
+    for module in (health, administrations, certificates, verification, mras, partners):
+        app.include_router(module.router)
+    return app

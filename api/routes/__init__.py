@@ -1,0 +1,1 @@
+"""One module per resource; each exposes ``router`` (an ``APIRouter`` with its prefix and tags)."""

@@ -1,0 +1,135 @@
+"""``/v1/administrations``: the registry of customs administrations, their signers and KPIs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from api.auth import require_role, require_visible, require_writer_for
+from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep
+from api.routes.params import CodePath
+from api.schemas.administrations import (
+    AdministrationOut,
+    AdministrationWritten,
+    RegisterAdministrationRequest,
+    SignerRequest,
+)
+from api.schemas.common import At
+from api.schemas.partners import KpisOut
+from api.schemas.problems import problem_responses
+from api.tokens import Role
+from api.writes import administration_written, as_administration, as_governance
+from ledger_client.errors import AdministrationNotFoundError
+
+router = APIRouter(prefix="/v1/administrations", tags=["administrations"])
+
+_WRITE = problem_responses(401, 403, 404, 409, 422, 503)
+
+
+def _known(index: IndexDep, code: str) -> None:
+    if index.administration(code) is None:
+        known = ", ".join(a.code for a in index.administrations()) or "none registered yet"
+        raise AdministrationNotFoundError(f"unknown administration {code!r}; known: {known}")
+
+
+@router.get("", response_model=list[AdministrationOut], responses=problem_responses(401))
+async def list_administrations(index: IndexDep, _principal: PrincipalDep) -> list[AdministrationOut]:
+    """Every registered administration, in registration order."""
+    return [AdministrationOut.of(a) for a in index.administrations()]
+
+
+@router.get("/{code}", response_model=AdministrationOut, responses=problem_responses(401, 404))
+async def get_administration(code: CodePath, index: IndexDep, _principal: PrincipalDep) -> AdministrationOut:
+    """One administration: name, frozen flag and signer accounts."""
+    row = index.administration(code)
+    if row is None:
+        _known(index, code)
+    assert row is not None
+    return AdministrationOut.of(row)
+
+
+@router.get("/{code}/kpis", response_model=KpisOut, responses=problem_responses(401, 403, 404))
+async def administration_kpis(
+    code: CodePath,
+    index: IndexDep,
+    principal: PrincipalDep,
+    at: Annotated[At | None, Query(description="moment deciding expiry; default: the last indexed block")] = None,
+) -> KpisOut:
+    """Certificates by status, programme, role and SME flag, and partners' acknowledgement latency."""
+    require_visible(principal, code)
+    _known(index, code)
+    return KpisOut.of(index.kpis(code, at))
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AdministrationWritten,
+    dependencies=IDEMPOTENT,
+    responses=_WRITE,
+)
+def register_administration(
+    body: RegisterAdministrationRequest, runtime: RuntimeDep, principal: PrincipalDep
+) -> AdministrationWritten:
+    """Register an administration with its first signer (governance tokens)."""
+    require_role(principal, Role.GOVERNANCE)
+    result = as_governance(runtime).administrations.register(body.code, body.name, body.signer)
+    return administration_written(runtime, result)
+
+
+@router.post(
+    "/{code}/freeze",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AdministrationWritten,
+    dependencies=IDEMPOTENT,
+    responses=_WRITE,
+)
+def freeze_administration(code: CodePath, runtime: RuntimeDep, principal: PrincipalDep) -> AdministrationWritten:
+    """Freeze an administration whose keys are compromised: all its writes are refused (governance)."""
+    require_role(principal, Role.GOVERNANCE)
+    return administration_written(runtime, as_governance(runtime).administrations.freeze(code))
+
+
+@router.post(
+    "/{code}/unfreeze",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AdministrationWritten,
+    dependencies=IDEMPOTENT,
+    responses=_WRITE,
+)
+def unfreeze_administration(code: CodePath, runtime: RuntimeDep, principal: PrincipalDep) -> AdministrationWritten:
+    """Unfreeze an administration (governance)."""
+    require_role(principal, Role.GOVERNANCE)
+    return administration_written(runtime, as_governance(runtime).administrations.unfreeze(code))
+
+
+@router.post(
+    "/{code}/signers",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AdministrationWritten,
+    dependencies=IDEMPOTENT,
+    responses=_WRITE,
+)
+def add_signer(
+    code: CodePath, body: SignerRequest, runtime: RuntimeDep, principal: PrincipalDep
+) -> AdministrationWritten:
+    """Add a signer account to the administration (its writer tokens; key rotation step 1)."""
+    require_writer_for(principal, code, "manage the signers of")
+    return administration_written(runtime, as_administration(runtime, code).administrations.add_signer(body.address))
+
+
+@router.delete(
+    "/{code}/signers/{address}",
+    response_model=AdministrationWritten,
+    responses=_WRITE,
+)
+def remove_signer(
+    code: CodePath,
+    address: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$", description="the signer account to remove")],
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+) -> AdministrationWritten:
+    """Remove a signer account from the administration (its writer tokens; key rotation step 2)."""
+    require_writer_for(principal, code, "manage the signers of")
+    return administration_written(runtime, as_administration(runtime, code).administrations.remove_signer(address))

@@ -1,0 +1,113 @@
+"""The :class:`Runtime`: everything a request needs, opened once per process.
+
+It holds the ledger client (one chain connection, shared nonce and fee managers), the index
+(background follower + per-thread readers), the signer registry, the token and idempotency
+stores and the auditor. Routes reach it through :mod:`api.deps`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from api.config import ApiSettings
+from api.idempotency import IdempotencyStore
+from api.signers import SignerRegistry
+from api.tokens import TokenStore
+from ledger_client.audit import Auditor
+from ledger_client.errors import LedgerError
+from ledger_client.index import Index, LogSource, source_for
+from ledger_client.ledger import Ledger
+from ledger_client.signers import load_signer
+
+log = logging.getLogger(__name__)
+
+
+def log_source(ledger: Ledger) -> LogSource:
+    """The best log source for the ledger's chain (in-process for eth-tester, under the chain's lock)."""
+    chain = ledger.chain
+    if chain.tester is not None:
+        return source_for(chain.w3, ledger.deployment.address, lock=chain.lock)
+    return source_for(chain.w3, ledger.deployment.address)
+
+
+def open_index(ledger: Ledger, path: Path) -> Index:
+    """The read model of ``ledger`` in ``path`` (created, or reopened and checked)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Index(
+        path, log_source(ledger), start_block=ledger.deployment.deployment_block, chain_id=ledger.chain.chain_id
+    )
+
+
+@dataclass
+class Runtime:
+    """The API's collaborators. Build with :meth:`open` (from settings) or directly (tests)."""
+
+    settings: ApiSettings
+    ledger: Ledger
+    index: Index
+    signers: SignerRegistry
+    tokens: TokenStore
+    idempotency: IdempotencyStore
+    owns: bool = True
+    auditor: Auditor = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.auditor = Auditor(
+            self.ledger.chain.w3,
+            self.ledger.deployment.address,
+            start_block=self.ledger.deployment.deployment_block,
+            source=log_source(self.ledger),
+        )
+
+    @classmethod
+    def open(cls, settings: ApiSettings) -> Runtime:
+        """Connect (or open the embedded durable chain), open the stores and start following the chain."""
+        settings.apply_environment()
+        ledger = Ledger.from_settings(settings)
+        try:
+            governance = load_signer(settings) or (ledger.signer if ledger.chain.embedded else None)
+            signers = SignerRegistry(settings.keystores_directory(), governance=governance)
+            index = open_index(ledger, settings.index_file())
+            runtime = cls(
+                settings,
+                ledger,
+                index,
+                signers,
+                TokenStore(settings.tokens_file()),
+                IdempotencyStore(settings.idempotency_file(), owner=uuid.uuid4().hex),
+            )
+        except BaseException:
+            ledger.close()
+            raise
+        runtime.start()
+        return runtime
+
+    def start(self) -> None:
+        """Catch the index up (best effort) and start the background follower."""
+        try:
+            report = self.index.sync()
+            log.info("index at block %d (%d events indexed at start)", report.to_block, report.events)
+        except LedgerError as exc:
+            log.warning("index catch-up failed, the follower keeps retrying: %s", exc)
+        self.index.start(self.settings.index_poll_seconds)
+
+    def await_block(self, block: int) -> None:
+        """Read-your-writes: return once the index holds ``block`` (syncs in this thread if needed)."""
+        if self.index.block_number >= block:
+            return
+        try:
+            self.index.sync(to_block=block)
+        except LedgerError as exc:
+            log.info("index sync to block %d failed, waiting for the follower: %s", block, exc)
+        self.index.wait_for_block(block, self.settings.index_wait_seconds)
+
+    def close(self) -> None:
+        """Stop following and close everything this runtime owns."""
+        self.index.close()
+        self.tokens.close()
+        self.idempotency.close()
+        if self.owns:
+            self.ledger.close()

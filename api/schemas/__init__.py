@@ -1,0 +1,1 @@
+"""Request and response models of the API (separate models for what comes in and goes out)."""

@@ -1,0 +1,124 @@
+"""Partner feed, inbox, acknowledgements, recognition and KPIs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.certificates import CertificateEventOut
+from api.schemas.common import Code, Hex32, ProgrammeName, Transaction, hex0x, programme_names, utc
+from ledger_client.index import AdministrationKpis, FeedEntry
+from ledger_client.models import Recognition
+
+
+class FeedEventOut(BaseModel):
+    """A partner's certificate event, and whether the reading administration acknowledged it."""
+
+    event: CertificateEventOut
+    acknowledged: bool
+    acknowledged_block: int | None
+
+    @classmethod
+    def of(cls, entry: FeedEntry) -> FeedEventOut:
+        """From the index's feed entry."""
+        return cls(
+            event=CertificateEventOut.of(entry.event),
+            acknowledged=entry.acknowledged,
+            acknowledged_block=entry.acknowledged_block,
+        )
+
+
+class AcknowledgeRequest(BaseModel):
+    """The token's administration applied this certificate event in its national system."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"certificate_id": "0x504527c2f1d3b5a79e0c4f6a8b2d1e3f5a7c9e0b1d3f5a7c9e1b3d5f7a9c0e2d", "sequence": 2},
+            ]
+        },
+    )
+
+    certificate_id: Hex32
+    sequence: int = Field(ge=1, le=2**24 - 1, description="the event's number in the certificate's history")
+
+
+class AcknowledgementWritten(BaseModel):
+    """A recorded acknowledgement and its transaction."""
+
+    certificate_id: Hex32
+    partner: Code
+    sequence: int
+    transaction: Transaction
+
+
+class RecognitionOut(BaseModel):
+    """Whether an administration recognises a certificate (now on-chain, or at a moment from the index)."""
+
+    certificate_id: Hex32
+    by: Code
+    recognised: bool
+    programmes: list[ProgrammeName] = Field(description="the recognised programmes")
+    mra_id: int | None = Field(description="the MRA granting recognition")
+    at: datetime | None = Field(description="the moment asked about (null: now)")
+    source: Literal["chain", "index"] = Field(description="chain: the on-chain view; index: history at `at`")
+
+    @classmethod
+    def of(cls, r: Recognition, at: int | None) -> RecognitionOut:
+        """From the domain answer."""
+        return cls(
+            certificate_id=hex0x(r.certificate_id),
+            by=r.recognizer,
+            recognised=r.recognised,
+            programmes=programme_names(r.programmes),
+            mra_id=r.mra_id or None,
+            at=None if at is None else utc(at),
+            source="chain" if at is None else "index",
+        )
+
+
+class LatencyOut(BaseModel):
+    """Acknowledgement latency of one partner, in seconds (block time of ack minus event)."""
+
+    partner: Code
+    count: int
+    p50: float
+    p90: float
+    p95: float
+    p99: float
+    max: float
+
+
+class KpisOut(BaseModel):
+    """Key figures of an administration's certificates."""
+
+    code: Code
+    at: datetime
+    certificates: int
+    by_status: dict[str, int] = Field(examples=[{"ACTIVE": 180, "EXPIRED": 2, "SUSPENDED": 8, "REVOKED": 10}])
+    by_programme: dict[str, int]
+    by_role: dict[str, int]
+    sme: int
+    non_sme: int
+    acknowledgement_latency: list[LatencyOut]
+
+    @classmethod
+    def of(cls, k: AdministrationKpis) -> KpisOut:
+        """From the index's figures."""
+        return cls(
+            code=k.code,
+            at=utc(k.at),
+            certificates=k.certificates,
+            by_status=k.by_status,
+            by_programme=k.by_programme,
+            by_role=k.by_role,
+            sme=k.sme,
+            non_sme=k.non_sme,
+            acknowledgement_latency=[
+                LatencyOut(partner=s.partner, count=s.count, p50=s.p50, p90=s.p90, p95=s.p95, p99=s.p99, max=s.max)
+                for s in k.acknowledgement_latency
+            ],
+        )

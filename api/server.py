@@ -1,0 +1,45 @@
+"""Run the API with uvicorn: :func:`serve` (what ``aeo-ledger serve`` calls)."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from api.config import DEFAULT_STATE_DIR, ApiSettings
+from api.main import create_app
+from api.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def effective_settings(settings: ApiSettings | None = None) -> ApiSettings:
+    """``settings`` (default: from the environment), with ``data_dir`` defaulted to ``./aeo-data``
+    when neither an RPC URL nor a data directory is configured (never an in-memory chain)."""
+    chosen = settings or ApiSettings()
+    if chosen.rpc_url is None and chosen.data_dir is None:
+        chosen = chosen.model_copy(update={"data_dir": DEFAULT_STATE_DIR})
+    return chosen
+
+
+def serve(settings: ApiSettings | None = None, *, runtime: Runtime | None = None) -> None:
+    """Serve the API on ``settings.host:settings.port`` (default 127.0.0.1:8000) until interrupted.
+
+    The chain is the embedded durable node in ``settings.data_dir`` (default ``./aeo-data``), or
+    the node at ``settings.rpc_url``. Pass an open ``runtime`` to serve it instead (the demo
+    seeds through one and then serves it; the caller closes it afterwards).
+    """
+    chosen = effective_settings(settings if runtime is None else runtime.settings)
+    chosen.apply_environment()
+    app = create_app(chosen, runtime=runtime)
+    config = uvicorn.Config(
+        app,
+        host=chosen.host,
+        port=chosen.port,
+        log_level=chosen.log_level,
+        access_log=chosen.access_log,
+        proxy_headers=False,
+        server_header=False,
+    )
+    log.info("aeo-ledger API on http://%s:%d (docs at /docs)", chosen.host, chosen.port)
+    uvicorn.Server(config).run()

@@ -1,0 +1,57 @@
+"""``aeo-ledger``: the command line of the ledger.
+
+aeo-ledger demo                      seeded durable chain + API on 127.0.0.1:8000
+aeo-ledger node --data-dir DIR       the embedded durable node over JSON-RPC
+aeo-ledger deploy --rpc-url URL      deploy the contracts, write deployments/<name>.json
+aeo-ledger serve                     the HTTP API
+aeo-ledger token create|revoke|list  API tokens
+aeo-ledger import --admin CR FILE    bulk import of a national AEO registry
+aeo-ledger audit certificate|mra|index   prove histories against the chain
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from ledger_client.errors import LedgerError
+
+#: Sub-command name -> (module path, one-line help). Modules expose ``add_arguments`` and ``run``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("ledger_client.cli.demo", "run the demo: seeded durable chain and the API"),
+    "node": ("ledger_client.cli.node", "run the embedded durable node (JSON-RPC over HTTP)"),
+    "deploy": ("ledger_client.cli.deploy", "deploy the contracts on a JSON-RPC node"),
+    "serve": ("ledger_client.cli.serve", "serve the HTTP API"),
+    "token": ("ledger_client.cli.token", "create, revoke and list API tokens"),
+    "import": ("ledger_client.cli.importer", "import a national AEO registry (CSV or JSON)"),
+    "audit": ("ledger_client.cli.audit", "verify histories and the index against the chain"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``aeo-ledger`` parser with every sub-command."""
+    import importlib
+
+    parser = argparse.ArgumentParser(prog="aeo-ledger", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module_path, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_path)
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(command)
+        run: Callable[[argparse.Namespace], int] = module.run
+        command.set_defaults(run=run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``aeo-ledger`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except LedgerError as exc:
+        print(f"aeo-ledger {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code

@@ -1,0 +1,41 @@
+"""Options shared by the sub-commands, and the Settings they build."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ledger_client.ledger import Ledger
+from ledger_client.settings import Settings
+from ledger_client.signers import load_signer
+
+
+def add_chain_arguments(parser: argparse.ArgumentParser) -> None:
+    """--data-dir / --rpc-url / --deployment: which chain and which deployment."""
+    group = parser.add_argument_group("chain")
+    group.add_argument("--data-dir", type=Path, help="embedded durable chain directory (default: $AEO_LEDGER_DATA_DIR)")
+    group.add_argument("--rpc-url", help="JSON-RPC node instead of the embedded chain (default: $AEO_LEDGER_RPC_URL)")
+    group.add_argument("--deployment", help="deployment manifest name (default: $AEO_LEDGER_DEPLOYMENT or 'local')")
+
+
+def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
+    """Settings from the environment, overridden by the command-line options that were given."""
+    overrides: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
+    for option, field in (("data_dir", "data_dir"), ("rpc_url", "rpc_url"), ("deployment", "deployment")):
+        value = getattr(args, option, None)
+        if value is not None:
+            overrides[field] = value
+    settings = Settings(**overrides)
+    settings.apply_environment()
+    return settings
+
+
+def open_ledger(settings: Settings) -> Ledger:
+    """The ledger the settings point at (embedded durable chain or RPC node)."""
+    if settings.rpc_url is None and settings.data_dir is None:
+        settings = settings.model_copy(update={"data_dir": Path("data")})
+    return Ledger.from_settings(settings)
+
+
+__all__ = ["add_chain_arguments", "load_signer", "open_ledger", "settings_from"]
