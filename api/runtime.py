@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from api.config import ApiSettings
 from api.idempotency import IdempotencyStore
@@ -18,27 +17,12 @@ from api.signers import SignerRegistry
 from api.tokens import TokenStore
 from ledger_client.audit import Auditor
 from ledger_client.errors import LedgerError
-from ledger_client.index import Index, LogSource, source_for
+from ledger_client.index import Index
+from ledger_client.index.attach import log_source, open_index
 from ledger_client.ledger import Ledger
 from ledger_client.signers import load_signer
 
 log = logging.getLogger(__name__)
-
-
-def log_source(ledger: Ledger) -> LogSource:
-    """The best log source for the ledger's chain (in-process for eth-tester, under the chain's lock)."""
-    chain = ledger.chain
-    if chain.tester is not None:
-        return source_for(chain.w3, ledger.deployment.address, lock=chain.lock)
-    return source_for(chain.w3, ledger.deployment.address)
-
-
-def open_index(ledger: Ledger, path: Path) -> Index:
-    """The read model of ``ledger`` in ``path`` (created, or reopened and checked)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return Index(
-        path, log_source(ledger), start_block=ledger.deployment.deployment_block, chain_id=ledger.chain.chain_id
-    )
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""``aeo-ledger``: the command line of the ledger.
+"""aeo-ledger: AEO certificates and MRAs on a shared EVM ledger.
 
 aeo-ledger demo                      seeded durable chain + API on 127.0.0.1:8000
 aeo-ledger node --data-dir DIR       the embedded durable node over JSON-RPC

@@ -19,6 +19,7 @@ from ledger_client.errors import LedgerValueError
 from ledger_client.hashing import certificate_id
 from ledger_client.index.attach import open_index
 from ledger_client.ledger import Ledger
+from ledger_client.settings import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +68,7 @@ def _print_history(audit: HistoryAudit) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the audit and print its verdict."""
-    settings = settings_from(args)
+    settings = settings_from(args, Settings)
     with open_ledger(settings) as ledger:
         auditor = _auditor(ledger)
         if args.subject == "certificate":

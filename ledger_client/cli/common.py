@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ledger_client.ledger import Ledger
 from ledger_client.settings import Settings
@@ -14,19 +14,27 @@ from ledger_client.signers import load_signer
 def add_chain_arguments(parser: argparse.ArgumentParser) -> None:
     """--data-dir / --rpc-url / --deployment: which chain and which deployment."""
     group = parser.add_argument_group("chain")
-    group.add_argument("--data-dir", type=Path, help="embedded durable chain directory (default: $AEO_LEDGER_DATA_DIR)")
+    group.add_argument(
+        "--data-dir", type=Path, help="embedded durable chain directory (default: $AEO_LEDGER_DATA_DIR or ./aeo-data)"
+    )
     group.add_argument("--rpc-url", help="JSON-RPC node instead of the embedded chain (default: $AEO_LEDGER_RPC_URL)")
     group.add_argument("--deployment", help="deployment manifest name (default: $AEO_LEDGER_DEPLOYMENT or 'local')")
 
 
-def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
+#: Where the embedded durable chain and the API's files live unless told otherwise.
+DEFAULT_DATA_DIR = Path("aeo-data")
+
+S = TypeVar("S", bound=Settings)
+
+
+def settings_from(args: argparse.Namespace, cls: type[S], **extra: Any) -> S:
     """Settings from the environment, overridden by the command-line options that were given."""
     overrides: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
     for option, field in (("data_dir", "data_dir"), ("rpc_url", "rpc_url"), ("deployment", "deployment")):
         value = getattr(args, option, None)
         if value is not None:
             overrides[field] = value
-    settings = Settings(**overrides)
+    settings = cls(**overrides)
     settings.apply_environment()
     return settings
 
@@ -34,8 +42,8 @@ def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
 def open_ledger(settings: Settings) -> Ledger:
     """The ledger the settings point at (embedded durable chain or RPC node)."""
     if settings.rpc_url is None and settings.data_dir is None:
-        settings = settings.model_copy(update={"data_dir": Path("data")})
+        settings = settings.model_copy(update={"data_dir": DEFAULT_DATA_DIR})
     return Ledger.from_settings(settings)
 
 
-__all__ = ["add_chain_arguments", "load_signer", "open_ledger", "settings_from"]
+__all__ = ["DEFAULT_DATA_DIR", "add_chain_arguments", "load_signer", "open_ledger", "settings_from"]

@@ -7,6 +7,7 @@ import argparse
 from ledger_client.cli.common import settings_from
 from ledger_client.errors import ConfigurationError
 from ledger_client.ledger import Ledger
+from ledger_client.settings import Settings
 from ledger_client.signers import load_signer
 
 
@@ -22,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Deploy and print the manifest path and contract address."""
-    settings = settings_from(args, deployments_dir=args.deployments_dir)
+    settings = settings_from(args, Settings, deployments_dir=args.deployments_dir)
     signer = load_signer(settings)
     if signer is None:
         raise ConfigurationError(

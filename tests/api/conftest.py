@@ -20,9 +20,10 @@ from fastapi.testclient import TestClient
 from api.config import ApiSettings
 from api.idempotency import IdempotencyStore
 from api.main import create_app
-from api.runtime import Runtime, open_index
+from api.runtime import Runtime
 from api.signers import SignerRegistry
 from api.tokens import Role, TokenStore
+from ledger_client.index.attach import open_index
 from ledger_client.ledger import Ledger
 
 DOC = "0x" + "11" * 32

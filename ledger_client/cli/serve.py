@@ -1,0 +1,24 @@
+"""``aeo-ledger serve``: the HTTP API (default 127.0.0.1:8000, embedded durable chain in ./aeo-data)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ledger_client.cli.common import add_chain_arguments, settings_from
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where to listen, and which chain."""
+    add_chain_arguments(parser)
+    parser.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="port (default 8000)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted."""
+    from api.config import ApiSettings
+    from api.server import serve
+
+    settings = settings_from(args, ApiSettings, host=args.host, port=args.port)
+    serve(settings)
+    return 0
