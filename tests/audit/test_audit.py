@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-from conftest import Chain
+from tests.support.harness_chain import Chain
 
 from ledger_client.audit import Auditor, FindingKind
 from ledger_client.errors import AuditError

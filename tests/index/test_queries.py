@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Chain
+from tests.support.harness_chain import Chain
 
 from ledger_client.errors import InvalidCursorError, LedgerValueError
 from ledger_client.hashing import code_bytes

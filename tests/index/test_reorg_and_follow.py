@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import Chain
+from tests.support.harness_chain import Chain
 
 from ledger_client.audit import Auditor
 from ledger_client.errors import IndexTimeoutError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import DOC, Chain
+from tests.support.harness_chain import DOC, Chain
 from web3 import Web3
 
 from ledger_client.hashing import code_bytes, number_bytes
