@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-from tests.support.harness_chain import Chain
 
 from ledger_client.audit import Auditor, FindingKind
 from ledger_client.errors import AuditError
 from ledger_client.index import BlockLogs, EthTesterLogSource, FilteredLogSource, Index, RawLog, RpcLogSource
 from ledger_client.index.decoder import topic_of
+from tests.support.harness_chain import Chain
 
 Transform = Callable[[list[BlockLogs]], list[BlockLogs]]
 

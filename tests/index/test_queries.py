@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from tests.support.harness_chain import Chain
 
 from ledger_client.errors import InvalidCursorError, LedgerValueError
 from ledger_client.hashing import code_bytes
 from ledger_client.index import Index
 from ledger_client.models import CertificateStatus, Programme, Role
+from tests.support.harness_chain import Chain
 
 
 def test_pagination_with_filters(fresh: Chain, index: Index) -> None:

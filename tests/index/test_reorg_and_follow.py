@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from tests.support.harness_chain import Chain
 
 from ledger_client.audit import Auditor
 from ledger_client.errors import IndexTimeoutError
 from ledger_client.index import Index
 from ledger_client.models import CertificateStatus, MraStatus
+from tests.support.harness_chain import Chain
 
 
 def _verify(chain: Chain, index: Index) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.harness_chain import DOC, Chain
 from web3 import Web3
 
 from ledger_client.hashing import code_bytes, number_bytes
 from ledger_client.index import EthTesterLogSource, Index, RpcLogSource
 from ledger_client.models import CertificateAction, CertificateStatus, MraAction, MraStatus
+from tests.support.harness_chain import DOC, Chain
 
 NEW_DOC = Web3.keccak(text="amended document")
 
