@@ -83,7 +83,9 @@ def test_audit_certificate_and_mra_over_rpc(
             )
         )
         ledger.with_signer(cr).certificates.suspend(issued.certificate_id, ReasonCode.INVESTIGATION)
-        proposed = ledger.with_signer(cr).mras.propose(["CR", "PE"], Programme.SECURITY, Role.IMPORTER, 0, keccak(text="mra"))
+        proposed = ledger.with_signer(cr).mras.propose(
+            ["CR", "PE"], Programme.SECURITY, Role.IMPORTER, 0, keccak(text="mra")
+        )
         ledger.with_signer(pe).mras.accept(proposed.mra_id)
 
     monkeypatch.setenv("AEO_LEDGER_DEPLOYMENTS_DIR", str(tmp_path))
