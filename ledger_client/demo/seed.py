@@ -124,9 +124,7 @@ def seed_demo(
         today=today,
         contract=contract,
         administrations=_administrations(data_dir, signers),
-        mras=tuple(
-            DemoMra(p.name, mra_ids[p.name], p.parties, p.programmes, p.roles) for p in MRA_PLANS
-        ),
+        mras=tuple(DemoMra(p.name, mra_ids[p.name], p.parties, p.programmes, p.roles) for p in MRA_PLANS),
         certificates=_certificates(everything, plan),
         counts={},
     )
@@ -156,7 +154,9 @@ def _on_chain(ledger: Ledger, summary: DemoSeed) -> bool:
 
 
 def _issue(
-    ledger: Ledger, documents: Mapping[str, Sequence[CertificateDocument]], signers: Mapping[str, Signer],
+    ledger: Ledger,
+    documents: Mapping[str, Sequence[CertificateDocument]],
+    signers: Mapping[str, Signer],
     store: DocumentStore,
 ) -> int:
     """Issue the certificates the chain lacks (one batch per issuer); store every document."""

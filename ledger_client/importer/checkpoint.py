@@ -6,9 +6,10 @@ Records (each line flushed and fsync'd before the import goes on)::
     {"type": "header", "version": 1, "administration": "CR", "source": "/abs/registry.csv",
      "chain_id": 31337, "contract": "0x…"}
     {"type": "begin", "batch": 3, "numbers": ["CR-OEA-000123", …]}        # before sending
-    {"type": "landed", "batch": 3, "rows": [["CR-OEA-000123", "0x<document hash>"], …]}
+    {"type": "landed", "batch": 3, "rows": [["CR-OEA-000123", "0x<document hash>"], …], "unsure": […]}
 
-A batch with a ``begin`` but no ``landed`` record was in flight when the import stopped: its
+A batch with a ``begin`` but no ``landed`` record was in flight when the import stopped, and
+``unsure`` lists rows whose transaction failed without a verdict (e.g. a receipt timeout): such
 rows may or may not be on the chain, so the resumed import checks them on-chain before sending
 anything. A checkpoint written for another chain or deployment is discarded. A torn last line
 (a crash mid-write) is ignored.
@@ -85,12 +86,19 @@ class Checkpoint:
         self._append({"type": "begin", "batch": batch, "numbers": list(numbers)})
         return batch
 
-    def landed(self, batch: int, rows: Iterable[tuple[str, bytes]]) -> None:
-        """Record the rows of ``batch`` that are on the chain (landed now or found there)."""
+    def landed(self, batch: int, rows: Iterable[tuple[str, bytes]], unsure: Sequence[str] = ()) -> None:
+        """Record the rows of ``batch`` that are on the chain (landed now or found there).
+
+        ``unsure`` names rows whose fate is unknown (their transaction failed without a verdict);
+        they stay in flight for the next run.
+        """
         entries = [[number, "0x" + digest.hex()] for number, digest in rows]
         for number, digest in entries:
             self.state.landed[number] = digest
-        self._append({"type": "landed", "batch": batch, "rows": entries})
+        record: dict[str, Any] = {"type": "landed", "batch": batch, "rows": entries}
+        if unsure:
+            record["unsure"] = list(unsure)
+        self._append(record)
 
     def close(self) -> None:
         """Close the journal."""
@@ -132,6 +140,7 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
 def _replay(records: list[dict[str, Any]]) -> CheckpointState:
     state = CheckpointState()
     begun: dict[int, list[str]] = {}
+    unsure: set[str] = set()
     for record in records:
         batch = int(record.get("batch", -1))
         if record.get("type") == "begin":
@@ -141,6 +150,7 @@ def _replay(records: list[dict[str, Any]]) -> CheckpointState:
             for number, digest in record.get("rows", []):
                 state.landed[str(number)] = str(digest)
             begun.pop(batch, None)
-    for numbers in begun.values():
+            unsure.update(str(n) for n in record.get("unsure", []))
+    for numbers in [*begun.values(), unsure]:
         state.in_flight.update(n for n in numbers if n not in state.landed)
     return state

@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from ledger_client import validation
 from ledger_client.errors import (
@@ -28,7 +29,7 @@ from ledger_client.importer.onchain import issued_documents
 from ledger_client.importer.progress import ImportProgress, ProgressCallback
 from ledger_client.importer.report import ImportedRow, ImportReport, RowError
 from ledger_client.importer.rows import PreparedRow, RowProblem, prepare_row
-from ledger_client.importer.store import DocumentStore
+from ledger_client.importer.store import DocumentStore, DocumentWriter
 from ledger_client.ledger import Ledger
 from ledger_client.signers import Signer
 
@@ -90,11 +91,14 @@ def resolve_signer(
 class _Run:
     """State of one import run."""
 
-    def __init__(self, report: ImportReport, store: DocumentStore, progress: ProgressCallback | None) -> None:
+    def __init__(
+        self, report: ImportReport, writer: DocumentWriter, progress: ProgressCallback | None, started: float
+    ) -> None:
         self.report = report
-        self.store = store
+        self.store = writer.store
+        self.writer = writer
         self.progress = progress
-        self.started = time.perf_counter()
+        self.started = started
         self.processed = 0
 
     def tick(self, count: int) -> None:
@@ -115,7 +119,7 @@ class _Run:
     def skip(self, row: PreparedRow) -> None:
         """``row`` is on the chain with this document: keep its document, do not send it."""
         if not self.store.has(row.certificate_id):
-            self.store.write(row.certificate_id, row.canonical_json)
+            self.writer.submit(row.certificate_id, row.canonical_json)
         self.report.skipped.append(ImportedRow(row.line, row.number, row.certificate_id))
 
     def conflict(self, row: PreparedRow) -> None:
@@ -168,7 +172,7 @@ def run_import(
     issuer = ledger.with_signer(resolve_signer(ledger, code, data_dir, signer))
     source = Path(path)
     report = ImportReport(administration=code, source=source)
-    run = _Run(report, DocumentStore(data_dir), progress)
+    started = time.perf_counter()
     rows = read_rows(source, file_format)
     report.total = len(rows)
     good = _prepare(rows, code, report)
@@ -178,7 +182,9 @@ def run_import(
         "chain_id": ledger.chain.chain_id,
         "contract": ledger.deployment.address,
     }
-    with Checkpoint(checkpoint_path(data_dir, code, source), header) as checkpoint:
+    checkpoint = Checkpoint(checkpoint_path(data_dir, code, source), header)
+    with DocumentWriter(DocumentStore(data_dir)) as writer, checkpoint:
+        run = _Run(report, writer, progress, started)
         report.checkpoint, report.resumed = checkpoint.path, checkpoint.resumed
         pending = _drop_landed(ledger, good, checkpoint, run)
         run.tick(report.total - len(pending))
@@ -186,7 +192,7 @@ def run_import(
         for start in range(0, len(pending), size):
             _send_batch(issuer, pending[start : start + size], checkpoint, run)
     report.errors.sort(key=lambda e: e.line)
-    report.elapsed_s = time.perf_counter() - run.started
+    report.elapsed_s = time.perf_counter() - started
     return report
 
 
@@ -249,14 +255,18 @@ def _send_batch(issuer: Ledger, batch: list[PreparedRow], checkpoint: Checkpoint
     report = run.report
     number = checkpoint.begin([row.number for row in batch])
     report.batches += 1
-    results = issuer.certificates.issue_many([row.request for row in batch], chunk_size=len(batch))
+    try:
+        results = issuer.certificates.issue_many([row.request for row in batch], chunk_size=len(batch))
+    except LedgerError as exc:
+        _abort(run, checkpoint, number, exc)
     on_chain: list[PreparedRow] = []
     already: list[PreparedRow] = []
+    unsure: list[PreparedRow] = []
     fatal: LedgerError | None = None
     for row, result in zip(batch, results, strict=True):
         error = result.error
         if result.ok:
-            run.store.write(row.certificate_id, row.canonical_json)
+            run.writer.submit(row.certificate_id, row.canonical_json)
             landed = ImportedRow(row.line, row.number, row.certificate_id, result.tx_hash, result.block_number)
             report.landed.append(landed)
             on_chain.append(row)
@@ -265,6 +275,7 @@ def _send_batch(issuer: Ledger, batch: list[PreparedRow], checkpoint: Checkpoint
         elif isinstance(error, LedgerValueError | ConflictError):
             report.errors.append(RowError(row.line, row.number, "conflict", f"{type(error).__name__}: {error}"))
         else:
+            unsure.append(row)
             fatal = fatal or error
     if already:
         documents = issued_documents(issuer, [row.certificate_id for row in already])
@@ -274,13 +285,19 @@ def _send_batch(issuer: Ledger, batch: list[PreparedRow], checkpoint: Checkpoint
                 on_chain.append(row)
             else:
                 run.conflict(row)
-    checkpoint.landed(number, [(row.number, row.document_hash) for row in on_chain])
+    checkpoint.landed(number, [(row.number, row.document_hash) for row in on_chain], [row.number for row in unsure])
     if fatal is not None:
-        report.errors.sort(key=lambda e: e.line)
-        report.elapsed_s = time.perf_counter() - run.started
-        raise ImportAbortedError(
-            f"the import stopped at batch {number}: {type(fatal).__name__}: {fatal}. What landed is recorded in "
-            f"{checkpoint.path}; run the same import again to resume",
-            report,
-        )
+        _abort(run, checkpoint, number, fatal)
     run.tick(len(batch))
+
+
+def _abort(run: _Run, checkpoint: Checkpoint, batch: int, cause: LedgerError) -> NoReturn:
+    """Stop the import: the chain refused a batch for a reason that is no record's fault."""
+    report = run.report
+    report.errors.sort(key=lambda e: e.line)
+    report.elapsed_s = time.perf_counter() - run.started
+    raise ImportAbortedError(
+        f"the import stopped at batch {batch}: {type(cause).__name__}: {cause}. What landed is recorded in "
+        f"{checkpoint.path}; run the same import again to resume",
+        report,
+    ) from cause

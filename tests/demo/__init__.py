@@ -1,0 +1,1 @@
+"""Tests of the demo network seeding (ledger_client.demo)."""

@@ -1,0 +1,34 @@
+"""Fixtures: a durable embedded ledger in a temporary data directory, seeded once per module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ledger_client.demo import DemoSeed, seed_demo
+from ledger_client.ledger import Ledger
+
+#: pbkdf2 rounds of the test keystores (the default 262,144 only slows the tests down).
+TEST_KDF_ITERATIONS = 1_000
+
+
+@dataclass
+class Seeded:
+    """A seeded demo network."""
+
+    ledger: Ledger
+    demo: DemoSeed
+    data_dir: Path
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    """The default demo network (200 certificates) on a durable embedded chain."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    ledger = Ledger.embedded(data_dir=data_dir)
+    demo = seed_demo(ledger, data_dir, kdf_iterations=TEST_KDF_ITERATIONS)
+    yield Seeded(ledger, demo, data_dir)
+    ledger.close()

@@ -1,0 +1,1 @@
+"""Tests of the bulk import (ledger_client.importer)."""

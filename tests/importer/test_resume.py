@@ -1,0 +1,171 @@
+"""An interrupted import resumes: what landed is skipped, never re-sent, never reported as failed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger_client.certificates import Certificates, Issuable
+from ledger_client.errors import ChainUnavailableError, TransactionTimeoutError
+from ledger_client.importer import DocumentStore, ImportAbortedError, run_import
+from ledger_client.ledger import Ledger
+from ledger_client.results import BatchItemResult
+from tests.importer.conftest import Records
+
+Registry = Callable[[str, list[dict[str, Any]]], Path]
+
+
+class Crash(BaseException):
+    """The process dies (like a kill or Ctrl-C: not an Exception the importer could handle)."""
+
+
+class Spy:
+    """Wraps ``Certificates.issue_many``: records the numbers sent, crashes on a chosen call."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *, crash_on: int | None = None, after: bool = True) -> None:
+        self.sent: list[list[str]] = []
+        original = Certificates.issue_many
+
+        def issue_many(self_: Certificates, certificates: Sequence[Issuable], **kwargs: Any) -> list[BatchItemResult]:
+            numbers = [c.to_request().number for c in certificates]
+            self.sent.append(numbers)
+            if crash_on == len(self.sent) and not after:
+                raise Crash
+            results = original(self_, certificates, **kwargs)
+            if crash_on == len(self.sent) and after:
+                raise Crash  # the batch landed, the checkpoint does not know yet
+            return results
+
+        monkeypatch.setattr(Certificates, "issue_many", issue_many)
+
+    @property
+    def numbers(self) -> list[str]:
+        return [n for batch in self.sent for n in batch]
+
+
+def _issued_logs(ledger: Ledger) -> int:
+    topic = ledger.context.codec.topic("CertificateIssued")
+    return len(ledger.chain.get_logs(ledger.deployment.address, [topic], ledger.deployment.deployment_block))
+
+
+@pytest.mark.parametrize("after", [True, False], ids=["crash-after-landing", "crash-before-sending"])
+def test_resume_after_a_crash_between_batches(
+    cr: Ledger, data_dir: Path, records: Records, registry: Registry, monkeypatch: pytest.MonkeyPatch, after: bool
+) -> None:
+    rows = records(45)
+    rows[20]["roles"] = "stowaway"  # one bad row, reported on every run
+    path = registry("registry.csv", rows)
+    with monkeypatch.context() as patch:
+        Spy(patch, crash_on=3, after=after)
+        with pytest.raises(Crash):
+            run_import(cr, "CR", path, data_dir=data_dir, batch_size=10)
+    landed_before = 30 if after else 20
+    assert _issued_logs(cr) == landed_before
+    spy = Spy(monkeypatch)
+    report = run_import(cr, "CR", path, data_dir=data_dir, batch_size=10)
+    assert report.resumed
+    assert len(report.skipped) == landed_before
+    assert len(report.landed) == 44 - landed_before
+    assert [(e.line, e.kind) for e in report.errors] == [(22, "validation")]
+    assert not set(spy.numbers) & {r.number for r in report.skipped}, "a landed row was sent again"
+    assert _issued_logs(cr) == 44
+    assert len(list(DocumentStore(data_dir).directory.glob("*.json"))) == 44
+
+
+def test_running_a_finished_import_again_sends_nothing(
+    cr: Ledger, data_dir: Path, records: Records, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = registry("registry.csv", records(25))
+    first = run_import(cr, "CR", path, data_dir=data_dir, batch_size=10)
+    assert len(first.landed) == 25
+    assert first.batches == 3
+    block = cr.chain.block_number()
+    spy = Spy(monkeypatch)
+    again = run_import(cr, "CR", path, data_dir=data_dir, batch_size=10)
+    assert (len(again.landed), len(again.skipped), again.errors, again.batches) == (0, 25, [], 0)
+    assert spy.sent == []
+    assert cr.chain.block_number() == block
+
+
+def test_without_its_checkpoint_a_rerun_still_skips_what_landed(
+    cr: Ledger, data_dir: Path, records: Records, registry: Registry
+) -> None:
+    rows = records(15)
+    path = registry("registry.csv", rows)
+    first = run_import(cr, "CR", path, data_dir=data_dir)
+    assert first.checkpoint is not None
+    first.checkpoint.unlink()
+    for document in DocumentStore(data_dir).directory.glob("*.json"):
+        document.unlink()
+    rows.extend(records(20)[15:])  # the registry grew meanwhile
+    path = registry("registry.csv", rows)
+    block = cr.chain.block_number()
+    again = run_import(cr, "CR", path, data_dir=data_dir)
+    assert not again.resumed
+    assert (len(again.skipped), len(again.landed), again.errors) == (15, 5, [])
+    assert cr.chain.block_number() == block + 1  # only the 5 new rows were sent, in one transaction
+    assert len(list(DocumentStore(data_dir).directory.glob("*.json"))) == 20
+
+
+def test_a_torn_checkpoint_line_is_ignored(cr: Ledger, data_dir: Path, records: Records, registry: Registry) -> None:
+    path = registry("registry.csv", records(12))
+    first = run_import(cr, "CR", path, data_dir=data_dir, batch_size=5)
+    assert first.checkpoint is not None
+    with first.checkpoint.open("a", encoding="utf-8") as handle:
+        handle.write('{"type":"begin","batch":9,"numb')
+    again = run_import(cr, "CR", path, data_dir=data_dir, batch_size=5)
+    assert (len(again.skipped), len(again.landed), again.errors) == (12, 0, [])
+
+
+def test_a_batch_without_a_verdict_aborts_and_is_checked_on_chain_when_resumed(
+    cr: Ledger, data_dir: Path, records: Records, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = registry("registry.csv", records(20))
+    original = Certificates.issue_many
+    calls: list[int] = []
+
+    def lost_receipts(self_: Certificates, certificates: Sequence[Issuable], **kwargs: Any) -> list[BatchItemResult]:
+        results = original(self_, certificates, **kwargs)
+        calls.append(len(certificates))
+        if len(calls) == 2:  # the batch was mined, but the receipts never came back
+            lost = TransactionTimeoutError("sent but not mined within 120 s")
+            return [replace(r, tx_hash=None, block_number=None, error=lost) for r in results]
+        return results
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Certificates, "issue_many", lost_receipts)
+        with pytest.raises(ImportAbortedError, match="TransactionTimeoutError") as info:
+            run_import(cr, "CR", path, data_dir=data_dir, batch_size=8)
+    assert len(info.value.report.landed) == 8
+    assert not info.value.report.errors
+    spy = Spy(monkeypatch)
+    report = run_import(cr, "CR", path, data_dir=data_dir, batch_size=8)
+    assert (len(report.skipped), len(report.landed), report.errors) == (16, 4, [])
+    assert spy.numbers == [r.number for r in report.landed]
+    assert _issued_logs(cr) == 20
+
+
+def test_the_chain_failing_mid_import_aborts_with_the_partial_report(
+    cr: Ledger, data_dir: Path, records: Records, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = registry("registry.csv", records(20))
+    original = Certificates.issue_many
+    calls: list[int] = []
+
+    def flaky(self_: Certificates, certificates: Sequence[Issuable], **kwargs: Any) -> list[BatchItemResult]:
+        calls.append(len(certificates))
+        if len(calls) == 2:
+            raise ChainUnavailableError("eth_call: the node cannot be reached")
+        return original(self_, certificates, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Certificates, "issue_many", flaky)
+        with pytest.raises(ImportAbortedError, match="run the same import again") as info:
+            run_import(cr, "CR", path, data_dir=data_dir, batch_size=8)
+    assert len(info.value.report.landed) == 8
+    report = run_import(cr, "CR", path, data_dir=data_dir, batch_size=8)
+    assert (len(report.skipped), len(report.landed), report.errors) == (8, 12, [])
