@@ -11,6 +11,7 @@ production server never has (``aeo-ledger token create`` shows a secret once).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -68,11 +69,11 @@ def describe(seed: DemoSeed, tokens: dict[str, str], url: str) -> str:
         "API tokens (Authorization: Bearer …):",
     ]
     lines += [f"  {label:<12} {secret}" for label, secret in tokens.items()]
-    any_writer = next(iter(tokens.values()))
+    reader = tokens.get("auditor") or next(iter(tokens.values()))
     lines += [
         "",
         f"API:  {url}/v1   docs: {url}/docs",
-        f'Try:  curl -H "Authorization: Bearer {any_writer}" {url}/v1/certificates?limit=5',
+        f'Try:  curl -H "Authorization: Bearer {reader}" "{url}/v1/certificates?limit=5"',
         "",
     ]
     return "\n".join(lines)
@@ -98,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         tokens = demo_tokens(runtime.tokens, data_dir, [a.code for a in seed.administrations])
         print(describe(seed, tokens, f"http://{settings.host}:{settings.port}"), flush=True)
         if not args.no_serve:
-            serve(runtime=runtime)
+            with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C / SIGINT is the normal way to stop
+                serve(runtime=runtime)
     finally:
         runtime.close()
     return 0

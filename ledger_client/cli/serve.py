@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 
 from ledger_client.cli.common import add_chain_arguments, settings_from
 
@@ -20,5 +21,6 @@ def run(args: argparse.Namespace) -> int:
     from api.server import serve
 
     settings = settings_from(args, ApiSettings, host=args.host, port=args.port)
-    serve(settings)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C / SIGINT is the normal way to stop
+        serve(settings)
     return 0
