@@ -246,26 +246,26 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
                 let end := add(offset, mul(count, 0xe0))
             } lt(ptr, end) { ptr := add(ptr, 0xe0) } {
                 calldatacopy(d, ptr, 0xe0)
-                let programmes := mload(add(d, 0x20))
-                let roles := mload(add(d, 0x40))
+                // Validate each word while packing the state (few live values: a lean loop).
+                // `bad` collects out-of-range bits (dirty high bits), zeros where a value is
+                // required, and a validity period that ends before it starts.
+                let word := mload(add(d, 0x20)) // programmes
+                let bad := or(iszero(word), shr(8, word))
+                let state := or(1, shl(8, word))
+                word := mload(add(d, 0x40)) // roles
+                bad := or(bad, or(iszero(word), shr(16, word)))
+                state := or(state, shl(16, word))
+                word := mload(add(d, 0x60)) // flags
+                bad := or(bad, shr(1, word))
+                state := or(state, shl(32, word))
                 let validFrom := mload(add(d, 0x80))
-                let validUntil := mload(add(d, 0xa0))
-                // Out of range (dirty high bits), zero where a value is required, or a validity
-                // period that ends before it starts.
-                if or(
-                    or(
-                        or(or(shr(8, programmes), shr(16, roles)), or(shr(1, mload(add(d, 0x60))), shr(32, or(validFrom, validUntil)))),
-                        or(or(iszero(programmes), iszero(roles)), or(iszero(mload(d)), iszero(mload(add(d, 0xc0)))))
-                    ),
-                    and(iszero(iszero(validUntil)), iszero(gt(validUntil, validFrom)))
-                ) {
+                word := mload(add(d, 0xa0)) // validUntil
+                bad := or(bad, or(shr(32, or(validFrom, word)), and(iszero(iszero(word)), iszero(gt(word, validFrom)))))
+                state := or(state, or(shl(40, validFrom), shl(72, word)))
+                if or(bad, or(iszero(mload(d)), iszero(mload(add(d, 0xc0))))) {
                     failedAt := ptr
                     break
                 }
-                let state := or(
-                    or(or(1, shl(8, programmes)), or(shl(16, roles), shl(32, mload(add(d, 0x60))))),
-                    or(shl(40, validFrom), shl(72, validUntil))
-                )
                 mstore(0x00, issuer)
                 mstore(0x20, mload(d))
                 let id := or(issuer, shr(16, keccak256(0x00, 0x40)))

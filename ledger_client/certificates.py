@@ -182,7 +182,7 @@ class Certificates:
             rows.append(row)
         pending = [row for row in rows if row.error is None]
         size = max(1, min(chunk_size or self.max_chunk(), self.max_chunk()))
-        sent: list[tuple[list[_Row], bytes, bytes]] = []
+        sent: list[tuple[list[_Row], bytes, bytes, bool]] = []
         stop: LedgerError | None = None
         for start in range(0, len(pending), size):
             chunk = pending[start : start + size]
@@ -198,8 +198,14 @@ class Certificates:
                     for row in chunk:
                         row.tx_hash, row.block_number = speculative.tx_hash, speculative.block_number
                     continue
+            optimistic = self._ctx.sender.optimistic
             try:
-                chunk, gas = self._preflight(chosen, chunk)
+                if optimistic:
+                    gas = min(
+                        GAS_BATCH_BASE + GAS_BATCH_PER_CERTIFICATE * len(chunk), self._ctx.chain.block_gas_limit()
+                    )
+                else:
+                    chunk, gas = self._preflight(chosen, chunk)
             except LedgerError as exc:
                 stop = exc
                 for row in chunk:
@@ -215,10 +221,17 @@ class Certificates:
                 for row in chunk:
                     row.error = exc
                 continue
-            sent.append((chunk, tx_hash, data))
-        for chunk, tx_hash, data in sent:
+            sent.append((chunk, tx_hash, data, optimistic))
+        for chunk, tx_hash, data, optimistic in sent:
             try:
                 confirmed = self._ctx.sender.confirm(chosen, tx_hash, self._ctx.address, data)
+            except ContractRevert as exc:
+                if optimistic and not isinstance(exc, AccessDeniedError):
+                    self._retry_checked(chosen, chunk)  # find the rows that made the batch revert
+                    continue
+                for row in chunk:
+                    row.error = exc
+                continue
             except LedgerError as exc:
                 for row in chunk:
                     row.error = exc
@@ -243,6 +256,23 @@ class Certificates:
         if code == b"\x00\x00":
             raise NotASigner({"caller": signer.address})
         return code.decode("ascii")
+
+    def _retry_checked(self, signer: Signer, chunk: list[_Row]) -> None:
+        """An optimistic batch reverted: pre-flight it to mark the bad rows, then send the rest."""
+        try:
+            good, gas = self._preflight(signer, chunk)
+            if not good:
+                return
+            data = encode_issue_batch([row.encoded for row in good])
+            tx_hash = self._ctx.sender.send(signer, self._ctx.address, data, gas)
+            confirmed = self._ctx.sender.confirm(signer, tx_hash, self._ctx.address, data)
+        except LedgerError as exc:
+            for row in chunk:
+                if row.error is None:
+                    row.error = exc
+            return
+        for row in good:
+            row.tx_hash, row.block_number = tx_hash, confirmed.block_number
 
     def _preflight(self, signer: Signer, chunk: list[_Row]) -> tuple[list[_Row], int]:
         """Simulate ``issueBatch(chunk)``; drop rows that would revert; return the rest and the gas.

@@ -116,6 +116,18 @@ class TransactionSender:
         return SentTransaction(tx_hash, receipt.block_number, receipt.gas_used, receipt)
 
     @property
+    def optimistic(self) -> bool:
+        """Whether to send without a pre-flight (the durable embedded chain).
+
+        py-evm interprets every opcode, so a pre-flight doubles the cost of a write. On the
+        embedded durable chain (a development or single-site chain whose gas costs nothing) a
+        write is sent directly; if it reverts, the failed transaction stays on the chain as on any
+        node and the error is decoded by replaying it. Nodes reached by URL keep the pre-flight:
+        there a revert would burn real gas.
+        """
+        return self.chain.embedded and self.chain.tester is None
+
+    @property
     def can_speculate(self) -> bool:
         """Whether the chain can roll a mined block back (the in-memory embedded chain)."""
         return self.chain.tester is not None
@@ -171,6 +183,9 @@ class TransactionSender:
                 return sent
             self.chain.call(to, data, signer.address)  # raises the decoded revert
             raise TransactionFailedError(f"the transaction ran out of gas (limit {gas}) and was rolled back")
-        gas = self.preflight(signer, to, data, gas_model)
+        if self.optimistic and gas_model is not None:
+            gas = min(gas_model, self.chain.block_gas_limit())
+        else:
+            gas = self.preflight(signer, to, data, gas_model)
         tx_hash = self.send(signer, to, data, gas)
         return self.confirm(signer, tx_hash, to, data, timeout)

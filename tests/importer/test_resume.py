@@ -107,7 +107,10 @@ def test_without_its_checkpoint_a_rerun_still_skips_what_landed(
     again = run_import(cr, "CR", path, data_dir=data_dir)
     assert not again.resumed
     assert (len(again.skipped), len(again.landed), again.errors) == (15, 5, [])
-    assert cr.chain.block_number() == block + 1  # only the 5 new rows were sent, in one transaction
+    # Only the 5 new rows landed. On the durable embedded chain batches are sent without a
+    # pre-flight, so the first attempt (15 existing + 5 new) reverts on-chain and the 5 new rows
+    # are re-sent once the pre-flight has named the existing ones: at most one extra block.
+    assert block + 1 <= cr.chain.block_number() <= block + 2
     assert len(list(DocumentStore(data_dir).directory.glob("*.json"))) == 20
 
 
