@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
-import rfc8785
 from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
 from ledger_client import validation
+from ledger_client.canonical import canonical_json
 from ledger_client.certificates import CertificateRequest
 from ledger_client.errors import InvalidDocumentError, LedgerValueError
 from ledger_client.events import CertificateEventSource, replay_heads
@@ -174,10 +175,14 @@ class CertificateDocument(BaseModel):
 
     def canonical_json(self) -> bytes:
         """The RFC 8785 canonical JSON of the document (the bytes that are hashed)."""
-        return bytes(rfc8785.dumps(self.model_dump(mode="json", by_alias=True)))
+        return canonical_json(self.model_dump(mode="json", by_alias=True))
 
     def document_hash(self) -> bytes:
-        """keccak-256 of :meth:`canonical_json`: the on-chain ``documentHash``."""
+        """keccak-256 of :meth:`canonical_json`: the on-chain ``documentHash`` (computed once)."""
+        return self._document_hash
+
+    @cached_property
+    def _document_hash(self) -> bytes:
         return bytes(keccak(self.canonical_json()))
 
     def certificate_id(self) -> bytes:

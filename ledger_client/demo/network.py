@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import rfc8785
 from eth_utils.crypto import keccak
 
+from ledger_client.canonical import canonical_json
 from ledger_client.demo.catalogue import CODES, PROFILES
 from ledger_client.errors import LedgerError
 from ledger_client.ledger import Ledger
@@ -46,7 +46,7 @@ class MraPlan:
             "programmes": [p.name for p in Programme if int(p) & self.programmes],
             "roles": [r.name for r in Role if int(r) & self.roles],
         }
-        return bytes(rfc8785.dumps(summary))
+        return canonical_json(summary)
 
     def document_hash(self) -> bytes:
         """keccak-256 of :meth:`document`."""
