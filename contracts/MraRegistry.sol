@@ -179,7 +179,7 @@ abstract contract MraRegistry is IMraRegistry, AdministrationRegistry, Clock {
     }
 
     /// @dev Programmes recognised between `issuer` and `recognizer` for a certificate with the
-    /// given programmes and roles, and the first MRA in force that grants them.
+    /// given programmes and roles, and the lowest id of the MRAs in force that grant them.
     function _recognisedProgrammes(bytes2 issuer, bytes2 recognizer, uint8 programmes, uint16 roles)
         internal
         view
@@ -195,7 +195,7 @@ abstract contract MraRegistry is IMraRegistry, AdministrationRegistry, Clock {
             uint8 overlap = r.programmes & programmes;
             if (overlap == 0) continue;
             recognised |= overlap;
-            if (grantingMra == 0) grantingMra = mraId;
+            if (grantingMra == 0 || mraId < grantingMra) grantingMra = mraId;
         }
     }
 

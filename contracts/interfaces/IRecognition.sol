@@ -32,7 +32,7 @@ interface IRecognition {
     /// @notice Whether `recognizer` recognises certificate `id` now.
     /// @return recognised True when an MRA in force grants recognition.
     /// @return programmes The programmes recognised (union over the MRAs in force).
-    /// @return mraId The first MRA that grants recognition (0 when none).
+    /// @return mraId The lowest id among the MRAs that grant recognition (0 when none).
     function recognition(bytes32 id, bytes2 recognizer)
         external
         view
