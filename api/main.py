@@ -76,6 +76,7 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
         app.state.runtime = runtime
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
-    for module in (health, administrations, certificates, verification, mras, partners):
+    # Most-read routes first: Starlette matches routes in order.
+    for module in (certificates, verification, partners, administrations, mras, health):
         app.include_router(module.router)
     return app

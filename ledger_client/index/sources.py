@@ -382,7 +382,74 @@ class FilteredLogSource:
 
 
 def source_for(w3: Web3, address: str, **kwargs: Any) -> LogSource:
-    """The best source for a web3 instance: in-process for eth-tester, ``eth_getLogs`` otherwise."""
+    """The best source for a web3 instance: in-process for eth-tester and for the durable node's
+    in-process provider, ``eth_getLogs`` otherwise."""
     if getattr(w3.provider, "ethereum_tester", None) is not None:
         return EthTesterLogSource.from_web3(w3, address, **kwargs)
+    node = getattr(w3.provider, "chain", None)
+    if node is not None and type(node).__name__ == "DurableChain" and not kwargs:
+        return DurableNodeLogSource(node, address)
     return RpcLogSource(w3, address, **kwargs)
+
+
+class DurableNodeLogSource:
+    """Reads the embedded durable node in-process: its log index, its blocks, no JSON-RPC layer.
+
+    Same answers as :class:`RpcLogSource` over the node's ``eth_getLogs`` (a test checks it),
+    without formatting every log and block through web3's middlewares.
+
+    Args:
+        node: a :class:`ledger_client.node.DurableChain`.
+        address: the contract address.
+    """
+
+    def __init__(self, node: Any, address: str) -> None:
+        self._node = node
+        self._address = to_checksum_address(address)
+        self._raw_address = to_canonical_address(address)
+
+    @property
+    def address(self) -> str:
+        """The contract address (checksummed)."""
+        return self._address
+
+    def head(self) -> int:
+        """Latest sealed block."""
+        return int(self._node.head_number())
+
+    def header(self, number: int) -> BlockHeader | None:
+        """Canonical header at ``number``."""
+        block = self._node.block_by_number(number)
+        if block is None:
+            return None
+        raw = block.header
+        return BlockHeader(int(raw.block_number), bytes(raw.hash), bytes(raw.parent_hash), int(raw.timestamp))
+
+    def read(self, from_block: int, to_block: int, topics: TopicFilter = ()) -> list[BlockLogs]:
+        """Matching logs from the node's log index, grouped per block with headers and senders."""
+        from ledger_client.node.logindex import LogFilter
+
+        wanted = tuple(None if options is None else frozenset(bytes(t) for t in options) for options in topics)
+        matches = self._node.logs(LogFilter(from_block, to_block, frozenset({self._raw_address}), wanted))
+        grouped: dict[int, list[Any]] = {}
+        for match in matches:
+            grouped.setdefault(match.block_number, []).append(match)
+        result: list[BlockLogs] = []
+        for number in sorted(grouped):
+            block = self._node.block_by_number(number)
+            if block is None:
+                raise ChainMovedError(f"block {number} disappeared during the read")
+            raw = block.header
+            header = BlockHeader(number, bytes(raw.hash), bytes(raw.parent_hash), int(raw.timestamp))
+            logs: list[RawLog] = []
+            senders: dict[bytes, str] = {}
+            for match in grouped[number]:
+                if match.block_hash != header.hash:
+                    raise ChainMovedError(f"block {number} changed during the read")
+                tx_index, tx_hash, log_index, address, log_topics, data = match.row
+                logs.append(RawLog(number, header.hash, tx_hash, tx_index, log_index, address, log_topics, data))
+                if tx_hash not in senders:
+                    senders[tx_hash] = to_checksum_address(block.transactions[tx_index].sender)
+            logs.sort(key=lambda log: log.log_index)
+            result.append(BlockLogs(header, tuple(logs), senders))
+        return result

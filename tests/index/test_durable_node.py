@@ -14,6 +14,7 @@ from ledger_client.artifacts import load_artifact
 from ledger_client.audit import Auditor
 from ledger_client.hashing import certificate_id, code_bytes, number_bytes
 from ledger_client.index import Index, RpcLogSource
+from ledger_client.index.sources import DurableNodeLogSource, source_for
 
 DOC = Web3.keccak(text="doc")
 
@@ -80,3 +81,14 @@ def test_index_and_audit_over_rpc(durable_w3: tuple[Web3, Any], tmp_path: Path) 
         assert auditor.audit_certificate(cid).ok
         assert auditor.audit_mra(1).ok
         assert auditor.verify_index(index.reader).ok
+
+    # The in-process source reads the node directly and answers exactly as eth_getLogs does.
+    direct = source_for(w3, address)
+    assert isinstance(direct, DurableNodeLogSource)
+    head = w3.eth.block_number
+    assert direct.head() == source.head() == head
+    assert direct.read(start, head) == RpcLogSource(w3, address).read(start, head)
+    topic = [[cid]]
+    assert direct.read(start, head, [None, *topic]) == RpcLogSource(w3, address).read(start, head, [None, *topic])
+    assert direct.header(last) == source.header(last)
+    assert direct.header(head + 1) is None
