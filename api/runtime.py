@@ -8,6 +8,7 @@ stores and the auditor. Routes reach it through :mod:`api.deps`.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import uuid
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ from api.idempotency import IdempotencyStore
 from api.signers import SignerRegistry
 from api.tokens import TokenStore
 from ledger_client.audit import Auditor
-from ledger_client.errors import LedgerError
+from ledger_client.errors import ConfigurationError, LedgerError
 from ledger_client.index import Index
 from ledger_client.index.attach import log_source, open_index
 from ledger_client.ledger import Ledger
@@ -48,7 +49,19 @@ class Runtime:
 
     @classmethod
     def open(cls, settings: ApiSettings) -> Runtime:
-        """Connect (or open the embedded durable chain), open the stores and start following the chain."""
+        """Connect (or open the embedded durable chain), open the stores and start following the chain.
+
+        A data directory that cannot be used (read-only, disk full, unreadable) raises a
+        :class:`ConfigurationError` naming it and the cause.
+        """
+        try:
+            return cls._open(settings)
+        except (OSError, sqlite3.Error) as exc:
+            where = settings.state_directory()
+            raise ConfigurationError(f"cannot open the data directory {where}: {exc}") from exc
+
+    @classmethod
+    def _open(cls, settings: ApiSettings) -> Runtime:
         settings.apply_environment()
         ledger = Ledger.from_settings(settings)
         try:

@@ -28,23 +28,43 @@ def serve(settings: ApiSettings | None = None, *, runtime: Runtime | None = None
 
     The chain is the embedded durable node in ``settings.data_dir`` (default ``./aeo-data``), or
     the node at ``settings.rpc_url``. Pass an open ``runtime`` to serve it instead (the demo
-    seeds through one and then serves it; the caller closes it afterwards).
+    seeds through one and then serves it; the caller closes it afterwards). The runtime is
+    opened before the server starts, so an unusable data directory or an unreachable node is
+    one clear :class:`~ledger_client.errors.LedgerError`, not a server start-up traceback.
     """
     chosen = effective_settings(settings if runtime is None else runtime.settings)
     chosen.apply_environment()
-    app = create_app(chosen, runtime=runtime)
-    config = uvicorn.Config(
-        app,
-        host=chosen.host,
-        port=chosen.port,
-        log_level=chosen.log_level,
-        access_log=chosen.access_log,
-        proxy_headers=False,
-        server_header=False,
-    )
-    log.info("aeo-ledger API on http://%s:%d (docs at /docs)", chosen.host, chosen.port)
-    # Objects alive now (chain, index, app) live as long as the process: move them out of the
-    # garbage collector's generations so full collections stay short under load (tail latency).
-    gc.collect()
-    gc.freeze()
-    uvicorn.Server(config).run()
+    owned = runtime is None
+    opened = Runtime.open(chosen) if runtime is None else runtime
+    try:
+        app = create_app(chosen, runtime=opened)
+        config = uvicorn.Config(
+            app,
+            host=chosen.host,
+            port=chosen.port,
+            log_level=chosen.log_level,
+            access_log=chosen.access_log,
+            proxy_headers=False,
+            server_header=False,
+        )
+        logging.getLogger("uvicorn.access").addFilter(QueryStringFilter())
+        log.info("aeo-ledger API on http://%s:%d (docs at /docs)", chosen.host, chosen.port)
+        # Objects alive now (chain, index, app) live as long as the process: move them out of the
+        # garbage collector's generations so full collections stay short under load (tail latency).
+        gc.collect()
+        gc.freeze()
+        uvicorn.Server(config).run()
+    finally:
+        if owned:
+            opened.close()
+
+
+class QueryStringFilter(logging.Filter):
+    """Drops query strings from access-log lines: a client that wrongly puts a token in the URL
+    (``?access_token=aeo_…``) must not get it written to the log. Paths carry no secrets."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True

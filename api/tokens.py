@@ -90,7 +90,12 @@ class TokenStore:
                 raise LedgerValueError("governance tokens belong to the consortium, not to an administration")
         elif role is Role.AUDITOR and administration is None:
             pass  # a consortium auditor (an auditor token may also name the administration it audits for)
-        elif administration is None or len(administration) != 2 or not administration.isalpha():
+        elif (
+            administration is None
+            or not administration.isascii()
+            or len(administration) != 2
+            or not all("A" <= c <= "Z" for c in administration.upper())
+        ):
             raise LedgerValueError(
                 f"a {role.value} token needs --admin with an ISO 3166-1 alpha-2 code, got {administration!r}"
             )

@@ -48,7 +48,7 @@ def code(value: object, field: str = "administration code") -> str:
             raise InvalidCodeError(
                 f"{field} {value!r} is not ASCII; expected two upper-case letters like 'CR'"
             ) from None
-    if not isinstance(value, str) or len(value) != 2 or not ("AA" <= value <= "ZZ") or not value.isalpha():
+    if not isinstance(value, str) or len(value) != 2 or not all("A" <= c <= "Z" for c in value):
         raise InvalidCodeError(
             f"{field} {value!r} is not an ISO 3166-1 alpha-2 code; expected two upper-case ASCII letters like 'CR'"
         )

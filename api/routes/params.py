@@ -20,7 +20,9 @@ CertificateIdPath = Annotated[
     ),
 ]
 CodePath = Annotated[str, Path(pattern=r"^[A-Z]{2}$", description="administration code", examples=["CR"])]
-MraIdPath = Annotated[int, Path(ge=1, le=2**64 - 1, description="MRA id", examples=[1])]
+#: MRA ids are uint64 on-chain and sequential from 1; the read model stores them as SQLite
+#: integers (signed 64-bit), far beyond any id the chain will reach.
+MraIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="MRA id", examples=[1])]
 CursorQuery = Annotated[str | None, Query(max_length=512, description="`next_cursor` of the previous page")]
 LimitQuery = Annotated[int, Query(ge=1, le=1000, description="page size")]
 

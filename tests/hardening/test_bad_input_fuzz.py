@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
@@ -80,20 +80,12 @@ def test_no_5xx_and_every_error_is_a_problem(label: str, api_schema: Any, fuzz_e
         suppress_health_check=list(HealthCheck),
     )
     def run(case: Any) -> None:
-        # MRA ids above 2**63-1 crash the index (see the xfail below); keep fuzzing everything else
-        assume(int((case.path_parameters or {}).get("mra_id", 0)) <= SQLITE_MAX_INT)
         case.headers = {**(case.headers or {}), "Authorization": token}
         _check(case, case.call())
 
     run()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/routes/params.py MraIdPath allows ids up to 2**64-1, but ledger_client/index/queries.py Reader.mra "
-    "binds the id into SQLite (signed 64-bit): ids >= 2**63 raise OverflowError -> 500 on each /v1/mras/{mra_id} "
-    "route",
-)
 @pytest.mark.parametrize(
     ("method", "suffix", "body"),
     [
@@ -105,7 +97,7 @@ def test_no_5xx_and_every_error_is_a_problem(label: str, api_schema: Any, fuzz_e
         ("POST", "/terminate", {"reason": "OTHER"}),
     ],
 )
-def test_an_mra_id_beyond_sqlite_integers_is_a_404_not_a_500(
+def test_an_mra_id_beyond_sqlite_integers_is_refused_not_a_500(
     method: str, suffix: str, body: Any, fuzz_env: ApiEnv
 ) -> None:
     response = fuzz_env.client.request(

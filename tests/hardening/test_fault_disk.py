@@ -141,12 +141,6 @@ def test_full_disk_refuses_to_start_and_loses_nothing(small_disk: Path, tmp_path
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/main.py lifespan / api/server.py serve: an OSError or sqlite3.OperationalError while opening the "
-    "data directory (EROFS, ENOSPC) escapes as a uvicorn lifespan traceback and exit code 3, instead of a one-line "
-    "'aeo-ledger serve: cannot open <dir>: <reason>' and exit code 2 like other LedgerErrors",
-)
 def test_an_unusable_data_dir_gets_a_one_line_error(small_disk: Path, tmp_path: Path) -> None:
     state, _numbers = _seed(small_disk)
     remount(small_disk, "ro")
