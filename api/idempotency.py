@@ -33,7 +33,19 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     owner TEXT NOT NULL,            -- the server instance that took the key
     PRIMARY KEY (scope, key)
 );
+CREATE TABLE IF NOT EXISTS idempotency_transactions (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    position INTEGER NOT NULL,      -- the n-th transaction the request sent
+    recipient TEXT,
+    data_sha256 TEXT NOT NULL,
+    raw BLOB NOT NULL,              -- the signed transaction, recorded before it was sent
+    PRIMARY KEY (scope, key, position)
+);
 """
+
+#: ``owner`` of a key whose request stopped after sending a transaction (5xx): any retry takes it.
+RELEASED = ""
 
 
 class Outcome(Enum):
@@ -100,10 +112,12 @@ class IdempotencyStore:
                     claim = Claim(Outcome.MISMATCH)
                 elif row[1] == "completed":
                     claim = Claim(Outcome.REPLAY, int(row[2]), row[3], bytes(row[4]))
-                elif row[5] != self._owner:
-                    # Taken by a server that has since stopped: this retry runs it again. Writes
-                    # are safe to re-run: the contracts refuse a second issue of the same number
-                    # and any transition that no longer applies.
+                elif row[5] != self._owner or row[5] == RELEASED:
+                    # Taken by a server that has since stopped, or released after a failure: this
+                    # retry runs the request again, and :class:`IdempotencyJournal` makes it
+                    # re-send the transactions the first run signed (same nonce, same hash)
+                    # instead of new ones, so each lands once and the retry answers as the first
+                    # run would have.
                     self._conn.execute(
                         "UPDATE idempotency_keys SET owner = ?, created_at = ? WHERE scope = ? AND key = ?",
                         (self._owner, time.time(), scope, key),
@@ -127,11 +141,45 @@ class IdempotencyStore:
             )
 
     def release(self, scope: str, key: str) -> None:
-        """Forget a claim whose request failed transiently (5xx): the client may retry it."""
+        """Free a claim whose request failed transiently (5xx) so that the client may retry it.
+
+        A request that sent nothing is forgotten; one that recorded transactions stays, released,
+        so the retry re-sends those transactions rather than new ones.
+        """
+        with self._lock:
+            sent = self._conn.execute(
+                "SELECT 1 FROM idempotency_transactions WHERE scope = ? AND key = ? LIMIT 1", (scope, key)
+            ).fetchone()
+            if sent is None:
+                self._conn.execute(
+                    "DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND state = 'in_progress'", (scope, key)
+                )
+            else:
+                self._conn.execute(
+                    "UPDATE idempotency_keys SET owner = ? WHERE scope = ? AND key = ? AND state = 'in_progress'",
+                    (RELEASED, scope, key),
+                )
+
+    def record_transaction(
+        self, scope: str, key: str, position: int, recipient: str | None, data: bytes, raw: bytes
+    ) -> None:
+        """Record (durably, before it is sent) the ``position``-th signed transaction of a request."""
         with self._lock:
             self._conn.execute(
-                "DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND state = 'in_progress'", (scope, key)
+                "INSERT OR REPLACE INTO idempotency_transactions (scope, key, position, recipient, data_sha256, raw) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (scope, key, position, recipient, hashlib.sha256(data).hexdigest(), raw),
             )
+
+    def recorded_transactions(self, scope: str, key: str) -> dict[int, tuple[str | None, str, bytes]]:
+        """The transactions a request recorded: position -> (recipient, sha256 of data, signed bytes)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT position, recipient, data_sha256, raw FROM idempotency_transactions "
+                "WHERE scope = ? AND key = ?",
+                (scope, key),
+            ).fetchall()
+        return {int(r[0]): (r[1], str(r[2]), bytes(r[3])) for r in rows}
 
     def purge(self, older_than: float | None = None) -> int:
         """Delete completed keys older than the retention period; return how many."""
@@ -140,9 +188,43 @@ class IdempotencyStore:
             cur = self._conn.execute(
                 "DELETE FROM idempotency_keys WHERE state = 'completed' AND created_at < ?", (cutoff,)
             )
+            self._conn.execute(
+                "DELETE FROM idempotency_transactions WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys k "
+                "WHERE k.scope = idempotency_transactions.scope AND k.key = idempotency_transactions.key)"
+            )
         return int(cur.rowcount)
 
     def close(self) -> None:
         """Close the database connection."""
         with self._lock:
             self._conn.close()
+
+
+class IdempotencyJournal:
+    """The :class:`~ledger_client.transactions.TransactionJournal` of one request's Idempotency-Key.
+
+    Each transaction the request signs is recorded before it is sent; a retry of the same request
+    (after a crash or a 5xx) is handed back the transaction signed at the same position for the
+    same call, so the sender re-sends it instead of signing a new one.
+    """
+
+    def __init__(self, store: IdempotencyStore, scope: str, key: str) -> None:
+        self._store = store
+        self._scope = scope
+        self._key = key
+        self._recorded = store.recorded_transactions(scope, key)
+
+    def replay(self, position: int, recipient: str | None, data: bytes) -> bytes | None:
+        """The transaction recorded at ``position`` for this very call, if any."""
+        recorded = self._recorded.get(position)
+        if recorded is None:
+            return None
+        to, data_sha256, raw = recorded
+        if to != recipient or data_sha256 != hashlib.sha256(data).hexdigest():
+            return None
+        return raw
+
+    def record(self, position: int, recipient: str | None, data: bytes, raw: bytes) -> None:
+        """Record a signed transaction before it is sent."""
+        self._store.record_transaction(self._scope, self._key, position, recipient, data, raw)
+        self._recorded[position] = (recipient, hashlib.sha256(data).hexdigest(), raw)

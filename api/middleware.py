@@ -21,8 +21,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import authenticate
 from api.errors import ProblemError, problem_response
-from api.idempotency import MAX_KEY_LENGTH, Outcome, fingerprint
+from api.idempotency import MAX_KEY_LENGTH, IdempotencyJournal, Outcome, fingerprint
 from api.runtime import Runtime
+from ledger_client.transactions import journaled
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -68,8 +69,10 @@ class IdempotencyMiddleware:
             await _refusal(claim.outcome, key, scope)(scope, receive, send)
             return
         recorder = _Recorder(send)
+        journal = await run_in_threadpool(IdempotencyJournal, store, owner, key)
         try:
-            await self.app(scope, _replaying(body, receive), recorder.send)
+            with journaled(journal):  # a retry re-sends what this request signed: each write lands once
+                await self.app(scope, _replaying(body, receive), recorder.send)
         except BaseException:
             await run_in_threadpool(store.release, owner, key)
             raise

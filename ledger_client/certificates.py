@@ -200,7 +200,9 @@ class Certificates:
                     continue
             optimistic = self._ctx.sender.optimistic
             try:
-                if optimistic:
+                if optimistic or self._ctx.sender.has_replay(
+                    self._ctx.address, encode_issue_batch([row.encoded for row in chunk])
+                ):
                     gas = min(
                         GAS_BATCH_BASE + GAS_BATCH_PER_CERTIFICATE * len(chunk), self._ctx.chain.block_gas_limit()
                     )

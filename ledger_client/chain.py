@@ -392,6 +392,16 @@ class Chain:
             logs=tuple(_log_entry(log) for log in data["logs"]),
         )
 
+    def knows_transaction(self, tx_hash: bytes) -> bool:
+        """Whether the node has the transaction (mined or waiting in its pool)."""
+        try:
+            with self._rpc("eth_getTransactionByHash"):
+                return self.w3.eth.get_transaction(tx_hash) is not None  # type: ignore[arg-type]
+        except ChainUnavailableError as exc:
+            if isinstance(exc.__cause__, TransactionNotFound):
+                return False
+            raise
+
     def wait_for_receipt(self, tx_hash: bytes, timeout: float | None = None) -> Receipt:
         """Poll for the receipt of ``tx_hash``; :class:`TransactionTimeoutError` after ``timeout``."""
         limit = self.receipt_timeout if timeout is None else timeout

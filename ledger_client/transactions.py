@@ -13,7 +13,13 @@ Every write goes the same way:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Protocol
+
+from eth_utils.crypto import keccak
 
 from ledger_client.chain import Chain, Receipt
 from ledger_client.errors import TransactionFailedError, TransactionRejectedError, TransactionTimeoutError
@@ -39,6 +45,44 @@ class SentTransaction:
 
 class _Reverted(Exception):
     """Internal: a speculative transaction reverted and was rolled back."""
+
+
+class TransactionJournal(Protocol):
+    """Where a request records the transactions it signs, to re-send them when it is retried."""
+
+    def replay(self, position: int, recipient: str | None, data: bytes) -> bytes | None:
+        """The signed transaction recorded at ``position`` for this call, if any."""
+
+    def record(self, position: int, recipient: str | None, data: bytes, raw: bytes) -> None:
+        """Record a signed transaction durably, before it is sent."""
+
+
+@dataclass
+class _JournalCursor:
+    journal: TransactionJournal
+    position: int = 0
+
+    def advance(self) -> int:
+        position = self.position
+        self.position += 1
+        return position
+
+
+_JOURNAL: ContextVar[_JournalCursor | None] = ContextVar("aeo_ledger_transaction_journal", default=None)
+
+
+@contextmanager
+def journaled(journal: TransactionJournal) -> Iterator[None]:
+    """Send the transactions of the enclosed code through ``journal`` (see :meth:`TransactionSender.send`).
+
+    The API wraps each request that carries an Idempotency-Key in it, so that a retry after a
+    crash re-sends what the first run signed: every write lands once.
+    """
+    token = _JOURNAL.set(_JournalCursor(journal))
+    try:
+        yield
+    finally:
+        _JOURNAL.reset(token)
 
 
 class TransactionSender:
@@ -73,7 +117,17 @@ class TransactionSender:
         return min(gas_model or DEFAULT_GAS_LIMIT, self.chain.block_gas_limit())
 
     def send(self, signer: Signer, to: str | None, data: bytes, gas: int) -> bytes:
-        """Sign with the next nonce and hand the transaction to the node; return its hash."""
+        """Sign with the next nonce and hand the transaction to the node; return its hash.
+
+        Inside :func:`journaled`, the signed transaction is recorded before it is sent, and a
+        transaction recorded by an earlier run of the same request is re-sent instead of a new one.
+        """
+        cursor = _JOURNAL.get()
+        position = cursor.advance() if cursor is not None else -1
+        if cursor is not None:
+            replayed = self._replay(cursor.journal.replay(position, to, data))
+            if replayed is not None:
+                return replayed
         manager = self.nonces.for_address(signer.address)
         for attempt in range(2):
             fees = self.fees.current()
@@ -89,7 +143,10 @@ class TransactionSender:
                     }
                     if to is not None:
                         transaction["to"] = to
-                    return self.chain.send_raw(signer.sign_transaction(transaction))
+                    raw = signer.sign_transaction(transaction)
+                    if cursor is not None:
+                        cursor.journal.record(position, to, data, raw)
+                    return self.chain.send_raw(raw)
             except TransactionRejectedError as exc:
                 message = str(exc).lower()
                 if attempt == 0 and any(hint in message for hint in _NONCE_HINTS):
@@ -99,6 +156,24 @@ class TransactionSender:
                     continue
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def has_replay(self, to: str | None, data: bytes) -> bool:
+        """Whether the next :meth:`send` re-sends a transaction an earlier run of this request signed
+        (then no pre-flight: the outcome is that transaction's, whatever the chain's state now)."""
+        cursor = _JOURNAL.get()
+        return cursor is not None and cursor.journal.replay(cursor.position, to, data) is not None
+
+    def _replay(self, raw: bytes | None) -> bytes | None:
+        """Re-send a transaction an earlier run signed; None when it can no longer land (send anew)."""
+        if raw is None:
+            return None
+        tx_hash = bytes(keccak(raw))
+        if self.chain.receipt(tx_hash) is not None or self.chain.knows_transaction(tx_hash):
+            return tx_hash  # it landed (or waits in the pool): confirm it, send nothing
+        try:
+            return self.chain.send_raw(raw)
+        except TransactionRejectedError:
+            return None  # its nonce went to another transaction meanwhile: this call was never sent
 
     def confirm(
         self, signer: Signer, tx_hash: bytes, to: str | None, data: bytes, timeout: float | None = None
@@ -129,8 +204,9 @@ class TransactionSender:
 
     @property
     def can_speculate(self) -> bool:
-        """Whether the chain can roll a mined block back (the in-memory embedded chain)."""
-        return self.chain.tester is not None
+        """Whether to mine without a pre-flight and roll back on a revert (the in-memory embedded
+        chain, outside :func:`journaled` requests, whose transactions must be recorded first)."""
+        return self.chain.tester is not None and _JOURNAL.get() is None
 
     def send_speculative(self, signer: Signer, to: str, data: bytes, gas: int) -> SentTransaction | None:
         """In-memory chain only: mine the transaction without a pre-flight; roll it back if it reverts.
@@ -183,8 +259,8 @@ class TransactionSender:
                 return sent
             self.chain.call(to, data, signer.address)  # raises the decoded revert
             raise TransactionFailedError(f"the transaction ran out of gas (limit {gas}) and was rolled back")
-        if self.optimistic and gas_model is not None:
-            gas = min(gas_model, self.chain.block_gas_limit())
+        if (self.optimistic and gas_model is not None) or self.has_replay(to, data):
+            gas = min(gas_model or DEFAULT_GAS_LIMIT, self.chain.block_gas_limit())
         else:
             gas = self.preflight(signer, to, data, gas_model)
         tx_hash = self.send(signer, to, data, gas)

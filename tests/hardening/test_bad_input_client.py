@@ -125,7 +125,9 @@ def test_malformed_dates(ledger: Ledger, data: st.DataObject) -> None:
     elif choice == "until":
         request = _request(valid_from=start, valid_until=data.draw(bad_timestamps))
     else:
-        request = _request(valid_from=start, valid_until=data.draw(st.integers(min_value=1, max_value=max(start, 1))))
+        # valid_until must be later than valid_from: draw one at or before it (valid_from >= 1)
+        start = max(start, 1)
+        request = _request(valid_from=start, valid_until=data.draw(st.integers(min_value=1, max_value=start)))
     _nothing_sent(ledger, lambda: ledger.certificates.issue(request), errors.InvalidDatesError)
 
 

@@ -20,10 +20,11 @@ from typing import Any
 import httpx
 import pytest
 
-from api.idempotency import IdempotencyStore, fingerprint
+from api.idempotency import IdempotencyJournal, IdempotencyStore, fingerprint
 from api.idempotency import Outcome as ClaimOutcome
 from api.schemas.certificates import IssueCertificateRequest
 from ledger_client.ledger import Ledger
+from ledger_client.transactions import journaled
 from tests.hardening.support import (
     LOOPBACK,
     ServerProcess,
@@ -189,13 +190,9 @@ def test_every_request_lands_exactly_once_and_every_2xx_is_on_chain(drill: Drill
     # each 2xx: its transaction is on the chain and carries its certificate
     assert drill.receipts_ok, "no request got a 2xx"
     assert all(drill.receipts_ok.values()), [n for n, ok in drill.receipts_ok.items() if not ok][:5]
-    # a non-2xx final answer is only a retry that met its own earlier landing (see the xfail below)
-    for outcome in drill.outcomes:
-        if outcome.status != 201:
-            assert outcome.attempts > 1, outcome
-            assert outcome.status == 409, outcome
-            assert outcome.body is not None
-            assert outcome.body["error"] == "CertificateAlreadyIssued", outcome
+    # every request, retried or not, got the answer of its first run: 201
+    conflicts = [(o.number, o.attempts, o.status) for o in drill.outcomes if o.status != 201]
+    assert not conflicts, f"retries answered otherwise than the first run would have: {conflicts[:5]}"
     # the chain: exactly the 1,000 numbers, each issued exactly once
     assert set(drill.issued) == set(drill.ids), "the chain holds other or missing certificates"
     assert max(drill.issued.values()) == 1
@@ -203,25 +200,6 @@ def test_every_request_lands_exactly_once_and_every_2xx_is_on_chain(drill: Drill
     assert sorted(drill.listed) == sorted(o.number for o in drill.outcomes)
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/idempotency.py IdempotencyStore.claim re-runs an orphaned in_progress key after a crash; when "
-    "the first run's transaction had landed, the retry answers 409 CertificateAlreadyIssued instead of the "
-    "first response (201): the Idempotency-Key contract does not survive kill -9",
-)
-def test_a_retry_after_the_crash_gets_the_first_response(drill: Drill) -> None:
-    conflicts = [(o.number, o.attempts, o.status) for o in drill.outcomes if o.status != 201]
-    if not any(o.attempts > 1 and o.status == 409 for o in drill.outcomes) and not conflicts:
-        pytest.skip("no interrupted write had landed before its kill in this run: the crash window was not hit")
-    assert not conflicts, f"retries answered with a conflict instead of a replay: {conflicts}"
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/idempotency.py IdempotencyStore.claim: a key left in_progress by a crashed server is re-run; "
-    "the re-run of an issue whose transaction had landed answers 409 CertificateAlreadyIssued, not 201",
-)
 def test_retry_of_an_orphaned_key_whose_write_landed_replays_the_success(tmp_path: Path) -> None:
     """Deterministic form of the crash window: the key was claimed, the write landed, no answer was stored."""
     payload = issue_body("ORPHAN-0001")
@@ -235,7 +213,16 @@ def test_retry_of_an_orphaned_key_whose_write_landed_replays_the_success(tmp_pat
             crashed.close()
         assert claim.outcome is ClaimOutcome.PROCEED
         request = IssueCertificateRequest.model_validate(payload)
-        env.as_admin("CR").certificates.issue(request.to_request(request.number))  # landed, then the crash
+        # The first run: its signed transaction is recorded under the key, then lands; then the crash.
+        recorder = IdempotencyStore(env.runtime.settings.idempotency_file(), owner="crashed-server")
+        try:
+            with journaled(IdempotencyJournal(recorder, scope, "orphan-1")):
+                first = env.as_admin("CR").certificates.issue(request.to_request(request.number))
+        finally:
+            recorder.close()
+        block = env.runtime.ledger.chain.block_number()
         headers = env.headers("cr_writer", **{"Idempotency-Key": "orphan-1", "Content-Type": "application/json"})
         response = env.client.post("/v1/certificates", content=body, headers=headers)
         assert response.status_code == 201, response.text
+        assert response.json()["transaction"]["tx_hash"] == first.tx_hash  # the same transaction, not a new one
+        assert env.runtime.ledger.chain.block_number() == block  # nothing was sent again
