@@ -36,18 +36,27 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
     }
 
     /// @inheritdoc ICertificateRegistry
-    function issueBatch(CertificateInput[] calldata inputs) external returns (bytes32[] memory ids) {
+    function issueBatch(CertificateInput[] calldata inputs) external returns (bytes32[] memory) {
         bytes2 issuer = _writer();
         uint256 count = inputs.length;
         if (count == 0) revert EmptyBatch();
-        ids = new bytes32[](count);
+        // The return data, ABI-encoded in place (offset, length, ids) so that the loop writes each
+        // id once and nothing is re-encoded after it.
+        bytes memory encoded = new bytes(0x40 + count * 0x20);
         uint256 offset;
+        uint256 out;
         assembly ("memory-safe") {
             offset := inputs.offset
+            mstore(add(encoded, 0x20), 0x20)
+            mstore(add(encoded, 0x40), count)
+            out := add(encoded, 0x60)
         }
-        (uint256 failedAt, bytes32 duplicate) = _issueAll(issuer, offset, count, ids);
+        (uint256 failedAt, bytes32 duplicate) = _issueAll(issuer, offset, count, out);
         if (duplicate != bytes32(0)) revert CertificateAlreadyIssued(duplicate);
         if (failedAt != 0) _revertInvalidInput(failedAt);
+        assembly ("memory-safe") {
+            return(add(encoded, 0x20), mload(encoded))
+        }
     }
 
     /// @inheritdoc ICertificateRegistry
@@ -223,15 +232,14 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
     /// @dev The batch loop, in one assembly block: py-evm interprets every opcode, so batch
     /// throughput is set here. Same steps as `_issue` for each input; stops at the first invalid
     /// input (returns its calldata offset) or existing certificate (returns its id), for the
-    /// caller to revert with the named error.
-    function _issueAll(bytes2 issuer, uint256 offset, uint256 count, bytes32[] memory ids)
+    /// caller to revert with the named error. Each id is written at memory `out` onwards.
+    function _issueAll(bytes2 issuer, uint256 offset, uint256 count, uint256 out)
         private
         returns (uint256 failedAt, bytes32 duplicate)
     {
         mapping(bytes32 => uint256) storage certificates = _certificates;
         bytes32 topic = CertificateIssued.selector;
         assembly ("memory-safe") {
-            let out := add(ids, 0x20)
             // Scratch past the free memory pointer (nothing is allocated): the head preimage at
             // `h` (its constant words written once) and the log data at `d`.
             let h := mload(0x40)
