@@ -21,10 +21,13 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
     /// @dev ABI size of one `CertificateInput` (seven static words).
     uint256 private constant INPUT_SIZE = 0xe0;
 
-    /// @dev One word per certificate, laid out as the `Certificate` struct:
-    /// status | programmes << 8 | roles << 16 | flags << 32 | validFrom << 40 | validUntil << 72
-    /// | eventCount << 104 | head << 128.
-    mapping(bytes32 id => uint256 word) private _certificates;
+    // Certificate storage: one word per certificate, laid out as the `Certificate` struct
+    // (status | programmes << 8 | roles << 16 | flags << 32 | validFrom << 40 | validUntil << 72
+    // | eventCount << 104 | head << 128), kept at the storage slot whose number is the certificate
+    // id itself (read and written by `_load` and `_store` only). Ids begin with two upper-case
+    // ASCII bytes, so they never meet the contract's sequential slots, and they are keccak
+    // outputs like the slots of Solidity mappings, which they meet no more often than two
+    // mappings meet each other. It saves the mapping's slot hash on every certificate access.
 
     /// @inheritdoc ICertificateRegistry
     function issue(CertificateInput calldata input) external returns (bytes32 id) {
@@ -145,13 +148,13 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
 
     /// @inheritdoc ICertificateRegistry
     function historyHead(bytes32 id) external view returns (uint24 eventCount, bytes16 head) {
-        uint256 word = _certificates[id];
+        uint256 word = _load(id);
         return (uint24(word >> COUNT_SHIFT), bytes16(bytes32(word)));
     }
 
     /// @dev The stored record of a certificate (status None when unknown).
     function _certificate(bytes32 id) internal view returns (Certificate memory cert) {
-        uint256 word = _certificates[id];
+        uint256 word = _load(id);
         cert.status = Status(word & STATUS_MASK);
         cert.programmes = uint8(word >> 8);
         cert.roles = uint16(word >> 16);
@@ -164,7 +167,7 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
 
     /// @dev Number of events of a certificate (0 when unknown).
     function _eventCount(bytes32 id) internal view returns (uint24) {
-        return uint24(_certificates[id] >> COUNT_SHIFT);
+        return uint24(_load(id) >> COUNT_SHIFT);
     }
 
     /// @dev Issues the certificate whose `CertificateInput` starts at calldata `offset`. The fast
@@ -196,17 +199,12 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
             )
         }
         if (!valid) _revertInvalidInput(offset);
-        uint256 slot;
         bool exists;
-        mapping(bytes32 => uint256) storage certificates = _certificates;
         assembly ("memory-safe") {
             mstore(0x00, issuer)
             mstore(0x20, calldataload(offset))
             id := or(issuer, shr(16, keccak256(0x00, 0x40)))
-            mstore(0x00, id)
-            mstore(0x20, certificates.slot)
-            slot := keccak256(0x00, 0x40)
-            exists := iszero(iszero(sload(slot)))
+            exists := iszero(iszero(sload(id)))
         }
         if (exists) revert CertificateAlreadyIssued(id);
         bytes32 topic = CertificateIssued.selector;
@@ -221,7 +219,7 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
             mstore(add(p, 0xa0), calldataload(add(offset, 0xc0)))
             mstore(add(p, 0xc0), 0)
             let head := and(keccak256(p, 0xe0), not(sub(shl(128, 1), 1)))
-            sstore(slot, or(or(state, shl(104, 1)), head))
+            sstore(id, or(or(state, shl(104, 1)), head))
             // CertificateIssued data: the input words (validated above) followed by the head.
             calldatacopy(p, offset, 0xe0)
             mstore(add(p, 0xe0), head)
@@ -237,7 +235,6 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
         private
         returns (uint256 failedAt, bytes32 duplicate)
     {
-        mapping(bytes32 => uint256) storage certificates = _certificates;
         bytes32 topic = CertificateIssued.selector;
         assembly ("memory-safe") {
             // Scratch past the free memory pointer (nothing is allocated): the head preimage at
@@ -248,7 +245,6 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
             mstore(add(h, 0x40), 1)
             mstore(add(h, 0x60), 1)
             mstore(add(h, 0xc0), 0)
-            let base := certificates.slot
             for {
                 let ptr := offset
                 let end := add(offset, mul(count, 0xe0))
@@ -277,10 +273,7 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
                 mstore(0x00, issuer)
                 mstore(0x20, mload(d))
                 let id := or(issuer, shr(16, keccak256(0x00, 0x40)))
-                mstore(0x00, id)
-                mstore(0x20, base)
-                let slot := keccak256(0x00, 0x40)
-                if sload(slot) {
+                if sload(id) {
                     duplicate := id
                     break
                 }
@@ -289,13 +282,31 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
                 mstore(add(h, 0x80), state)
                 mstore(add(h, 0xa0), mload(add(d, 0xc0)))
                 let head := and(keccak256(h, 0xe0), not(sub(shl(128, 1), 1)))
-                sstore(slot, or(or(state, shl(104, 1)), head))
+                sstore(id, or(or(state, shl(104, 1)), head))
                 // CertificateIssued data: the validated input words followed by the head.
                 mstore(add(d, 0xe0), head)
                 log3(d, 0x100, topic, id, issuer)
                 mstore(out, id)
                 out := add(out, 0x20)
             }
+        }
+    }
+
+    /// @dev The word of certificate `id` (0 when unknown); see the storage note at the top. An id
+    /// that does not begin with two upper-case ASCII letters is no certificate id: it reads as
+    /// unknown, never as whatever other state its number would address.
+    function _load(bytes32 id) private view returns (uint256 word) {
+        assembly ("memory-safe") {
+            let a := byte(0, id)
+            let b := byte(1, id)
+            if and(and(gt(a, 0x40), lt(a, 0x5b)), and(gt(b, 0x40), lt(b, 0x5b))) { word := sload(id) }
+        }
+    }
+
+    /// @dev Writes the word of certificate `id`.
+    function _store(bytes32 id, uint256 word) private {
+        assembly ("memory-safe") {
+            sstore(id, word)
         }
     }
 
@@ -334,12 +345,12 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
     {
         sequence = uint24(word >> COUNT_SHIFT) + 1;
         head = _nextHead(bytes16(bytes32(word)), id, sequence, action, state, documentHash, reasonCode);
-        _certificates[id] = state | (uint256(sequence) << COUNT_SHIFT) | (uint256(uint128(head)) << HEAD_SHIFT);
+        _store(id, state | (uint256(sequence) << COUNT_SHIFT) | (uint256(uint128(head)) << HEAD_SHIFT));
     }
 
     function _loadForIssuer(bytes32 id) private view returns (uint256 word, bytes2 issuer) {
         bytes2 caller = _writer();
-        word = _certificates[id];
+        word = _load(id);
         if (word == 0) revert UnknownCertificate(id);
         issuer = bytes2(id);
         if (issuer != caller) revert NotIssuer(id, issuer, caller);

@@ -79,6 +79,19 @@ def test_unknown_certificate_reads_as_empty(d: Deployment) -> None:
     assert d.functions.historyHead(CR_ID).call() == [0, ZERO16]
 
 
+@pytest.mark.parametrize("slot", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+def test_ids_without_a_code_prefix_read_as_unknown(d: Deployment, slot: int) -> None:
+    # Certificates live at the storage slot numbered by their id; a number that is no certificate
+    # id (here the contract's own sequential slots, some non-zero once administrations and MRAs
+    # exist) must read as an unknown certificate, not as whatever that slot holds.
+    d.issue("CR", "CR-PREFIX")
+    d.propose("CR", ["CR", "PE"], accept=True)
+    fake = slot.to_bytes(32, "big")
+    assert cert_record(d, fake) == (0, 0, 0, 0, 0, 0, 0, ZERO16)
+    assert d.functions.historyHead(fake).call() == [0, ZERO16]
+    assert d.functions.recognition(fake, code("PE")).call() == [False, 0, 0]
+
+
 # --- issue -------------------------------------------------------------------------------------
 
 
