@@ -159,8 +159,10 @@ class Chain:
         embedded: bool | None = None,
         dev_keys: Sequence[bytes] = (),
         on_close: Callable[[], None] | None = None,
+        node: Any = None,
     ) -> None:
         self.w3 = w3
+        self.node = node  # the in-process durable node, when the chain is one
         self._dev_keys = tuple(dev_keys)
         self._on_close = on_close
         self._call_from = Signer.from_key(self._dev_keys[0]).address if self._dev_keys else None
@@ -194,7 +196,13 @@ class Chain:
         w3 = Web3(DurableChainProvider(node))
         keys = [bytes.fromhex(account.private_key.removeprefix("0x")) for account in node.accounts]
         return cls(
-            w3, receipt_timeout=receipt_timeout, poll_interval=0.001, embedded=True, dev_keys=keys, on_close=node.close
+            w3,
+            receipt_timeout=receipt_timeout,
+            poll_interval=0.001,
+            embedded=True,
+            dev_keys=keys,
+            on_close=node.close,
+            node=node,
         )
 
     def close(self) -> None:
@@ -372,6 +380,8 @@ class Chain:
         if self.tester is not None:
             with self.lock:
                 return _tester_receipt(self.tester, tx_hash)
+        if self.node is not None:
+            return _node_receipt(self.node, tx_hash)
         try:
             with self._rpc("eth_getTransactionReceipt"):
                 data = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
@@ -498,6 +508,38 @@ def _tester_receipt(tester: EthereumTester, tx_hash: bytes) -> Receipt | None:
         for offset, log in enumerate(fields[3])
     )
     return Receipt(tx_hash, block_number, block_hash, status, cumulative - previous, contract_address, logs)
+
+
+def _node_receipt(node: Any, tx_hash: bytes) -> Receipt | None:
+    """A receipt read straight from the in-process durable node (no JSON-RPC formatting of its logs)."""
+    location = node.find_transaction(tx_hash)
+    if location is None or location.block is None:
+        return None
+    block, index = location.block, location.index
+    receipts = node.receipts(block)
+    receipt = receipts[index]
+    previous = receipts[index - 1].gas_used if index else 0
+    transaction = location.transaction
+    contract_address = None
+    if not transaction.to:
+        contract_address = to_checksum_address(generate_contract_address(transaction.sender, transaction.nonce))
+    first_log = sum(len(r.logs) for r in receipts[:index])
+    block_hash = bytes(block.hash)
+    logs = tuple(
+        LogEntry(
+            address=to_checksum_address(log.address),
+            topics=tuple(topic.to_bytes(32, "big") for topic in log.topics),
+            data=bytes(log.data),
+            block_number=int(block.number),
+            block_hash=block_hash,
+            transaction_hash=tx_hash,
+            transaction_index=index,
+            log_index=first_log + offset,
+        )
+        for offset, log in enumerate(receipt.logs)
+    )
+    status = 1 if bytes(receipt.state_root) == b"\x01" else 0
+    return Receipt(tx_hash, int(block.number), block_hash, status, receipt.gas_used - previous, contract_address, logs)
 
 
 def _receipt_fields(encoded: bytes) -> Any:
