@@ -9,7 +9,7 @@ atomic (temporary file + rename): a reader never sees half a document.
 from __future__ import annotations
 
 import os
-import tempfile
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -52,13 +52,18 @@ class DocumentStore:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._created = True  # a benign race between writer threads: mkdir is idempotent
         target = self.path(certificate_id)
-        fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
+        # A temporary name of this process and thread only (tempfile.mkstemp costs ~0.7 ms a file
+        # here, most of an import's document writing); a leftover of a crashed run is replaced.
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(canonical_json)
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                os.write(fd, canonical_json)
+            finally:
+                os.close(fd)
             os.replace(temporary, target)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            temporary.unlink(missing_ok=True)
             raise
         return target
 
