@@ -1,0 +1,51 @@
+"""``aeo-ledger import``: good rows land, bad rows are reported by line, a rerun sends nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from api.signers import SignerRegistry
+from ledger_client.cli import main
+from ledger_client.demo.generator import issuer_documents
+from ledger_client.importer import record_of, write_records
+from ledger_client.ledger import Ledger
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A durable embedded chain with CR registered and CR's keystore where the CLI looks for it."""
+    data = tmp_path / "data"
+    with Ledger.embedded(data_dir=data) as ledger:
+        cr = ledger.dev_signers()[1]
+        ledger.administrations.register("CR", "Costa Rica", cr.address)
+        SignerRegistry(data / "keystores").save("CR", cr, "import-test")
+    return data
+
+
+def test_import_reports_bad_rows_and_resumes(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = [record_of(d) for d in issuer_documents("CR", 4, seed=7, today=date(2026, 1, 15))]
+    records[2] = {**records[2], "roles": "astronaut"}  # line 4 of the CSV (header is line 1)
+    registry = write_records(tmp_path / "registry.csv", records)
+    args = ["import", "--data-dir", str(data_dir), "--admin", "cr", str(registry), "--quiet"]
+
+    assert main(args) == 1  # one row was rejected
+    captured = capsys.readouterr()
+    assert "3 landed" in captured.out
+    assert "line 4" in captured.err
+    assert "astronaut" in captured.err
+    with Ledger.embedded(data_dir=data_dir) as ledger:
+        issued = [ledger.certificates.certificate_id("CR", r["certificate_number"]) for r in records]
+        assert [ledger.certificates.exists(cid) for cid in issued] == [True, True, False, True]
+        block = ledger.chain.block_number()
+
+    assert main(args) == 1
+    again = capsys.readouterr()
+    assert "0 landed" in again.out
+    with Ledger.embedded(data_dir=data_dir) as ledger:
+        assert ledger.chain.block_number() == block  # nothing was sent again
+    assert len(list((data_dir / "documents").glob("*.json"))) == 3
