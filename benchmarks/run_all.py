@@ -133,24 +133,56 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+#: The issues' targets: (benchmark, metric) -> (comparison, bound). Shown beside each figure.
+TARGETS: dict[tuple[str, str], tuple[str, float]] = {
+    ("gas", "issue"): ("<=", 65_000),
+    ("gas", "issue_batch_100_per_certificate"): ("<=", 30_000),
+    ("gas", "suspend"): ("<=", 35_000),
+    ("gas", "reinstate"): ("<=", 35_000),
+    ("gas", "revoke"): ("<=", 35_000),
+    ("gas", "recognition_20_mras"): ("<=", 40_000),
+    ("gas", "acknowledge"): ("<=", 50_000),
+    ("gas", "acknowledge_next_event"): ("<=", 50_000),
+    ("client", "batch_issue_per_s"): (">=", 1_000),
+    ("client", "single_write_per_s"): (">=", 50),
+    ("client", "history_p95_ms"): ("<=", 5),
+    ("client", "recognition_at_p95_ms"): ("<=", 5),
+    ("client", "index_sync_events_per_s"): (">=", 5_000),
+    ("node", "get_logs_1000_blocks_ms"): ("<=", 50),
+    ("api", "get_certificate_rps"): (">=", 2_000),
+    ("api", "get_certificate_p99_ms"): ("<=", 25),
+    ("api", "post_write_per_s"): (">=", 50),
+    ("import", "import_certificates_per_s"): (">=", 800),
+}
+
+
+def _target(name: str, key: str, value: Any) -> str:
+    target = TARGETS.get((name, key))
+    if target is None or not isinstance(value, int | float) or isinstance(value, bool):
+        return ""
+    comparison, bound = target
+    met = value <= bound if comparison == "<=" else value >= bound
+    return f"{'≤' if comparison == '<=' else '≥'} {_value(bound)} {'✓' if met else '✗ not met'}"
+
+
 def render_table(report: dict[str, Any], results: dict[str, dict[str, Any]]) -> str:
-    """The Markdown performance section: a line on the machine and run, then benchmark | metric | value."""
+    """The Markdown performance section: a line on the machine and run, then benchmark | metric | value | target."""
     info = report["machine"]
     mode = "quick (CI) sizes" if report["quick"] else "full sizes"
     lines = [
         f"Measured {report['date']} on {info['cpu']}, {info['cores']} cores, {info['ram_gib']} GiB RAM, "
         f"Python {info['python']} ({mode}; `python benchmarks/run_all.py --write-readme`).",
         "",
-        "| benchmark | metric | value |",
-        "|---|---|---|",
+        "| benchmark | metric | value | target |",
+        "|---|---|---|---|",
     ]
     for name, values in results.items():
         for key in sorted(values):
             if key == "quick":
                 continue
-            lines.append(f"| {name} | `{key}` | {_value(values[key])} |")
+            lines.append(f"| {name} | `{key}` | {_value(values[key])} | {_target(name, key, values[key])} |")
     for name, error in report.get("errors", {}).items():
-        lines.append(f"| {name} | failed | {error.replace('|', '/')} |")
+        lines.append(f"| {name} | failed | {error.replace('|', '/')} | |")
     return "\n".join(lines)
 
 

@@ -45,9 +45,9 @@ def test_readme_table_rewrite_between_markers_is_idempotent(tmp_path: Path) -> N
     table = run_all.render_table(report, results)
     assert "Test CPU @ 3 GHz, 2 cores, 24.0 GiB RAM, Python 3.11.7" in table
     assert "2025-09-01" in table
-    assert "| gas | `issue` | 54,321 |" in table
-    assert "| api | `get_certificate_rps` | 2,345.68 |" in table
-    assert "| node | failed | exit code 1: boom / bang |" in table
+    assert "| gas | `issue` | 54,321 | ≤ 65,000 ✓ |" in table
+    assert "| api | `get_certificate_rps` | 2,345.68 | ≥ 2,000 ✓ |" in table
+    assert "| node | failed | exit code 1: boom / bang | |" in table
 
     readme = (
         f"# aeo-ledger\n\nintro\n\n## Performance\n\n{run_all.START_MARKER}\nold\n{run_all.END_MARKER}\n\n## Next\n"
@@ -92,3 +92,10 @@ def test_run_all_quick_subset_prints_one_merged_object_and_writes_the_readme(tmp
     assert report["machine"]["cores"] >= 1
     assert "errors" not in report
     assert "| gas | `issue` |" in readme.read_text()
+
+
+def test_targets_are_marked_met_or_not() -> None:
+    assert run_all._target("import", "import_certificates_per_s", 690.1) == "≥ 800 ✗ not met"
+    assert run_all._target("api", "get_certificate_p99_ms", 14.1) == "≤ 25 ✓"
+    assert run_all._target("gas", "acknowledge", 54_497) == "≤ 50,000 ✗ not met"
+    assert run_all._target("node", "restart_s", {"1000": 0.1}) == ""
