@@ -208,32 +208,29 @@ def _call_args(chain: DurableChain, params: Any) -> tuple[CallRequest, int | Non
     return request, chain.head_number() if number is None else number
 
 
-def eth_call(chain: DurableChain, params: Any) -> str:
+def _execute(chain: DurableChain, params: Any, run: Callable[[Any, Any, Any], Any], what: str) -> Any:
+    """Run a call request against a block's state: the shared body of eth_call and eth_estimateGas."""
     with chain.reading() as evm:
         request, number = _call_args(chain, params)
         transaction = _spoof(chain, request, number)
         assert number is not None
         header = evm.get_canonical_block_header_by_number(BlockNumber(number))
         try:
-            return fmt.data(evm.get_transaction_result(transaction, header))
+            return run(evm, transaction, header)
         except Revert as exc:
             raise _revert_error(bytes(exc.args[0]) if exc.args else b"") from exc
         except (VMError, ValidationError) as exc:
-            raise RpcError(SERVER_ERROR, f"execution failed: {exc!r}") from exc
+            raise RpcError(SERVER_ERROR, f"{what} failed: {exc!r}") from exc
+
+
+def eth_call(chain: DurableChain, params: Any) -> str:
+    return fmt.data(
+        _execute(chain, params, lambda evm, tx, header: evm.get_transaction_result(tx, header), "execution")
+    )
 
 
 def eth_estimate_gas(chain: DurableChain, params: Any) -> str:
-    with chain.reading() as evm:
-        request, number = _call_args(chain, params)
-        transaction = _spoof(chain, request, number)
-        assert number is not None
-        header = evm.get_canonical_block_header_by_number(BlockNumber(number))
-        try:
-            return fmt.quantity(evm.estimate_gas(transaction, header))
-        except Revert as exc:
-            raise _revert_error(bytes(exc.args[0]) if exc.args else b"") from exc
-        except (VMError, ValidationError) as exc:
-            raise RpcError(SERVER_ERROR, f"gas estimation failed: {exc!r}") from exc
+    return fmt.quantity(_execute(chain, params, lambda evm, tx, header: evm.estimate_gas(tx, header), "gas estimation"))
 
 
 def eth_get_logs(chain: DurableChain, params: Any) -> list[Any]:
