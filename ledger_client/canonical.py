@@ -28,13 +28,17 @@ def canonical_json(value: Any) -> bytes:
 
 
 def _plain(value: Any) -> bool:
-    """True when ``value`` holds no float and only ASCII object keys (where json.dumps is RFC 8785)."""
-    if value is None or isinstance(value, str | bool):
+    """True when ``value`` holds no float and only ASCII object keys (where json.dumps is RFC 8785).
+
+    Exact type checks (not isinstance): subclasses such as enums take the reference path.
+    """
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
         return True
-    if isinstance(value, int):
-        return -_SAFE_INTEGER <= value <= _SAFE_INTEGER
-    if isinstance(value, list):
-        return all(_plain(item) for item in value)
-    if isinstance(value, dict):
-        return all(isinstance(key, str) and key.isascii() and _plain(item) for key, item in value.items())
+    if kind is int:
+        return bool(-_SAFE_INTEGER <= value <= _SAFE_INTEGER)
+    if kind is list:
+        return all(map(_plain, value))
+    if kind is dict:
+        return all(type(key) is str and key.isascii() and _plain(item) for key, item in value.items())
     return False

@@ -37,7 +37,13 @@ def number_text(raw: bytes) -> str:
 def certificate_id(issuer: str, number: str) -> bytes:
     """The id of certificate ``number`` issued by ``issuer`` (first two bytes = issuer code)."""
     issuer_raw = code_bytes(issuer)
-    digest = keccak(encode(["bytes2", "bytes32"], [issuer_raw, number_bytes(number)]))
+    if len(issuer_raw) != 2:
+        raise ValueError(f"an issuer code has 2 bytes, got {issuer!r}")
+    number_raw = number_bytes(number)
+    if len(number_raw) != 32:
+        raise ValueError(f"a certificate number has at most 32 bytes, got {len(number.encode('ascii'))}")
+    # abi.encode(bytes2, bytes32): the code left-aligned in its word, then the number's word.
+    digest = keccak(issuer_raw.ljust(32, b"\x00") + number_raw)
     return issuer_raw + digest[:30]
 
 
