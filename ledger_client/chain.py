@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Literal
 
 import rlp  # type: ignore[import-untyped]
@@ -23,7 +24,6 @@ from eth._utils.address import generate_contract_address
 from eth.exceptions import TransactionNotFound as PyEvmTransactionNotFound
 from eth_tester import EthereumTester, PyEVMBackend
 from eth_utils.address import to_checksum_address
-from trie.hexary import HexaryTrie
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound
 from web3.providers.eth_tester import EthereumTesterProvider
@@ -37,6 +37,7 @@ from ledger_client.errors import (
     TransactionTimeoutError,
     decode_revert,
 )
+from ledger_client.pyevm_tries import receipt_fields, trie_item, trie_items
 from ledger_client.signers import Signer
 
 DEFAULT_DEV_ACCOUNTS = 20
@@ -486,36 +487,24 @@ def _tester_receipt(tester: EthereumTester, tx_hash: bytes) -> Receipt | None:
     except PyEvmTransactionNotFound:
         return None
     header = chaindb.get_canonical_block_header_by_number(block_number)
-    receipts = HexaryTrie(chaindb.db, root_hash=header.receipt_root)
-    fields = _receipt_fields(receipts[rlp.encode(index)])
-    previous = (
-        0 if index == 0 else rlp.sedes.big_endian_int.deserialize(_receipt_fields(receipts[rlp.encode(index - 1)])[1])
+    # Each receipt up to this one decoded once: this one's fields, the gas and log counts before it.
+    receipts = trie_items(chaindb.db, header.receipt_root)
+    fields = [receipt_fields(encoded) for encoded in islice(receipts, index + 1)]
+    cumulative = rlp.sedes.big_endian_int.deserialize(fields[index][1])
+    previous = rlp.sedes.big_endian_int.deserialize(fields[index - 1][1]) if index else 0
+    encoded_tx = trie_item(chaindb.db, header.transaction_root, index)
+    transaction = chain.get_vm_class(header).get_transaction_builder().decode(encoded_tx)
+    return _receipt(
+        tx_hash,
+        block_number,
+        bytes(header.hash),
+        index,
+        status=1 if bytes(fields[index][0]) == b"\x01" else 0,
+        gas_used=cumulative - previous,
+        transaction=transaction,
+        first_log=sum(len(earlier[3]) for earlier in fields[:index]),
+        logs=[(bytes(log[0]), tuple(bytes(t) for t in log[1]), bytes(log[2])) for log in fields[index][3]],
     )
-    status = 1 if bytes(fields[0]) == b"\x01" else 0
-    cumulative = rlp.sedes.big_endian_int.deserialize(fields[1])
-    block_hash = bytes(header.hash)
-    contract_address: str | None = None
-    transactions = HexaryTrie(chaindb.db, root_hash=header.transaction_root)
-    transaction = chain.get_vm_class(header).get_transaction_builder().decode(transactions[rlp.encode(index)])
-    if not transaction.to:
-        contract_address = to_checksum_address(generate_contract_address(transaction.sender, transaction.nonce))
-    first_log = 0
-    for earlier in range(index):
-        first_log += len(_receipt_fields(receipts[rlp.encode(earlier)])[3])
-    logs = tuple(
-        LogEntry(
-            address=to_checksum_address(bytes(log[0])),
-            topics=tuple(bytes(t) for t in log[1]),
-            data=bytes(log[2]),
-            block_number=block_number,
-            block_hash=block_hash,
-            transaction_hash=tx_hash,
-            transaction_index=index,
-            log_index=first_log + offset,
-        )
-        for offset, log in enumerate(fields[3])
-    )
-    return Receipt(tx_hash, block_number, block_hash, status, cumulative - previous, contract_address, logs)
 
 
 def _node_receipt(node: Any, tx_hash: bytes) -> Receipt | None:
@@ -526,34 +515,49 @@ def _node_receipt(node: Any, tx_hash: bytes) -> Receipt | None:
     block, index = location.block, location.index
     receipts = node.receipts(block)
     receipt = receipts[index]
-    previous = receipts[index - 1].gas_used if index else 0
-    transaction = location.transaction
+    return _receipt(
+        tx_hash,
+        int(block.number),
+        bytes(block.hash),
+        index,
+        status=1 if bytes(receipt.state_root) == b"\x01" else 0,
+        gas_used=receipt.gas_used - (receipts[index - 1].gas_used if index else 0),
+        transaction=location.transaction,
+        first_log=sum(len(r.logs) for r in receipts[:index]),
+        logs=[(log.address, tuple(t.to_bytes(32, "big") for t in log.topics), bytes(log.data)) for log in receipt.logs],
+    )
+
+
+def _receipt(
+    tx_hash: bytes,
+    block_number: int,
+    block_hash: bytes,
+    index: int,
+    *,
+    status: int,
+    gas_used: int,
+    transaction: Any,
+    first_log: int,
+    logs: Sequence[tuple[bytes, tuple[bytes, ...], bytes]],
+) -> Receipt:
+    """A :class:`Receipt` from fields read in-process (the in-memory chain or the durable node)."""
     contract_address = None
     if not transaction.to:
         contract_address = to_checksum_address(generate_contract_address(transaction.sender, transaction.nonce))
-    first_log = sum(len(r.logs) for r in receipts[:index])
-    block_hash = bytes(block.hash)
-    logs = tuple(
+    entries = tuple(
         LogEntry(
-            address=to_checksum_address(log.address),
-            topics=tuple(topic.to_bytes(32, "big") for topic in log.topics),
-            data=bytes(log.data),
-            block_number=int(block.number),
+            address=to_checksum_address(address),
+            topics=topics,
+            data=data,
+            block_number=block_number,
             block_hash=block_hash,
             transaction_hash=tx_hash,
             transaction_index=index,
             log_index=first_log + offset,
         )
-        for offset, log in enumerate(receipt.logs)
+        for offset, (address, topics, data) in enumerate(logs)
     )
-    status = 1 if bytes(receipt.state_root) == b"\x01" else 0
-    return Receipt(tx_hash, int(block.number), block_hash, status, receipt.gas_used - previous, contract_address, logs)
-
-
-def _receipt_fields(encoded: bytes) -> Any:
-    """``[status, cumulativeGasUsed, bloom, logs]`` of an encoded (possibly typed) receipt."""
-    payload = encoded[1:] if encoded[0] < 0xC0 else encoded
-    return rlp.decode(payload)
+    return Receipt(tx_hash, block_number, block_hash, status, gas_used, contract_address, entries)
 
 
 def _log_entry(log: Any) -> LogEntry:

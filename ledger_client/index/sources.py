@@ -18,17 +18,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from itertools import count
 from typing import Any, Protocol
 
-import rlp  # type: ignore[import-untyped]
 from eth_bloom.bloom import BloomFilter
 from eth_utils.address import to_canonical_address, to_checksum_address
 from eth_utils.crypto import keccak
-from trie.hexary import HexaryTrie
 from web3 import Web3
 
 from ledger_client.errors import LogSourceError
+from ledger_client.pyevm_tries import receipt_fields, trie_items
 
 
 class ChainMovedError(LogSourceError):
@@ -318,21 +316,10 @@ class EthTesterLogSource:
             yield BlockLogs(header, tuple(logs), senders)
 
 
-def _trie_items(db: Any, root: bytes) -> Iterator[bytes]:
-    """The values of a transactions or receipts trie, keyed by ``rlp(index)``, in order."""
-    trie = HexaryTrie(db, root_hash=root)
-    for index in count():
-        value = trie[rlp.encode(index)]
-        if not value:
-            return
-        yield value
-
-
 def _raw_receipt_logs(db: Any, receipt_root: bytes) -> Iterator[list[tuple[bytes, list[bytes], bytes]]]:
     """Each receipt's logs as ``(address, topics, data)``, decoded without building py-evm objects."""
-    for encoded in _trie_items(db, receipt_root):
-        payload = encoded[1:] if encoded[0] < 0xC0 else encoded  # typed receipt: strip the type byte
-        fields = rlp.decode(payload)
+    for encoded in trie_items(db, receipt_root):
+        fields = receipt_fields(encoded)
         yield [(bytes(log[0]), [bytes(t) for t in log[1]], bytes(log[2])) for log in fields[3]]
 
 
@@ -340,7 +327,7 @@ class _RawTransactions:
     """Hashes and senders of a block's transactions, decoded one at a time on demand."""
 
     def __init__(self, chain: Any, header: Any) -> None:
-        self._encoded = list(_trie_items(chain.chaindb.db, header.transaction_root))
+        self._encoded = list(trie_items(chain.chaindb.db, header.transaction_root))
         self._builder = chain.get_vm_class(header).get_transaction_builder()
 
     def hash(self, index: int) -> bytes:
