@@ -1,10 +1,11 @@
 """``run_import``: a national AEO registry file → certificates on the ledger, resumable.
 
 Flow: read the file (:mod:`.formats`) → validate each record into a certificate document
-(:mod:`.rows`) → drop records that landed in an earlier run (checkpoint, then the chain for
-batches that were in flight) → issue the rest in batches with ``certificates.issue_many`` →
-store each landed certificate's document in ``<data_dir>/documents/`` → record the batch in the
-checkpoint. A bad record never stops the good ones; it is reported with its line and reason.
+(:mod:`.rows`, in a child process beside the chain: :mod:`.preparation`) → drop records that
+landed in an earlier run (checkpoint, then the chain for batches that were in flight) → issue the
+rest in batches with ``certificates.issue_many`` → store each landed certificate's document in
+``<data_dir>/documents/`` → record the batch in the checkpoint. A bad record never stops the good
+ones; it is reported with its line and reason.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import NoReturn
 
@@ -24,12 +26,12 @@ from ledger_client.errors import (
     LedgerValueError,
 )
 from ledger_client.importer.checkpoint import Checkpoint, checkpoint_path
-from ledger_client.importer.formats import SourceRow, read_rows
+from ledger_client.importer.formats import read_rows
 from ledger_client.importer.onchain import issued_documents
+from ledger_client.importer.preparation import Item, Preparation, ReadyRow, start_preparation
 from ledger_client.importer.progress import ImportProgress, ProgressCallback
 from ledger_client.importer.report import ImportedRow, ImportReport, RowError
-from ledger_client.importer.rows import PreparedRow, RowProblem, prepare_row
-from ledger_client.importer.store import DocumentStore, DocumentWriter
+from ledger_client.importer.store import DocumentStore
 from ledger_client.ledger import Ledger
 from ledger_client.signers import Signer
 
@@ -92,11 +94,10 @@ class _Run:
     """State of one import run."""
 
     def __init__(
-        self, report: ImportReport, writer: DocumentWriter, progress: ProgressCallback | None, started: float
+        self, report: ImportReport, preparation: Preparation, progress: ProgressCallback | None, started: float
     ) -> None:
         self.report = report
-        self.store = writer.store
-        self.writer = writer
+        self.preparation = preparation
         self.progress = progress
         self.started = started
         self.processed = 0
@@ -116,13 +117,12 @@ class _Run:
                 )
             )
 
-    def skip(self, row: PreparedRow) -> None:
-        """``row`` is on the chain with this document: keep its document, do not send it."""
-        if not self.store.has(row.certificate_id):
-            self.writer.submit(row.certificate_id, row.canonical_json)
-        self.report.skipped.append(ImportedRow(row.line, row.number, row.certificate_id))
+    def skip(self, rows: Sequence[ReadyRow]) -> None:
+        """``rows`` are on the chain with these documents: keep their documents, do not send them."""
+        self.preparation.store_documents([row.certificate_id for row in rows], keep_existing=True)
+        self.report.skipped.extend(ImportedRow(row.line, row.number, row.certificate_id) for row in rows)
 
-    def conflict(self, row: PreparedRow) -> None:
+    def conflict(self, row: ReadyRow) -> None:
         self.report.errors.append(
             RowError(
                 row.line,
@@ -154,7 +154,8 @@ def run_import(
         data_dir: where documents (``documents/``) and the checkpoint (``imports/``) are kept, and where
             ``keystores/<CODE>.json`` is looked up when no signer of the administration is given.
         batch_size: certificates per transaction (default and maximum: what fits the block gas limit).
-        progress: called with an :class:`ImportProgress` after reading and after every batch.
+        progress: called with an :class:`ImportProgress` as records are settled without sending
+            (skipped or rejected) and after every batch.
         signer: the administration's signer (default: the ledger's, else the data dir keystore).
         file_format: ``"csv"``, ``"json"`` or ``"jsonl"`` (default: from the file suffix).
 
@@ -175,7 +176,6 @@ def run_import(
     started = time.perf_counter()
     rows = read_rows(source, file_format)
     report.total = len(rows)
-    good = _prepare(rows, code, report)
     header = {
         "administration": code,
         "source": str(source.resolve()),
@@ -183,74 +183,73 @@ def run_import(
         "contract": ledger.deployment.address,
     }
     checkpoint = Checkpoint(checkpoint_path(data_dir, code, source), header)
-    with DocumentWriter(DocumentStore(data_dir)) as writer, checkpoint:
-        run = _Run(report, writer, progress, started)
+    size = max(1, min(batch_size or issuer.certificates.max_chunk(), issuer.certificates.max_chunk()))
+    with checkpoint, closing(start_preparation(rows, code, DocumentStore(data_dir))) as preparation:
+        run = _Run(report, preparation, progress, started)
         report.checkpoint, report.resumed = checkpoint.path, checkpoint.resumed
-        pending = _drop_landed(ledger, good, checkpoint, run)
-        run.tick(report.total - len(pending))
-        size = max(1, min(batch_size or issuer.certificates.max_chunk(), issuer.certificates.max_chunk()))
-        for start in range(0, len(pending), size):
-            _send_batch(issuer, pending[start : start + size], checkpoint, run)
+        pending: list[ReadyRow] = []
+        reported = False
+        for chunk in preparation.chunks():
+            before = len(pending)
+            pending.extend(_drop_landed(ledger, chunk, checkpoint, run))
+            settled = len(chunk) - (len(pending) - before)
+            if settled or not reported:
+                run.tick(settled)
+                reported = True
+            while len(pending) >= size:
+                _send_batch(issuer, pending[:size], checkpoint, run)
+                del pending[:size]
+        if pending:
+            _send_batch(issuer, pending, checkpoint, run)
+        if not reported:
+            run.tick(0)
     report.errors.sort(key=lambda e: e.line)
     report.elapsed_s = time.perf_counter() - started
     return report
 
 
-def _prepare(rows: Sequence[SourceRow], code: str, report: ImportReport) -> list[PreparedRow]:
-    """Validate every record; duplicates of an earlier line are errors."""
-    good: list[PreparedRow] = []
-    first_line: dict[str, int] = {}
-    for row in rows:
-        try:
-            prepared = prepare_row(row, code)
-        except RowProblem as exc:
-            number = row.values.get("certificate_number")
-            text = str(number).strip() if number is not None else ""
-            report.errors.append(RowError(row.line, text or None, "validation", str(exc)))
-            continue
-        earlier = first_line.get(prepared.number)
-        if earlier is not None:
-            report.errors.append(
-                RowError(row.line, prepared.number, "duplicate", f"certificate number already on line {earlier}")
-            )
-            continue
-        first_line[prepared.number] = row.line
-        good.append(prepared)
-    return good
+def _drop_landed(ledger: Ledger, chunk: Sequence[Item], checkpoint: Checkpoint, run: _Run) -> list[ReadyRow]:
+    """Rows of ``chunk`` still to send; rejected records are reported, rows that landed before are skipped.
 
-
-def _drop_landed(ledger: Ledger, rows: list[PreparedRow], checkpoint: Checkpoint, run: _Run) -> list[PreparedRow]:
-    """Rows still to send: those the checkpoint (or, for in-flight batches, the chain) shows landed are skipped."""
+    A row the checkpoint records with the same document hash landed; rows of batches that were in
+    flight (or recorded with another hash) are looked up on the chain.
+    """
     state = checkpoint.state
-    pending: list[PreparedRow] = []
-    uncertain: list[PreparedRow] = []
-    for row in rows:
+    pending: list[ReadyRow] = []
+    landed: list[ReadyRow] = []
+    uncertain: list[ReadyRow] = []
+    for row in chunk:
+        if isinstance(row, RowError):
+            run.report.errors.append(row)
+            continue
         recorded = state.landed.get(row.number)
         if recorded is not None and recorded == "0x" + row.document_hash.hex():
-            run.skip(row)
+            landed.append(row)
         elif recorded is not None or row.number in state.in_flight:
             uncertain.append(row)
         else:
             pending.append(row)
     if uncertain:
         on_chain = issued_documents(ledger, [row.certificate_id for row in uncertain])
-        found: list[PreparedRow] = []
+        found: list[ReadyRow] = []
         for row in uncertain:
             digest = on_chain.get(row.certificate_id)
             if digest is None:
                 pending.append(row)
             elif digest == row.document_hash:
-                run.skip(row)
                 found.append(row)
             else:
                 run.conflict(row)
         if found:
             checkpoint.landed(-1, [(row.number, row.document_hash) for row in found])
+            landed.extend(found)
         pending.sort(key=lambda r: r.line)
+    if landed:
+        run.skip(landed)
     return pending
 
 
-def _send_batch(issuer: Ledger, batch: list[PreparedRow], checkpoint: Checkpoint, run: _Run) -> None:
+def _send_batch(issuer: Ledger, batch: list[ReadyRow], checkpoint: Checkpoint, run: _Run) -> None:
     """Issue one batch; store documents and record what landed; classify the rejected rows."""
     report = run.report
     number = checkpoint.begin([row.number for row in batch])
@@ -259,14 +258,13 @@ def _send_batch(issuer: Ledger, batch: list[PreparedRow], checkpoint: Checkpoint
         results = issuer.certificates.issue_many([row.request for row in batch], chunk_size=len(batch))
     except LedgerError as exc:
         _abort(run, checkpoint, number, exc)
-    on_chain: list[PreparedRow] = []
-    already: list[PreparedRow] = []
-    unsure: list[PreparedRow] = []
+    on_chain: list[ReadyRow] = []
+    already: list[ReadyRow] = []
+    unsure: list[ReadyRow] = []
     fatal: LedgerError | None = None
     for row, result in zip(batch, results, strict=True):
         error = result.error
         if result.ok:
-            run.writer.submit(row.certificate_id, row.canonical_json)
             landed = ImportedRow(row.line, row.number, row.certificate_id, result.tx_hash, result.block_number)
             report.landed.append(landed)
             on_chain.append(row)
@@ -277,14 +275,16 @@ def _send_batch(issuer: Ledger, batch: list[PreparedRow], checkpoint: Checkpoint
         else:
             unsure.append(row)
             fatal = fatal or error
+    run.preparation.store_documents([row.certificate_id for row in on_chain])
     if already:
         documents = issued_documents(issuer, [row.certificate_id for row in already])
+        found = [row for row in already if documents.get(row.certificate_id) == row.document_hash]
         for row in already:
-            if documents.get(row.certificate_id) == row.document_hash:
-                run.skip(row)
-                on_chain.append(row)
-            else:
+            if documents.get(row.certificate_id) != row.document_hash:
                 run.conflict(row)
+        if found:
+            run.skip(found)
+            on_chain.extend(found)
     checkpoint.landed(number, [(row.number, row.document_hash) for row in on_chain], [row.number for row in unsure])
     if fatal is not None:
         _abort(run, checkpoint, number, fatal)
