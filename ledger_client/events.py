@@ -2,7 +2,8 @@
 
 A certificate's events commit to its whole history: ``head_n = H(head_{n-1}, id, n, action,
 state_after, documentHash, reasonCode)``. :func:`replay_heads` recomputes the chain from the
-events alone (with :mod:`ledger_client.hashing`) and says where it breaks.
+events alone (with the rules of :mod:`ledger_client.history`, which the auditor uses too) and
+says where it breaks.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from typing import Any, Protocol
 
 from ledger_client.chain import Chain, LogEntry
 from ledger_client.codec import LedgerCodec
-from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, certificate_head, number_text, pack_state
+from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, number_text
+from ledger_client.history import Terms, certificate_inputs
+from ledger_client.index.events import (
+    CertificateAmended,
+    CertificateIssued,
+    CertificateRenewed,
+    CertificateStatusChanged,
+)
+from ledger_client.index.events import CertificateEvent as IndexedCertificateEvent
 from ledger_client.models import CertificateAction, CertificateStatus
 
 #: Certificate event name → action.
@@ -25,13 +34,6 @@ CERTIFICATE_EVENTS: dict[str, CertificateAction] = {
     "CertificateAnnulled": CertificateAction.ANNULLED,
     "CertificateAmended": CertificateAction.AMENDED,
     "CertificateRenewed": CertificateAction.RENEWED,
-}
-_STATUS_AFTER = {
-    CertificateAction.ISSUED: CertificateStatus.ACTIVE,
-    CertificateAction.SUSPENDED: CertificateStatus.SUSPENDED,
-    CertificateAction.REINSTATED: CertificateStatus.ACTIVE,
-    CertificateAction.REVOKED: CertificateStatus.REVOKED,
-    CertificateAction.ANNULLED: CertificateStatus.ANNULLED,
 }
 #: Actions whose event carries a document hash.
 DOCUMENT_ACTIONS = frozenset({CertificateAction.ISSUED, CertificateAction.AMENDED, CertificateAction.RENEWED})
@@ -138,11 +140,55 @@ class HeadReplay:
     document_hash: bytes | None
 
 
+def typed_event(event: CertificateEvent) -> IndexedCertificateEvent:
+    """The index's typed form of ``event`` (only the fields that kind of event carries)."""
+    cid, issuer, head = event.certificate_id, event.issuer, event.head
+    document = event.document_hash or ZERO_HEAD32
+    action = event.action
+    if action is CertificateAction.ISSUED:
+        return CertificateIssued(
+            cid,
+            issuer,
+            number=event.number or "",
+            programmes=int(event.programmes or 0),
+            roles=int(event.roles or 0),
+            flags=int(event.flags or 0),
+            valid_from=int(event.valid_from or 0),
+            valid_until=int(event.valid_until or 0),
+            document_hash=document,
+            head=head,
+        )
+    if action is CertificateAction.AMENDED:
+        return CertificateAmended(
+            cid,
+            issuer,
+            sequence=event.sequence,
+            programmes=int(event.programmes or 0),
+            roles=int(event.roles or 0),
+            flags=int(event.flags or 0),
+            valid_from=int(event.valid_from or 0),
+            valid_until=int(event.valid_until or 0),
+            document_hash=document,
+            reason_code=event.reason_code,
+            head=head,
+        )
+    if action is CertificateAction.RENEWED:
+        return CertificateRenewed(
+            cid,
+            issuer,
+            sequence=event.sequence,
+            valid_from=int(event.valid_from or 0),
+            valid_until=int(event.valid_until or 0),
+            document_hash=document,
+            head=head,
+        )
+    return CertificateStatusChanged(cid, issuer, action, event.sequence, event.reason_code, head)
+
+
 def replay_heads(events: Iterable[CertificateEvent]) -> HeadReplay:
     """Recompute the history head from the events alone (see the module docstring)."""
     head = ZERO_HEAD16
-    status = CertificateStatus.NONE
-    programmes = roles = flags = valid_from = valid_until = 0
+    terms: Terms | None = None
     document: bytes | None = None
     expected = 1
     problem: str | None = None
@@ -150,37 +196,29 @@ def replay_heads(events: Iterable[CertificateEvent]) -> HeadReplay:
         if event.sequence != expected:
             problem = f"event {expected} is missing or out of order (found event {event.sequence})"
             break
-        action = event.action
-        if action in (CertificateAction.ISSUED, CertificateAction.AMENDED):
-            programmes, roles, flags = int(event.programmes or 0), int(event.roles or 0), int(event.flags or 0)
-        if action in DOCUMENT_ACTIONS:
-            valid_from, valid_until = int(event.valid_from or 0), int(event.valid_until or 0)
-            document = event.document_hash
-        status = _STATUS_AFTER.get(action, status)
-        state = pack_state(int(status), programmes, roles, flags, valid_from, valid_until)
-        head = certificate_head(
-            head,
-            event.certificate_id,
-            event.sequence,
-            int(action),
-            state,
-            (event.document_hash or ZERO_HEAD32) if action in DOCUMENT_ACTIONS else ZERO_HEAD32,
-            event.reason_code,
-        )
-        if head != event.head:
-            problem = f"event {event.sequence} ({action.name.lower()}) does not match its recorded head: altered"
+        inputs = certificate_inputs(typed_event(event), terms)
+        if inputs is None:
+            problem = f"event {event.sequence} ({event.action.name.lower()}) comes before the certificate's issue"
             break
+        head = inputs.head(head, event.certificate_id)
+        if head != event.head:
+            problem = f"event {event.sequence} ({event.action.name.lower()}) does not match its recorded head: altered"
+            break
+        terms = inputs.terms
+        if event.action in DOCUMENT_ACTIONS:
+            document = event.document_hash
         expected += 1
+    final = terms or Terms(int(CertificateStatus.NONE), 0, 0, 0, 0, 0)
     return HeadReplay(
         head=head,
         count=expected - 1,
         consistent=problem is None,
         problem=problem,
-        status=status,
-        programmes=programmes,
-        roles=roles,
-        flags=flags,
-        valid_from=valid_from,
-        valid_until=valid_until,
+        status=CertificateStatus(final.status),
+        programmes=final.programmes,
+        roles=final.roles,
+        flags=final.flags,
+        valid_from=final.valid_from,
+        valid_until=final.valid_until,
         document_hash=document,
     )

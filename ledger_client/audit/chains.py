@@ -8,10 +8,10 @@ named precisely, and the head recomputed from the data alone is compared with th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ledger_client.audit.findings import Finding, FindingKind
-from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, certificate_head, mra_head, mra_terms_hash, pack_state
+from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, mra_head, mra_terms_hash
+from ledger_client.history import Terms, certificate_inputs, certificate_sequence
 from ledger_client.index.events import (
     CertificateAmended,
     CertificateEvent,
@@ -24,73 +24,7 @@ from ledger_client.index.events import (
     MraProposed,
     MraStatusChanged,
 )
-from ledger_client.models import CertificateAction, CertificateStatus, MraAction, MraStatus
-
-_STATUS_AFTER = {
-    CertificateAction.SUSPENDED: CertificateStatus.SUSPENDED,
-    CertificateAction.REINSTATED: CertificateStatus.ACTIVE,
-    CertificateAction.REVOKED: CertificateStatus.REVOKED,
-    CertificateAction.ANNULLED: CertificateStatus.ANNULLED,
-}
-
-
-@dataclass(frozen=True)
-class Terms:
-    """A certificate's state after an event (the packed ``state`` input of the head)."""
-
-    status: int
-    programmes: int
-    roles: int
-    flags: int
-    valid_from: int
-    valid_until: int
-
-    def packed(self) -> int:
-        """The state word."""
-        return pack_state(self.status, self.programmes, self.roles, self.flags, self.valid_from, self.valid_until)
-
-
-@dataclass(frozen=True)
-class HeadInputs:
-    """What one certificate event contributes to the head."""
-
-    sequence: int
-    action: CertificateAction
-    terms: Terms
-    document_hash: bytes
-    reason_code: int
-
-
-def certificate_sequence(event: CertificateEvent) -> int:
-    """The event number of a certificate event (issue is 1)."""
-    return 1 if isinstance(event, CertificateIssued) else event.sequence
-
-
-def certificate_inputs(event: CertificateEvent, previous: Terms | None) -> HeadInputs | None:
-    """The head inputs of an event given the state before it (``None`` when that is unknown)."""
-    if isinstance(event, CertificateIssued):
-        terms = Terms(1, event.programmes, event.roles, event.flags, event.valid_from, event.valid_until)
-        return HeadInputs(1, CertificateAction.ISSUED, terms, event.document_hash, 0)
-    if previous is None:
-        return None
-    if isinstance(event, CertificateStatusChanged):
-        terms = Terms(
-            int(_STATUS_AFTER[event.action]),
-            previous.programmes,
-            previous.roles,
-            previous.flags,
-            previous.valid_from,
-            previous.valid_until,
-        )
-        return HeadInputs(event.sequence, event.action, terms, ZERO_HEAD32, event.reason_code)
-    if isinstance(event, CertificateAmended):
-        terms = Terms(previous.status, event.programmes, event.roles, event.flags, event.valid_from, event.valid_until)
-        return HeadInputs(event.sequence, CertificateAction.AMENDED, terms, event.document_hash, event.reason_code)
-    assert isinstance(event, CertificateRenewed)
-    terms = Terms(
-        previous.status, previous.programmes, previous.roles, previous.flags, event.valid_from, event.valid_until
-    )
-    return HeadInputs(event.sequence, CertificateAction.RENEWED, terms, event.document_hash, 0)
+from ledger_client.models import MraAction, MraStatus
 
 
 def order_findings(sequences: Sequence[int], records: Sequence[EventRecord]) -> list[Finding]:
@@ -162,26 +96,9 @@ def audit_certificate_events(
         if inputs is None:
             emitted_previous = event.head
             continue
-        expected = certificate_head(
-            recomputed,
-            certificate_id,
-            sequence,
-            int(inputs.action),
-            inputs.terms.packed(),
-            inputs.document_hash,
-            inputs.reason_code,
-        )
-        recomputed = expected
+        recomputed = inputs.head(recomputed, certificate_id)
         if emitted_previous is not None:
-            own = certificate_head(
-                emitted_previous,
-                certificate_id,
-                sequence,
-                int(inputs.action),
-                inputs.terms.packed(),
-                inputs.document_hash,
-                inputs.reason_code,
-            )
+            own = inputs.head(emitted_previous, certificate_id)
             if own != event.head:
                 findings.append(
                     Finding(

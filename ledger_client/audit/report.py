@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger_client.audit.chains import Terms, certificate_inputs, certificate_sequence
+from ledger_client.history import Terms, certificate_inputs, certificate_sequence
 from ledger_client.index.events import (
     CertificateAmended,
     CertificateEvent,

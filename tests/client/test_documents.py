@@ -147,3 +147,15 @@ def test_verify_detects_tampered_and_missing_events(cr: Ledger) -> None:
     reordered = cr.verify_document(doc, events=_Tampered([events[1], events[0]]))
     assert not reordered.ok
     assert "out of order" in reordered.problems[0]
+
+
+def test_replay_refuses_a_history_that_does_not_start_with_the_issue(cr: Ledger) -> None:
+    cid = cr.certificates.issue(document()).certificate_id
+    cr.certificates.suspend(cid, ReasonCode.INVESTIGATION)
+    issued, suspended = cr.event_source().certificate_events(cid)
+    replay = replay_heads([replace(suspended, sequence=1)])
+    assert not replay.consistent
+    assert replay.problem == "event 1 (suspended) comes before the certificate's issue"
+    assert replay.count == 0
+    whole = replay_heads([issued, suspended])
+    assert (whole.count, whole.status, whole.document_hash) == (2, CertificateStatus.SUSPENDED, issued.document_hash)
