@@ -144,17 +144,16 @@ def typed_event(event: CertificateEvent) -> IndexedCertificateEvent:
     """The index's typed form of ``event`` (only the fields that kind of event carries)."""
     cid, issuer, head = event.certificate_id, event.issuer, event.head
     document = event.document_hash or ZERO_HEAD32
+    scope = {"programmes": int(event.programmes or 0), "roles": int(event.roles or 0), "flags": int(event.flags or 0)}
+    validity = {"valid_from": int(event.valid_from or 0), "valid_until": int(event.valid_until or 0)}
     action = event.action
     if action is CertificateAction.ISSUED:
         return CertificateIssued(
             cid,
             issuer,
             number=event.number or "",
-            programmes=int(event.programmes or 0),
-            roles=int(event.roles or 0),
-            flags=int(event.flags or 0),
-            valid_from=int(event.valid_from or 0),
-            valid_until=int(event.valid_until or 0),
+            **scope,
+            **validity,
             document_hash=document,
             head=head,
         )
@@ -163,11 +162,8 @@ def typed_event(event: CertificateEvent) -> IndexedCertificateEvent:
             cid,
             issuer,
             sequence=event.sequence,
-            programmes=int(event.programmes or 0),
-            roles=int(event.roles or 0),
-            flags=int(event.flags or 0),
-            valid_from=int(event.valid_from or 0),
-            valid_until=int(event.valid_until or 0),
+            **scope,
+            **validity,
             document_hash=document,
             reason_code=event.reason_code,
             head=head,
@@ -177,8 +173,7 @@ def typed_event(event: CertificateEvent) -> IndexedCertificateEvent:
             cid,
             issuer,
             sequence=event.sequence,
-            valid_from=int(event.valid_from or 0),
-            valid_until=int(event.valid_until or 0),
+            **validity,
             document_hash=document,
             head=head,
         )
