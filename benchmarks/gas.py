@@ -7,7 +7,6 @@ budgets as upper bounds.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from eth_tester import EthereumTester, PyEVMBackend
@@ -17,7 +16,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.types import Wei
 
-ARTIFACT = Path(__file__).resolve().parent.parent / "ledger_client" / "artifacts" / "AeoLedger.json"
+from ledger_client.artifacts import deploy_from_unlocked
 
 #: Upper bounds of the on-chain core (issue "On-chain core", gas budget). `acknowledge` is the
 #: first acknowledgement of a certificate by a partner, which creates the partner's bitmap slot
@@ -62,13 +61,7 @@ def _certificate(number: str) -> tuple[Any, ...]:
 def _deploy() -> tuple[Web3, Contract, list[ChecksumAddress]]:
     w3 = Web3(Web3.EthereumTesterProvider(EthereumTester(PyEVMBackend())))
     accounts = list(w3.eth.accounts)
-    artifact = json.loads(ARTIFACT.read_text())
-    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    tx = factory.constructor(accounts[0]).transact({"from": accounts[0]})
-    address = w3.eth.get_transaction_receipt(tx)["contractAddress"]
-    ledger = w3.eth.contract(address=address, abi=artifact["abi"])
-    assert isinstance(ledger, Contract)
-    return w3, ledger, accounts
+    return w3, deploy_from_unlocked(w3, accounts[0]).contract, accounts
 
 
 def _gas(w3: Web3, tx_hash: HexBytes) -> int:

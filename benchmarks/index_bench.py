@@ -28,6 +28,7 @@ from typing import Any
 from eth_tester import EthereumTester, PyEVMBackend
 from web3 import Web3
 
+from ledger_client.artifacts import deploy_from_unlocked
 from ledger_client.hashing import certificate_id, code_bytes, number_bytes
 from ledger_client.index import EthTesterLogSource, Index
 from ledger_client.index.events import (
@@ -45,7 +46,6 @@ from ledger_client.index.sources import BlockHeader
 from ledger_client.index.store import Store
 from ledger_client.models import CertificateAction, MraStatus
 
-ARTIFACT = Path(__file__).resolve().parent.parent / "ledger_client" / "artifacts" / "AeoLedgerHarness.json"
 DOC = Web3.keccak(text="certificate document")
 CODES = ["CR", "PE", "MX", "CO", "CL", "GT", "HN", "SV", "PA", "DO"]
 START_TIME = 1_750_000_000
@@ -63,10 +63,8 @@ def _build_chain(batches: int, batch_size: int) -> tuple[EthereumTester, str, in
     tester = EthereumTester(PyEVMBackend())
     w3 = Web3(Web3.EthereumTesterProvider(tester))
     accounts = list(w3.eth.accounts)
-    artifact = json.loads(ARTIFACT.read_text())
-    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    receipt = w3.eth.get_transaction_receipt(factory.constructor(accounts[0]).transact({"from": accounts[0]}))
-    ledger = w3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"])
+    deployed = deploy_from_unlocked(w3, accounts[0], "AeoLedgerHarness")
+    ledger = deployed.contract
     cr, pe = accounts[1], accounts[2]
     ledger.functions.registerAdministration(code_bytes("CR"), "Costa Rica", cr).transact({"from": accounts[0]})
     ledger.functions.registerAdministration(code_bytes("PE"), "Peru", pe).transact({"from": accounts[0]})
@@ -81,7 +79,7 @@ def _build_chain(batches: int, batch_size: int) -> tuple[EthereumTester, str, in
         cid = certificate_id("CR", f"CR-0-{i}")
         ledger.functions.suspend(cid, 1).transact({"from": cr})
         ledger.functions.acknowledge(cid, 2).transact({"from": pe})
-    return tester, ledger.address, int(receipt["blockNumber"]), batches * batch_size + 44
+    return tester, ledger.address, deployed.block_number, batches * batch_size + 44
 
 
 def measure_index_sync(batches: int = 80, batch_size: int = 100) -> dict[str, Any]:

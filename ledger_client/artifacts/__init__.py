@@ -8,6 +8,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from eth_typing import ChecksumAddress, HexStr
+from web3 import Web3
+from web3.contract import Contract
+
+from ledger_client.errors import TransactionFailedError
+
 
 @dataclass(frozen=True)
 class Artifact:
@@ -34,3 +40,27 @@ def load_artifact(name: str = "AeoLedger") -> Artifact:
         compiler_version=data["compilerVersion"],
         sources_sha256=data["sourcesSha256"],
     )
+
+
+@dataclass(frozen=True)
+class RawDeployment:
+    """A contract deployed straight through web3 (see :func:`deploy_from_unlocked`)."""
+
+    contract: Contract
+    block_number: int
+
+
+def deploy_from_unlocked(w3: Web3, sender: ChecksumAddress, name: str = "AeoLedger") -> RawDeployment:
+    """Deploy the artifact ``name`` from ``sender``, an account the node unlocks (eth-tester).
+
+    For tests and benchmarks that drive a bare eth-tester chain through web3; the library itself
+    deploys with local signing (:func:`ledger_client.deployment.deploy`). ``sender`` becomes the
+    governance address.
+    """
+    artifact = load_artifact(name)
+    factory = w3.eth.contract(abi=artifact.abi, bytecode=HexStr(artifact.bytecode))
+    receipt = w3.eth.get_transaction_receipt(factory.constructor(sender).transact({"from": sender}))
+    address = receipt["contractAddress"]
+    if receipt["status"] != 1 or address is None:
+        raise TransactionFailedError(f"deploying {name} failed (status {receipt['status']})")
+    return RawDeployment(w3.eth.contract(address=address, abi=artifact.abi), int(receipt["blockNumber"]))

@@ -3,7 +3,6 @@ snapshot/revert isolation per test."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +13,10 @@ from eth_tester import EthereumTester, PyEVMBackend
 from web3 import Web3
 from web3.contract import Contract
 
+from ledger_client.artifacts import deploy_from_unlocked
 from ledger_client.hashing import certificate_id, code_bytes, number_bytes
 from ledger_client.index import EthTesterLogSource, Index
 
-ARTIFACT = Path(__file__).resolve().parents[2] / "ledger_client" / "artifacts" / "AeoLedgerHarness.json"
 DOC = Web3.keccak(text="certificate document")
 MRA_DOC = Web3.keccak(text="mra document")
 
@@ -82,12 +81,9 @@ def chain() -> Chain:
     tester = EthereumTester(PyEVMBackend())
     w3 = Web3(Web3.EthereumTesterProvider(tester))
     accounts = list(w3.eth.accounts)
-    artifact = json.loads(ARTIFACT.read_text())
-    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    receipt = w3.eth.get_transaction_receipt(factory.constructor(accounts[0]).transact({"from": accounts[0]}))
-    ledger = w3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"])
+    deployed = deploy_from_unlocked(w3, accounts[0], "AeoLedgerHarness")
     signers = {"CR": accounts[1], "PE": accounts[2], "MX": accounts[3]}
-    env = Chain(tester, w3, ledger, int(receipt["blockNumber"]), accounts[0], signers)
+    env = Chain(tester, w3, deployed.contract, deployed.block_number, accounts[0], signers)
     for code, name in (("CR", "Costa Rica"), ("PE", "Peru"), ("MX", "Mexico")):
         env.tx("gov", "registerAdministration", code_bytes(code), name, signers[code])
     return env
