@@ -118,12 +118,12 @@ class HeadReplay:
     """The outcome of replaying a certificate's events.
 
     Attributes:
-        head: the recomputed head after the last event (zero when there are no events).
-        count: number of events replayed.
+        head: the recomputed head after the last verified event (zero when none is).
+        count: number of events verified.
         consistent: every event's recorded head equals the recomputed one and the sequence
             numbers run 1..count without gaps.
         problem: what broke first (None when consistent).
-        status/programmes/roles/flags/valid_from/valid_until: the state after the last event.
+        status/programmes/roles/flags/valid_from/valid_until: the state after the last verified event.
         document_hash: the hash carried by the latest Issued/Amended/Renewed event.
     """
 
@@ -195,10 +195,11 @@ def replay_heads(events: Iterable[CertificateEvent]) -> HeadReplay:
         if inputs is None:
             problem = f"event {event.sequence} ({event.action.name.lower()}) comes before the certificate's issue"
             break
-        head = inputs.head(head, event.certificate_id)
-        if head != event.head:
+        recomputed = inputs.head(head, event.certificate_id)
+        if recomputed != event.head:
             problem = f"event {event.sequence} ({event.action.name.lower()}) does not match its recorded head: altered"
             break
+        head = recomputed
         terms = inputs.terms
         if event.action in DOCUMENT_ACTIONS:
             document = event.document_hash

@@ -63,6 +63,7 @@ from ledger_client.importer.formats import (
     read_rows,
     write_records,
 )
+from ledger_client.importer.preparation import DocumentWriteError, ImportPreparationError
 from ledger_client.importer.progress import ImportProgress, ProgressCallback, TextProgress
 from ledger_client.importer.report import ImportedRow, ImportReport, RowError
 from ledger_client.importer.rows import PreparedRow, RowProblem, prepare_row, record_of
@@ -75,8 +76,10 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "Checkpoint",
     "DocumentStore",
+    "DocumentWriteError",
     "ImportAbortedError",
     "ImportFormatError",
+    "ImportPreparationError",
     "ImportProgress",
     "ImportReport",
     "ImportSignerError",

@@ -16,12 +16,13 @@ first one's document.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
 import traceback
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from typing import Protocol
+from multiprocessing.connection import Connection, wait
 
 from ledger_client.certificates import CertificateRequest
 from ledger_client.errors import LedgerError
@@ -33,10 +34,19 @@ from ledger_client.importer.store import DocumentStore
 #: Records per chunk handed to the importer.
 CHUNK_ROWS = 250
 _ID = 32
+_RERUN = "; run the same import again to write the missing documents"
 
 
 class ImportPreparationError(LedgerError):
     """Preparing the records failed for a reason that is no record's fault (a bug, the worker died)."""
+
+
+class DocumentWriteError(LedgerError, OSError):
+    """A landed certificate's document file could not be written (disk full, permissions …).
+
+    The certificate is on the chain and in the checkpoint: running the same import again writes
+    the documents that are missing.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,20 +84,36 @@ def prepare_records(rows: Sequence[SourceRow], administration: str) -> Iterator[
         yield ready, prepared.canonical_json
 
 
-class Preparation(Protocol):
-    """The records of one import, prepared, and the writer of their documents."""
+class Preparation(ABC):
+    """The records of one import, prepared, and the writer of their documents (a context manager)."""
 
+    @abstractmethod
     def chunks(self) -> Iterator[list[Item]]:
         """The prepared records in file order, a chunk at a time."""
 
+    @abstractmethod
     def store_documents(self, certificate_ids: Sequence[bytes], *, keep_existing: bool = False) -> None:
         """Write the documents of these prepared certificates (``keep_existing``: only where none is stored)."""
 
+    @abstractmethod
     def close(self) -> None:
-        """Wait until every document is written; raise :class:`OSError` naming the first that failed.
+        """Wait until every document is written; raise :class:`DocumentWriteError` naming the first that failed.
 
         The inline preparation writes at once, so its failures are raised by :meth:`store_documents`.
         """
+
+    def __enter__(self) -> Preparation:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        """Close; a failure to close is added as a note to an exception already on its way out."""
+        if exc is None:
+            self.close()
+            return
+        try:
+            self.close()
+        except DocumentWriteError as failure:
+            exc.add_note(f"and then: {failure}")
 
 
 def start_preparation(rows: Sequence[SourceRow], administration: str, store: DocumentStore) -> Preparation:
@@ -126,7 +152,7 @@ def _write(store: DocumentStore, documents: dict[bytes, bytes], certificate_id: 
     store.write(certificate_id, document)
 
 
-class InlinePreparation:
+class InlinePreparation(Preparation):
     """Prepares in the calling process, chunk by chunk as the importer asks; writes documents at once."""
 
     def __init__(self, rows: Sequence[SourceRow], administration: str, store: DocumentStore) -> None:
@@ -139,19 +165,16 @@ class InlinePreparation:
     def store_documents(self, certificate_ids: Sequence[bytes], *, keep_existing: bool = False) -> None:
         _check_ids(certificate_ids)
         for certificate_id in certificate_ids:
-            _write(self._store, self._documents, certificate_id, keep_existing)
+            try:
+                _write(self._store, self._documents, certificate_id, keep_existing)
+            except OSError as exc:
+                raise DocumentWriteError(f"writing certificate documents failed: {exc}{_RERUN}") from exc
 
     def close(self) -> None:
         self._documents.clear()
 
-    def __enter__(self) -> InlinePreparation:
-        return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-class ForkedPreparation:
+class ForkedPreparation(Preparation):
     """A forked child prepares the records (sent back in chunks) and writes the documents it is told to.
 
     The child inherits ``rows`` through ``fork``; nothing is pickled towards it but certificate ids.
@@ -164,7 +187,7 @@ class ForkedPreparation:
         self._commands, commands_end = context.Pipe()
         self._process = context.Process(
             target=_serve,
-            args=(rows, administration, store, results_end, commands_end),
+            args=(rows, administration, store, results_end, commands_end, (self._results, self._commands)),
             name="aeo-import-preparation",
             daemon=True,
         )
@@ -175,6 +198,9 @@ class ForkedPreparation:
 
     def chunks(self) -> Iterator[list[Item]]:
         while True:
+            if self._results not in wait([self._results, self._process.sentinel]):
+                code = self._process.exitcode
+                raise ImportPreparationError(f"the import's preparation process stopped (exit code {code})")
             try:
                 message = self._results.recv()
             except (EOFError, OSError) as exc:
@@ -208,38 +234,53 @@ class ForkedPreparation:
                 self._process.kill()
                 self._process.join()
         if failure is not None:
-            raise OSError(f"writing certificate documents failed: {failure}")
+            raise DocumentWriteError(f"writing certificate documents failed: {failure}{_RERUN}")
 
-    def __enter__(self) -> ForkedPreparation:
-        return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+def _send(connection: Connection, message: object) -> bool:
+    """Send ``message``; ``False`` when the parent no longer listens."""
+    try:
+        connection.send(message)
+    except OSError:
+        return False
+    return True
 
 
 def _serve(
-    rows: Sequence[SourceRow], administration: str, store: DocumentStore, results: Connection, commands: Connection
+    rows: Sequence[SourceRow],
+    administration: str,
+    store: DocumentStore,
+    results: Connection,
+    commands: Connection,
+    parent_ends: tuple[Connection, Connection],
 ) -> None:
-    """The child: a thread prepares and sends chunks; this thread writes the documents it is told to."""
+    """The child: a thread prepares and sends chunks; this thread writes the documents it is told to.
+
+    It drops its copies of the parent's pipe ends (so that the parent's death reads as end of
+    file here) and ignores Ctrl-C, which reaches the whole process group: the parent handles it
+    and then closes the child, which first writes every document it was sent.
+    """
+    for connection in parent_ends:
+        connection.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     documents: dict[bytes, bytes] = {}
 
     def prepare() -> None:
         try:
             for chunk in _chunked(prepare_records(rows, administration), documents):
-                results.send(chunk)
-            results.send(None)
-        except (BrokenPipeError, EOFError, OSError):
-            return  # the parent stopped listening: it is closing
+                if not _send(results, chunk):
+                    return  # the parent stopped listening: it is closing
+            _send(results, None)
         except BaseException:
-            try:
-                results.send(traceback.format_exc())
-            except OSError:
-                return
+            _send(results, traceback.format_exc())
 
     threading.Thread(target=prepare, name="aeo-prepare", daemon=True).start()
     failure: str | None = None
     while True:
-        command = commands.recv()
+        try:
+            command = commands.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
         if command is None:
             break
         if failure is not None:
@@ -252,6 +293,6 @@ def _serve(
             except (OSError, ImportPreparationError) as exc:
                 failure = f"{store.path(certificate_id)}: {exc}"
                 break
-    commands.send(failure)
+    _send(commands, failure)
     commands.close()
     results.close()

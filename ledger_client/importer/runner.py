@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
-from contextlib import closing
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -28,7 +27,13 @@ from ledger_client.errors import (
 from ledger_client.importer.checkpoint import Checkpoint, checkpoint_path
 from ledger_client.importer.formats import read_rows
 from ledger_client.importer.onchain import issued_documents
-from ledger_client.importer.preparation import Item, Preparation, ReadyRow, start_preparation
+from ledger_client.importer.preparation import (
+    ImportPreparationError,
+    Item,
+    Preparation,
+    ReadyRow,
+    start_preparation,
+)
 from ledger_client.importer.progress import ImportProgress, ProgressCallback
 from ledger_client.importer.report import ImportedRow, ImportReport, RowError
 from ledger_client.importer.store import DocumentStore
@@ -166,7 +171,11 @@ def run_import(
     Raises:
         ImportFormatError: the file cannot be read at all (nothing was sent).
         ImportSignerError: no signer of ``administration``.
-        ImportAbortedError: the chain refused a whole batch for a reason not tied to a record.
+        ImportAbortedError: the chain refused a whole batch for a reason not tied to a record
+            (its ``report`` still lists every rejected record of the file).
+        ImportPreparationError: preparing the records failed for a reason not tied to a record.
+        DocumentWriteError: a document file could not be written (what landed is in the
+            checkpoint; a re-run writes the missing documents).
     """
     code = validation.code(administration.strip().upper())
     ledger.administrations.get(code)  # unknown administration → an actionable error
@@ -184,28 +193,50 @@ def run_import(
     }
     checkpoint = Checkpoint(checkpoint_path(data_dir, code, source), header)
     size = max(1, min(batch_size or issuer.certificates.max_chunk(), issuer.certificates.max_chunk()))
-    with checkpoint, closing(start_preparation(rows, code, DocumentStore(data_dir))) as preparation:
+    with checkpoint, start_preparation(rows, code, DocumentStore(data_dir)) as preparation:
         run = _Run(report, preparation, progress, started)
         report.checkpoint, report.resumed = checkpoint.path, checkpoint.resumed
-        pending: list[ReadyRow] = []
-        reported = False
-        for chunk in preparation.chunks():
-            before = len(pending)
-            pending.extend(_drop_landed(ledger, chunk, checkpoint, run))
-            settled = len(chunk) - (len(pending) - before)
-            if settled or not reported:
-                run.tick(settled)
-                reported = True
-            while len(pending) >= size:
-                _send_batch(issuer, pending[:size], checkpoint, run)
-                del pending[:size]
-        if pending:
-            _send_batch(issuer, pending, checkpoint, run)
-        if not reported:
-            run.tick(0)
+        chunks = preparation.chunks()
+        try:
+            _send_all(ledger, issuer, chunks, size, checkpoint, run)
+        except ImportAbortedError:
+            _report_remaining_errors(chunks, report)
+            raise
     report.errors.sort(key=lambda e: e.line)
     report.elapsed_s = time.perf_counter() - started
     return report
+
+
+def _send_all(
+    ledger: Ledger, issuer: Ledger, chunks: Iterator[list[Item]], size: int, checkpoint: Checkpoint, run: _Run
+) -> None:
+    """Settle each chunk's records (rejected, landed before, pending) and send the pending ones in batches."""
+    pending: list[ReadyRow] = []
+    reported = False
+    for chunk in chunks:
+        before = len(pending)
+        pending.extend(_drop_landed(ledger, chunk, checkpoint, run))
+        settled = len(chunk) - (len(pending) - before)
+        if settled or not reported:
+            run.tick(settled)
+            reported = True
+        while len(pending) >= size:
+            _send_batch(issuer, pending[:size], checkpoint, run)
+            del pending[:size]
+    if pending:
+        _send_batch(issuer, pending, checkpoint, run)
+    if not reported:
+        run.tick(0)
+
+
+def _report_remaining_errors(chunks: Iterator[list[Item]], report: ImportReport) -> None:
+    """After an abort: the rejected records not read yet, so that the report lists every bad record."""
+    try:
+        for chunk in chunks:
+            report.errors.extend(item for item in chunk if isinstance(item, RowError))
+    except ImportPreparationError:
+        pass  # the abort is what the caller must see
+    report.errors.sort(key=lambda e: e.line)
 
 
 def _drop_landed(ledger: Ledger, chunk: Sequence[Item], checkpoint: Checkpoint, run: _Run) -> list[ReadyRow]:
@@ -275,7 +306,7 @@ def _send_batch(issuer: Ledger, batch: list[ReadyRow], checkpoint: Checkpoint, r
         else:
             unsure.append(row)
             fatal = fatal or error
-    run.preparation.store_documents([row.certificate_id for row in on_chain])
+    landed_now = [row.certificate_id for row in on_chain]
     if already:
         documents = issued_documents(issuer, [row.certificate_id for row in already])
         found = [row for row in already if documents.get(row.certificate_id) == row.document_hash]
@@ -286,6 +317,7 @@ def _send_batch(issuer: Ledger, batch: list[ReadyRow], checkpoint: Checkpoint, r
             run.skip(found)
             on_chain.extend(found)
     checkpoint.landed(number, [(row.number, row.document_hash) for row in on_chain], [row.number for row in unsure])
+    run.preparation.store_documents(landed_now)  # after the checkpoint: a failed write is mended on resume
     if fatal is not None:
         _abort(run, checkpoint, number, fatal)
     run.tick(len(batch))

@@ -49,3 +49,25 @@ def test_import_reports_bad_rows_and_resumes(
     with Ledger.embedded(data_dir=data_dir) as ledger:
         assert ledger.chain.block_number() == block  # nothing was sent again
     assert len(list((data_dir / "documents").glob("*.json"))) == 3
+
+
+def test_a_document_that_cannot_be_written_is_one_clear_error_and_a_rerun_mends_it(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = [record_of(d) for d in issuer_documents("CR", 3, seed=8, today=date(2026, 1, 15))]
+    registry = write_records(tmp_path / "registry.csv", records)
+    args = ["import", "--data-dir", str(data_dir), "--admin", "CR", str(registry), "--quiet"]
+    with Ledger.embedded(data_dir=data_dir) as ledger:
+        blocked = ledger.certificates.certificate_id("CR", records[1]["certificate_number"])
+    target = data_dir / "documents" / f"{blocked.hex()}.json"
+    target.mkdir(parents=True)  # a directory where the document should go
+
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "writing certificate documents failed" in err
+    assert "run the same import again" in err
+    assert "Traceback" not in err
+    target.rmdir()
+    assert main(args) == 0
+    assert "3 already on the ledger" in capsys.readouterr().out
+    assert target.is_file()

@@ -159,3 +159,12 @@ def test_replay_refuses_a_history_that_does_not_start_with_the_issue(cr: Ledger)
     assert replay.count == 0
     whole = replay_heads([issued, suspended])
     assert (whole.count, whole.status, whole.document_hash) == (2, CertificateStatus.SUSPENDED, issued.document_hash)
+
+
+def test_replay_of_an_altered_history_stops_at_the_last_verified_state(cr: Ledger) -> None:
+    cid = cr.certificates.issue(document()).certificate_id
+    cr.certificates.suspend(cid, ReasonCode.INVESTIGATION)
+    issued, suspended = cr.event_source().certificate_events(cid)
+    replay = replay_heads([issued, replace(suspended, reason_code=ReasonCode.FRAUD)])
+    assert replay.problem == "event 2 (suspended) does not match its recorded head: altered"
+    assert (replay.count, replay.status, replay.head) == (1, CertificateStatus.ACTIVE, issued.head)

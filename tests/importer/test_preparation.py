@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
@@ -13,6 +15,7 @@ from ledger_client.importer import preparation as preparation_module
 from ledger_client.importer.formats import SourceRow, read_rows
 from ledger_client.importer.preparation import (
     CHUNK_ROWS,
+    DocumentWriteError,
     ForkedPreparation,
     ImportPreparationError,
     InlinePreparation,
@@ -95,7 +98,7 @@ def test_a_failed_write_in_the_child_is_raised_on_close(tmp_path: Path, records:
     preparation = ForkedPreparation(source, "CR", store)
     _all(preparation)
     preparation.store_documents([first, blocked])
-    with pytest.raises(OSError, match=r"(?i)directory"):
+    with pytest.raises(DocumentWriteError, match=r"(?i)directory.*run the same import again"):
         preparation.close()
     assert store.has(first)
 
@@ -107,7 +110,7 @@ def test_a_failed_inline_write_is_raised_at_once(tmp_path: Path, records: Record
     store.path(blocked).mkdir(parents=True)
     with closing(InlinePreparation(source, "CR", store)) as preparation:
         _all(preparation)
-        with pytest.raises(OSError, match=r"(?i)directory"):
+        with pytest.raises(DocumentWriteError, match=r"(?i)directory.*run the same import again"):
             preparation.store_documents([blocked])
 
 
@@ -132,16 +135,22 @@ def test_ids_that_are_not_prepared_records_are_refused(
 
 
 @KINDS
+@pytest.mark.parametrize("failure", [RuntimeError, PermissionError], ids=["bug", "os-error"])
 def test_a_crash_while_preparing_is_an_import_preparation_error(
-    start: Start, tmp_path: Path, records: Records, registry: Any, monkeypatch: pytest.MonkeyPatch
+    start: Start,
+    failure: type[Exception],
+    tmp_path: Path,
+    records: Records,
+    registry: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     source = _source(registry, records(3))
 
     def broken(row: SourceRow, administration: str) -> Any:
-        raise RuntimeError("a bug in the validation")
+        raise failure("a bug in the validation")
 
     monkeypatch.setattr(preparation_module, "prepare_row", broken)
-    expected = ImportPreparationError if start is ForkedPreparation else RuntimeError  # inline: the bug itself
+    expected = ImportPreparationError if start is ForkedPreparation else failure  # inline: the bug itself
     preparation = start(source, "CR", DocumentStore(tmp_path / "data"))
     with closing(preparation), pytest.raises(expected, match="a bug in the validation"):
         _all(preparation)
@@ -163,3 +172,36 @@ def test_start_preparation_forks_where_it_can(tmp_path: Path, records: Records, 
     with closing(start_preparation(source, "CR", DocumentStore(tmp_path / "data"))) as preparation:
         assert isinstance(preparation, ForkedPreparation)
         assert len(_all(preparation)) == 1
+
+
+def _exits(preparation: ForkedPreparation, within: float = 10.0) -> bool:
+    process = preparation._process
+    process.join(within)
+    return not process.is_alive()
+
+
+def test_the_child_leaves_when_the_parent_is_gone(tmp_path: Path, records: Records, registry: Any) -> None:
+    source = _source(registry, records(CHUNK_ROWS * 4))
+    preparation = ForkedPreparation(source, "CR", DocumentStore(tmp_path / "data"))
+    next(preparation.chunks())
+    # the parent dies without closing: its pipe ends close with it (here: by hand)
+    preparation._commands.close()
+    preparation._results.close()
+    assert _exits(preparation), "the child outlived its parent"
+
+
+def test_ctrl_c_is_left_to_the_parent_and_every_sent_document_is_written(
+    tmp_path: Path, records: Records, registry: Any
+) -> None:
+    source = _source(registry, records(40))
+    store = DocumentStore(tmp_path / "data")
+    blocked = prepare_row(source[-1], "CR").certificate_id
+    store.path(blocked).mkdir(parents=True)
+    preparation = ForkedPreparation(source, "CR", store)
+    ready = [item for item in _all(preparation) if isinstance(item, ReadyRow)]
+    os.kill(preparation._process.pid or 0, signal.SIGINT)
+    preparation.store_documents([row.certificate_id for row in ready])
+    with pytest.raises(KeyboardInterrupt) as info, preparation:
+        raise KeyboardInterrupt
+    assert any("writing certificate documents failed" in note for note in info.value.__notes__)
+    assert all(store.has(row.certificate_id) for row in ready[:-1])

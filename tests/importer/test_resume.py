@@ -12,6 +12,7 @@ import pytest
 from ledger_client.certificates import Certificates, Issuable
 from ledger_client.errors import ChainUnavailableError, TransactionTimeoutError
 from ledger_client.importer import DocumentStore, ImportAbortedError, run_import
+from ledger_client.importer.preparation import CHUNK_ROWS
 from ledger_client.ledger import Ledger
 from ledger_client.results import BatchItemResult
 from tests.importer.conftest import Records
@@ -172,3 +173,30 @@ def test_the_chain_failing_mid_import_aborts_with_the_partial_report(
     assert len(info.value.report.landed) == 8
     report = run_import(cr, "CR", path, data_dir=data_dir, batch_size=8)
     assert (len(report.skipped), len(report.landed), report.errors) == (8, 12, [])
+
+
+def test_an_abort_still_reports_every_bad_record_and_keeps_the_landed_documents(
+    cr: Ledger, data_dir: Path, records: Records, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = records(CHUNK_ROWS + 30)
+    rows[-3]["sme"] = "maybe"  # in the last chunk, which is not read before the abort
+    path = registry("registry.csv", rows)
+    original = Certificates.issue_many
+    calls: list[int] = []
+
+    def flaky(self_: Certificates, certificates: Sequence[Issuable], **kwargs: Any) -> list[BatchItemResult]:
+        calls.append(len(certificates))
+        if len(calls) == 2:
+            raise ChainUnavailableError("eth_call: the node cannot be reached")
+        return original(self_, certificates, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Certificates, "issue_many", flaky)
+        with pytest.raises(ImportAbortedError) as info:
+            run_import(cr, "CR", path, data_dir=data_dir, batch_size=10)
+    report = info.value.report
+    assert [(e.line, e.kind) for e in report.errors] == [(len(rows) - 1, "validation")]
+    store = DocumentStore(data_dir)
+    assert len(report.landed) == 10
+    assert all(store.has(row.certificate_id) for row in report.landed)
+    assert len(list(store.directory.glob("*.json"))) == 10
