@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Runtime:
-    """The API's collaborators. Build with :meth:`open` (from settings) or directly (tests)."""
+    """The API's collaborators. Build with :meth:`open` (from settings) or :meth:`assemble` (a given ledger)."""
 
     settings: ApiSettings
     ledger: Ledger
@@ -61,21 +61,28 @@ class Runtime:
             raise ConfigurationError(f"cannot open the data directory {where}: {exc}") from exc
 
     @classmethod
+    def assemble(cls, settings: ApiSettings, ledger: Ledger, signers: SignerRegistry, *, owner: str) -> Runtime:
+        """A runtime on ``ledger``, with the index and the stores where ``settings`` keeps them (not started).
+
+        ``owner`` names this process in the idempotency store's records of transactions in flight.
+        """
+        return cls(
+            settings,
+            ledger,
+            open_index(ledger, settings.index_file()),
+            signers,
+            TokenStore(settings.tokens_file()),
+            IdempotencyStore(settings.idempotency_file(), owner=owner),
+        )
+
+    @classmethod
     def _open(cls, settings: ApiSettings) -> Runtime:
         settings.apply_environment()
         ledger = Ledger.from_settings(settings)
         try:
             governance = load_signer(settings) or (ledger.signer if ledger.chain.embedded else None)
             signers = SignerRegistry(settings.keystores_directory(), governance=governance)
-            index = open_index(ledger, settings.index_file())
-            runtime = cls(
-                settings,
-                ledger,
-                index,
-                signers,
-                TokenStore(settings.tokens_file()),
-                IdempotencyStore(settings.idempotency_file(), owner=uuid.uuid4().hex),
-            )
+            runtime = cls.assemble(settings, ledger, signers, owner=uuid.uuid4().hex)
         except BaseException:
             ledger.close()
             raise

@@ -106,6 +106,15 @@ class _Row:
     block_number: int | None = None
 
 
+#: Status changes → the contract function that makes them.
+_TRANSITION_FUNCTIONS = {
+    CertificateAction.SUSPENDED: "suspend",
+    CertificateAction.REINSTATED: "reinstate",
+    CertificateAction.REVOKED: "revoke",
+    CertificateAction.ANNULLED: "annul",
+}
+
+
 class Certificates:
     """Certificate writes (by a signer of the issuing administration) and reads."""
 
@@ -319,12 +328,24 @@ class Certificates:
 
     # ----------------------------------------------------------------- lifecycle
 
+    def _transition(
+        self,
+        action: CertificateAction,
+        certificate_id: bytes | str,
+        reason: int,
+        signer: Signer | None,
+        *,
+        reason_required: bool,
+    ) -> CertificateResult:
+        """Send a status change (``suspend``, ``reinstate``, ``revoke``, ``annul``) and read its event."""
+        cid = validation.certificate_id(certificate_id)
+        code = validation.reason_code(reason, required=reason_required)
+        sent = self._ctx.transact(signer, _TRANSITION_FUNCTIONS[action], cid, code, gas_model=GAS_TRANSITION)
+        return self._result(sent, f"Certificate{action.name.capitalize()}", action)
+
     def suspend(self, certificate_id: bytes | str, reason: int, *, signer: Signer | None = None) -> CertificateResult:
         """Suspend an Active certificate (reason required)."""
-        cid = validation.certificate_id(certificate_id)
-        code = validation.reason_code(reason, required=True)
-        sent = self._ctx.transact(signer, "suspend", cid, code, gas_model=GAS_TRANSITION)
-        return self._result(sent, "CertificateSuspended", CertificateAction.SUSPENDED)
+        return self._transition(CertificateAction.SUSPENDED, certificate_id, reason, signer, reason_required=True)
 
     def reinstate(
         self,
@@ -334,24 +355,15 @@ class Certificates:
         signer: Signer | None = None,
     ) -> CertificateResult:
         """Reinstate a Suspended certificate (Active again)."""
-        cid = validation.certificate_id(certificate_id)
-        code = validation.reason_code(reason, required=False)
-        sent = self._ctx.transact(signer, "reinstate", cid, code, gas_model=GAS_TRANSITION)
-        return self._result(sent, "CertificateReinstated", CertificateAction.REINSTATED)
+        return self._transition(CertificateAction.REINSTATED, certificate_id, reason, signer, reason_required=False)
 
     def revoke(self, certificate_id: bytes | str, reason: int, *, signer: Signer | None = None) -> CertificateResult:
         """Revoke an Active or Suspended certificate (terminal; reason required)."""
-        cid = validation.certificate_id(certificate_id)
-        code = validation.reason_code(reason, required=True)
-        sent = self._ctx.transact(signer, "revoke", cid, code, gas_model=GAS_TRANSITION)
-        return self._result(sent, "CertificateRevoked", CertificateAction.REVOKED)
+        return self._transition(CertificateAction.REVOKED, certificate_id, reason, signer, reason_required=True)
 
     def annul(self, certificate_id: bytes | str, reason: int, *, signer: Signer | None = None) -> CertificateResult:
         """Annul an Active or Suspended certificate: void from the start (terminal; reason required)."""
-        cid = validation.certificate_id(certificate_id)
-        code = validation.reason_code(reason, required=True)
-        sent = self._ctx.transact(signer, "annul", cid, code, gas_model=GAS_TRANSITION)
-        return self._result(sent, "CertificateAnnulled", CertificateAction.ANNULLED)
+        return self._transition(CertificateAction.ANNULLED, certificate_id, reason, signer, reason_required=True)
 
     def amend(
         self,

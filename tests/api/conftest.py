@@ -18,12 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.config import ApiSettings
-from api.idempotency import IdempotencyStore
 from api.main import create_app
 from api.runtime import Runtime
 from api.signers import SignerRegistry
-from api.tokens import Role, TokenStore
-from ledger_client.index.attach import open_index
+from api.tokens import Role
 from ledger_client.ledger import Ledger
 
 DOC = "0x" + "11" * 32
@@ -92,14 +90,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     cr, pe = ledger.with_signer(dev[1]), ledger.with_signer(dev[2])
     mra = cr.mras.propose(["CR", "PE"], 3, 0x1FF, 0, "0x" + "22" * 32)
     pe.mras.accept(mra.mra_id)
-    runtime = Runtime(
-        settings,
-        ledger,
-        open_index(ledger, settings.index_file()),
-        registry,
-        TokenStore(settings.tokens_file()),
-        IdempotencyStore(settings.idempotency_file(), owner="tests"),
-    )
+    runtime = Runtime.assemble(settings, ledger, registry, owner="tests")
     runtime.start()
     tokens: dict[str, str] = {}
     ids: dict[str, int] = {}

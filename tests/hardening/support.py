@@ -21,12 +21,10 @@ import httpx
 from fastapi.testclient import TestClient
 
 from api.config import ApiSettings
-from api.idempotency import IdempotencyStore
 from api.main import create_app
 from api.runtime import Runtime
 from api.signers import SignerRegistry
 from api.tokens import Role, TokenStore
-from ledger_client.index.attach import open_index
 from ledger_client.ledger import Ledger
 from ledger_client.signers import Signer
 
@@ -290,14 +288,7 @@ def api_env(
     if "CR" in admins and "PE" in admins:
         mra = ledger.with_signer(dev[1]).mras.propose(["CR", "PE"], 3, 0x7F, 0, "0x" + "22" * 32)
         ledger.with_signer(dev[admins.index("PE") + 1]).mras.accept(mra.mra_id)
-    runtime = Runtime(
-        settings,
-        ledger,
-        open_index(ledger, settings.index_file()),
-        registry,
-        TokenStore(settings.tokens_file()),
-        IdempotencyStore(settings.idempotency_file(), owner="hardening"),
-    )
+    runtime = Runtime.assemble(settings, ledger, registry, owner="hardening")
     runtime.start()
     env = ApiEnv(TestClient(create_app(runtime=runtime), raise_server_exceptions=False), runtime, ledger, dev)
     wanted: list[tuple[str, Role, str | None]] = [
