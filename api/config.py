@@ -50,6 +50,9 @@ class ApiSettings(Settings):
     )
     webhook_replay_max: int = Field(default=10_000, ge=1, description="events one replay request queues at most")
     webhook_shutdown_seconds: float = Field(default=5.0, gt=0, description="bound on stopping the worker")
+    webhook_retention_days: float = Field(
+        default=30.0, gt=0, description="delivered webhooks (and their log) are purged after this long"
+    )
     log_level: str = Field(default="info")
     access_log: bool = Field(default=True, description="uvicorn access log (never contains tokens)")
 

@@ -42,7 +42,8 @@ class Runtime:
     outbox: Outbox = field(init=False)
 
     def __post_init__(self) -> None:
-        self.outbox = Outbox(self.settings.webhooks_file())
+        retention = self.settings.webhook_retention_days * 86_400
+        self.outbox = Outbox(self.settings.webhooks_file(), retention_seconds=retention)
         self.auditor = Auditor(
             self.ledger.chain.w3,
             self.ledger.deployment.address,

@@ -47,6 +47,10 @@ class Received:
         """The parsed body."""
         return json.loads(self.body)
 
+    def signed_headers(self) -> dict[str, str]:
+        """The three Standard Webhooks headers as they arrived (to verify again)."""
+        return {"webhook-id": self.id, "webhook-timestamp": self.timestamp, "webhook-signature": self.signature}
+
 
 Behaviour = Callable[[int, Received], tuple[int, float]]
 

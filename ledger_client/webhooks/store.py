@@ -122,9 +122,7 @@ class Endpoint:
 
     def signing_secrets(self, now: float) -> list[str]:
         """The secrets to sign with now: the current one, and the previous one within its grace period."""
-        if self.previous_secret is not None and self.previous_expires_at is not None and now < self.previous_expires_at:
-            return [self.secret, self.previous_secret]
-        return [self.secret]
+        return list(_signing_secrets(self.secret, self.previous_secret, self.previous_expires_at, now))
 
     def wants(self, event_type: str) -> bool:
         """Whether the endpoint subscribed to ``event_type``."""
@@ -208,6 +206,26 @@ _DELIVERY_FROM = (
 )
 
 
+def _signing_secrets(secret: str, previous: str | None, expires_at: float | None, now: float) -> tuple[str, ...]:
+    if previous is not None and expires_at is not None and now < expires_at:
+        return (secret, previous)
+    return (secret,)
+
+
+def _insert_message(conn: sqlite3.Connection, administration: str, m: Message) -> None:
+    conn.execute(
+        "INSERT OR IGNORE INTO webhook_messages (administration, id, type, pos, occurred_at, body)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (administration, m.id, m.type, m.pos, m.occurred_at, m.body),
+    )
+
+
+def _not_in(ids: Iterable[int]) -> tuple[str, list[int]]:
+    """A ``AND d.id NOT IN (...)`` clause and its parameters."""
+    skip = sorted(set(ids))
+    return (f" AND d.id NOT IN ({','.join('?' * len(skip))})" if skip else ""), skip
+
+
 def _endpoint(row: Sequence[Any]) -> Endpoint:
     types = None if row[4] is None else tuple(json.loads(row[4]))
     return Endpoint(
@@ -234,10 +252,17 @@ def _delivery(row: Sequence[Any]) -> Delivery:
     )
 
 
-class Outbox:
-    """The webhook outbox in one SQLite file (thread-safe; one instance per gateway process)."""
+#: Delivered deliveries (with their log) and the messages no delivery needs any more are kept this long.
+DEFAULT_RETENTION_SECONDS = 30 * 86_400
 
-    def __init__(self, path: Path | str) -> None:
+
+class Outbox:
+    """The webhook outbox in one SQLite file (thread-safe; one instance per gateway process).
+
+    Opening it purges what is older than ``retention_seconds`` (see :meth:`purge`).
+    """
+
+    def __init__(self, path: Path | str, *, retention_seconds: float = DEFAULT_RETENTION_SECONDS) -> None:
         self._lock = threading.Lock()
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -245,6 +270,28 @@ class Outbox:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
+        self.purge(retention_seconds)
+
+    def purge(self, older_than_seconds: float) -> int:
+        """Forget deliveries delivered more than ``older_than_seconds`` ago with their log, and messages
+        older than that which no delivery refers to; return how many deliveries went. Pending and failed
+        deliveries stay (a failed one can always be replayed)."""
+        cutoff = time.time() - older_than_seconds
+        with self._transaction() as conn:
+            conn.execute(
+                "DELETE FROM webhook_attempts WHERE delivery_id IN"
+                " (SELECT id FROM webhook_deliveries WHERE status = 'delivered' AND delivered_at < ?)",
+                (cutoff,),
+            )
+            cur = conn.execute(
+                "DELETE FROM webhook_deliveries WHERE status = 'delivered' AND delivered_at < ?", (cutoff,)
+            )
+            conn.execute(
+                "DELETE FROM webhook_messages WHERE occurred_at < ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d"
+                " WHERE d.administration = webhook_messages.administration AND d.message_id = webhook_messages.id)",
+                (cutoff,),
+            )
+            return int(cur.rowcount)
 
     def close(self) -> None:
         """Close the connection."""
@@ -352,11 +399,7 @@ class Outbox:
         added = 0
         with self._transaction() as conn:
             for m in messages:
-                conn.execute(
-                    "INSERT OR IGNORE INTO webhook_messages (administration, id, type, pos, occurred_at, body)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (endpoint.administration, m.id, m.type, m.pos, m.occurred_at, m.body),
-                )
+                _insert_message(conn, endpoint.administration, m)
                 if not endpoint.wants(m.type):
                     continue
                 cur = conn.execute(
@@ -379,11 +422,7 @@ class Outbox:
             for m in messages:
                 if not endpoint.wants(m.type):
                     continue
-                conn.execute(
-                    "INSERT OR IGNORE INTO webhook_messages (administration, id, type, pos, occurred_at, body)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (endpoint.administration, m.id, m.type, m.pos, m.occurred_at, m.body),
-                )
+                _insert_message(conn, endpoint.administration, m)
                 conn.execute(
                     "INSERT INTO webhook_deliveries (endpoint_id, administration, message_id, pos, status, attempts,"
                     " next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)"
@@ -409,8 +448,7 @@ class Outbox:
 
     def due(self, now: float, limit: int, exclude: Iterable[int] = ()) -> list[DueDelivery]:
         """Pending deliveries of endpoints not paused whose next attempt is due, oldest first."""
-        skip = sorted(set(exclude))
-        not_in = f" AND d.id NOT IN ({','.join('?' * len(skip))})" if skip else ""
+        not_in, skip = _not_in(exclude)
         rows = self._query(
             "SELECT d.id, d.endpoint_id, e.url, d.message_id, m.body, e.secret, e.previous_secret,"
             " e.previous_expires_at, d.attempts"
@@ -419,16 +457,14 @@ class Outbox:
             " ORDER BY d.next_attempt_at, d.id LIMIT ?",
             (now, *skip, limit),
         )
-        due = []
-        for r in rows:
-            secrets = (r[5], r[6]) if r[6] is not None and r[7] is not None and now < r[7] else (r[5],)
-            due.append(DueDelivery(r[0], r[1], r[2], r[3], bytes(r[4]), secrets, r[8]))
-        return due
+        return [
+            DueDelivery(r[0], r[1], r[2], r[3], bytes(r[4]), _signing_secrets(r[5], r[6], r[7], now), r[8])
+            for r in rows
+        ]
 
     def next_due_at(self, exclude: Iterable[int] = ()) -> float | None:
         """When the next pending delivery of an endpoint not paused is due (``None``: nothing pending)."""
-        skip = sorted(set(exclude))
-        not_in = f" AND d.id NOT IN ({','.join('?' * len(skip))})" if skip else ""
+        not_in, skip = _not_in(exclude)
         rows = self._query(
             "SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id"
             f" WHERE d.status = 'pending' AND e.paused = 0{not_in}",

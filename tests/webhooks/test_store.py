@@ -139,3 +139,22 @@ def test_a_reorg_moves_cursors_back(outbox: Outbox) -> None:
     assert outbox.clamp_cursors((6 << 20) - 1) == 1
     assert outbox.endpoint(endpoint.id).cursor_pos == (6 << 20) - 1
     assert outbox.clamp_cursors((8 << 20) - 1) == 0
+
+
+def test_purge_forgets_old_deliveries_but_keeps_pending_and_failed(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "webhooks.sqlite")
+    endpoint = outbox.create_endpoint("PE", "http://127.0.0.1:9/hooks", new_secret(), cursor_pos=-1)
+    outbox.enqueue(endpoint, messages(1, 2, 3), 3 << 20)
+    one, two, _ = outbox.due(time.time(), 10)
+    outbox.record_attempt(fail(one.id, 200), POLICY)
+    for _ in range(POLICY.max_attempts):
+        outbox.record_attempt(fail(two.id), POLICY)
+    assert outbox.purge(3600) == 0  # nothing is old yet
+    outbox.close()
+    reopened = Outbox(tmp_path / "webhooks.sqlite", retention_seconds=0)  # opening purges
+    assert [d.status for d in reopened.deliveries(endpoint.id)] == [DeliveryStatus.FAILED, DeliveryStatus.PENDING]
+    assert reopened.attempts(one.id) == []
+    assert len(reopened.attempts(two.id)) == POLICY.max_attempts
+    with pytest.raises(WebhookEventNotFoundError):
+        reopened.message("PE", messages(1)[0].id)
+    assert reopened.message("PE", messages(2)[0].id).pos == 2 << 20
