@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,14 @@ class Index:
     def stop(self) -> None:
         """Stop the background thread."""
         self._follower.stop()
+
+    def add_listener(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener(block)`` whenever the index advances or rewinds (see :meth:`Follower.add_listener`)."""
+        self._follower.add_listener(listener)
+
+    def remove_listener(self, listener: Callable[[int], None]) -> None:
+        """Stop calling ``listener``."""
+        self._follower.remove_listener(listener)
 
     def wait_for_block(self, number: int, timeout: float = 10.0) -> int:
         """Read-your-writes: return once block ``number`` is indexed (raises ``IndexTimeoutError``)."""
