@@ -86,6 +86,7 @@ def describe(seed: DemoSeed, tokens: dict[str, str], url: str, counts: dict[str,
     reader = tokens.get("auditor") or next(iter(tokens.values()))
     lines += [
         "",
+        f"Console: {url}/   (sign in with one of the tokens above)",
         f"API:  {url}/v1   docs: {url}/docs",
         f'Try:  curl -H "Authorization: Bearer {reader}" "{url}/v1/certificates?limit=5"',
         "",
