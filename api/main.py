@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.config import ApiSettings
+from api.console import install_console
 from api.errors import install_error_handlers
 from api.middleware import IdempotencyMiddleware
 from api.routes import administrations, certificates, health, mras, partners, verification, webhooks
@@ -56,6 +57,7 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
             (default: ``ApiSettings()`` from the environment). Ignored when ``runtime`` is given.
         runtime: an open runtime to serve (tests, embedding); the caller closes it.
     """
+    chosen = runtime.settings if runtime is not None else settings or ApiSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +66,7 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
             async with webhook_service(app, runtime):
                 yield
             return
-        opened = await run_in_threadpool(Runtime.open, settings or ApiSettings())
+        opened = await run_in_threadpool(Runtime.open, chosen)
         app.state.runtime = opened
         try:
             async with webhook_service(app, opened):
@@ -86,5 +88,6 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
     # Most-read routes first: Starlette matches routes in order.
     for module in (certificates, verification, partners, administrations, mras, webhooks, health):
         app.include_router(module.router)
+    install_console(app, chosen)
     webhooks.document_bodies(app.webhooks)
     return app

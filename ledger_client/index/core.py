@@ -20,6 +20,7 @@ from ledger_client.index.results import (
     IndexedAdministration,
     IndexedCertificate,
     IndexedMra,
+    IssuerEvent,
     MraEventRow,
     Page,
 )
@@ -208,6 +209,10 @@ class Index:
     def feed(self, partner: str, cursor: str | None = None, limit: int = 100) -> Page[FeedEntry]:
         """Partners' certificate events since ``cursor`` (see :meth:`Reader.feed`)."""
         return self.reader.feed(partner, cursor, limit)
+
+    def recent_events(self, issuer: str, limit: int = 20) -> list[IssuerEvent]:
+        """The latest events of ``issuer``'s certificates and who acknowledged them (:meth:`Reader.recent_events`)."""
+        return self.reader.recent_events(issuer, limit)
 
     def kpis(self, code: str, at: int | None = None) -> AdministrationKpis:
         """Key figures of an administration."""
