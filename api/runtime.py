@@ -2,7 +2,7 @@
 
 It holds the ledger client (one chain connection, shared nonce and fee managers), the index
 (background follower + per-thread readers), the signer registry, the token and idempotency
-stores and the auditor. Routes reach it through :mod:`api.deps`.
+stores, the webhook outbox and the auditor. Routes reach it through :mod:`api.deps`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ledger_client.index import Index
 from ledger_client.index.attach import log_source, open_index
 from ledger_client.ledger import Ledger
 from ledger_client.signers import load_signer
+from ledger_client.webhooks import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,11 @@ class Runtime:
     idempotency: IdempotencyStore
     owns: bool = True
     auditor: Auditor = field(init=False)
+    outbox: Outbox = field(init=False)
 
     def __post_init__(self) -> None:
+        retention = self.settings.webhook_retention_days * 86_400
+        self.outbox = Outbox(self.settings.webhooks_file(), retention_seconds=retention)
         self.auditor = Auditor(
             self.ledger.chain.w3,
             self.ledger.deployment.address,
@@ -113,5 +117,6 @@ class Runtime:
         self.index.close()
         self.tokens.close()
         self.idempotency.close()
+        self.outbox.close()
         if self.owns:
             self.ledger.close()

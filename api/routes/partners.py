@@ -132,6 +132,16 @@ async def partner_feed_stream(
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-Sent Events: partners' certificate events as they are indexed (from ``cursor``,
     ``Last-Event-ID`` or, by default, from now on)."""
+    async for event in feed_events(index, code, start, settings.sse_poll_seconds, max_events, timeout):
+        yield event
+
+
+async def feed_events(
+    index: Index, code: str, start: str, poll_seconds: float, max_events: int | None, timeout: float | None
+) -> AsyncIterator[ServerSentEvent]:
+    """``code``'s partner events after the feed cursor ``start`` as SSE events, polling the index every
+    ``poll_seconds``; ends after ``max_events`` events or ``timeout`` seconds (the API's stream and the
+    console's inbox)."""
     position = start
     sent = 0
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -144,7 +154,7 @@ async def partner_feed_stream(
             if max_events is not None and sent >= max_events:
                 return
         if not page.more:
-            await anyio.sleep(settings.sse_poll_seconds)
+            await anyio.sleep(poll_seconds)
 
 
 @router.get("/inbox", response_model=Page[CertificateEventOut], responses=problem_responses(401, 403, 422))

@@ -72,6 +72,7 @@ def describe(seed: DemoSeed, tokens: dict[str, str], url: str) -> str:
     reader = tokens.get("auditor") or next(iter(tokens.values()))
     lines += [
         "",
+        f"Console: {url}/   (sign in with one of the tokens above)",
         f"API:  {url}/v1   docs: {url}/docs",
         f'Try:  curl -H "Authorization: Bearer {reader}" "{url}/v1/certificates?limit=5"',
         "",

@@ -26,6 +26,7 @@ from ledger_client.index.results import (
     IndexedAdministration,
     IndexedCertificate,
     IndexedMra,
+    IssuerEvent,
     MraEventRow,
     MraScope,
     Page,
@@ -432,6 +433,23 @@ class Reader:
         entries = tuple(FeedEntry(_event(r[1:-1]), r[-1] is not None, r[-1]) for r in merged[:size])
         last = int(merged[len(entries) - 1][0]) if entries else after
         return FeedPage(entries, encode_cursor("feed", last), len(merged) > size)
+
+    def recent_events(self, issuer: str, limit: int = 20) -> list[IssuerEvent]:
+        """The latest events of ``issuer``'s certificates, newest first, each with the partners that
+        acknowledged it (the issuer's view of whether MRA partners applied its changes)."""
+        rows = self._conn.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM certificate_events WHERE issuer = ? ORDER BY pos DESC LIMIT ?",
+            (issuer, _limit(limit)),
+        ).fetchall()
+        events = [_event(r) for r in rows]
+        acknowledged: dict[tuple[bytes, int], list[str]] = {}
+        for event in events:
+            for (partner,) in self._conn.execute(
+                "SELECT partner FROM acknowledgements WHERE id = ? AND sequence = ? ORDER BY partner",
+                (event.certificate_id, event.sequence),
+            ):
+                acknowledged.setdefault((event.certificate_id, event.sequence), []).append(str(partner))
+        return [IssuerEvent(e, tuple(acknowledged.get((e.certificate_id, e.sequence), ()))) for e in events]
 
     # --- raw helpers for KPIs and audits ------------------------------------------------------------
 

@@ -256,6 +256,14 @@ class FeedPage:
 
 
 @dataclass(frozen=True)
+class IssuerEvent:
+    """A recent event of an administration's certificate, and which partners acknowledged it."""
+
+    event: CertificateEventRow
+    acknowledged_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class LatencyStats:
     """Acknowledgement latency of one partner (seconds, block time of ack minus block time of event)."""
 
