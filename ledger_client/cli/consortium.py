@@ -85,7 +85,7 @@ def _init(args: argparse.Namespace) -> int:
     result = init_kit(options)
     plan = result.plan
     print(f"QBFT network for {', '.join(options.validators)} written to {result.directory} ({len(result.files)} files)")
-    print(f"chain id {options.chain_id}; tolerates {plan.max_faulty()} of {len(plan.nodes)} validators down")
+    print(f"chain id {options.chain_id}; tolerates {plan.max_down()} of {len(plan.nodes)} validators down")
     for node in plan.nodes:
         endpoints = f"rpc 127.0.0.1:{node.rpc_port}  gateway 127.0.0.1:{node.gateway_port}"
         print(f"  {node.code}  validator {node.key.address}  {endpoints}")

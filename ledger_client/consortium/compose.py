@@ -44,7 +44,7 @@ def _validator(plan: NetworkPlan, node: Node) -> dict[str, Any]:
             f"./genesis.json:{CONFIG_DIR}/genesis.json:ro",
             f"./static-nodes.json:{CONFIG_DIR}/static-nodes.json:ro",
             f"./nodes/{node.code}:{NODE_DIR}:ro",
-            f"{node.service}-data:{DATA_DIR}",
+            f"./data/{node.code}:{DATA_DIR}",
         ],
         "ports": [f"{PUBLISH_HOST}:{node.rpc_port}:{node.rpc_port}"],
         "networks": {NETWORK: {"ipv4_address": node.ip}},
@@ -73,7 +73,6 @@ def compose_document(plan: NetworkPlan) -> dict[str, Any]:
         "name": f"aeo-consortium-{plan.options.chain_id}",
         "services": services,
         "networks": {NETWORK: {"driver": "bridge", "ipam": {"config": [{"subnet": plan.options.subnet}]}}},
-        "volumes": {f"{node.service}-data": {} for node in plan.nodes},
     }
 
 

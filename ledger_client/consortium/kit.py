@@ -14,6 +14,7 @@ Layout of the directory::
     governance/governance.json      governance / deployer account (keystore) + governance.password
     gateways/<CODE>/keystores/      the administration's signer keystore <CODE>.json + <CODE>.password
     deployments/                    where ``aeo-ledger deploy`` writes the manifest the gateways read
+    data/<CODE>/                    the node's database (Besu's --data-path, mounted at /data)
 
 The directory is written beside its final place and renamed into it, so a failed run leaves
 nothing half-written; an existing non-empty directory is replaced only with ``force``.
@@ -74,6 +75,8 @@ def _render(plan: NetworkPlan, root: Path) -> None:
         plan.governance, root / "governance" / "governance.json", root / "governance" / "governance.password"
     )
     (root / "deployments").mkdir()
+    for node in plan.nodes:
+        (root / "data" / node.code).mkdir(parents=True)
     for private in (
         root / "secrets",
         root / "governance",

@@ -108,9 +108,13 @@ class NetworkPlan:
         """Accounts given the genesis reserve: governance first, then each administration's signer."""
         return [self.governance.address, *(node.signer.address for node in self.nodes)]
 
-    def max_faulty(self) -> int:
-        """How many validators may be down while blocks are still produced (n >= 3f + 1)."""
-        return (len(self.nodes) - 1) // 3
+    def quorum(self) -> int:
+        """Validators that must take part for a block: ceil(2n/3), as Besu's QBFT computes it."""
+        return -(-2 * len(self.nodes) // 3)
+
+    def max_down(self) -> int:
+        """How many validators may be down while blocks are still produced (n - quorum)."""
+        return len(self.nodes) - self.quorum()
 
     def manifest(self) -> dict[str, Any]:
         """``network.json``: everything public about the network (no secrets)."""
@@ -125,7 +129,8 @@ class NetworkPlan:
             "besuImage": options.besu_image,
             "gatewayImage": options.gateway_image,
             "subnet": options.subnet,
-            "maxFaultyValidators": self.max_faulty(),
+            "quorum": self.quorum(),
+            "maxValidatorsDown": self.max_down(),
             "nodes": [
                 {
                     "code": node.code,
