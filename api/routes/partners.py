@@ -17,7 +17,13 @@ from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep, SettingsDep
 from api.routes.params import CursorQuery, LimitQuery, parse_certificate_id
 from api.schemas.certificates import CertificateEventOut
 from api.schemas.common import At, Code, Hex32, Page
-from api.schemas.partners import AcknowledgementWritten, AcknowledgeRequest, FeedEventOut, RecognitionOut
+from api.schemas.partners import (
+    AcknowledgementWritten,
+    AcknowledgeRequest,
+    FeedEventOut,
+    FeedPageOut,
+    RecognitionOut,
+)
 from api.schemas.problems import problem_responses
 from api.writes import as_administration, certificate_issuer, transaction
 from ledger_client import validation
@@ -72,14 +78,14 @@ async def recognition(
     return RecognitionOut.of(answer, at)
 
 
-@router.get("/feed", response_model=Page[FeedEventOut], responses=problem_responses(401, 403, 422))
+@router.get("/feed", response_model=FeedPageOut, responses=problem_responses(401, 403, 422))
 async def partner_feed(
     index: IndexDep, code: SubjectDep, cursor: CursorQuery = None, limit: LimitQuery = 100
-) -> Page[FeedEventOut]:
+) -> FeedPageOut:
     """Every certificate event of the administrations ``code`` has a live MRA with, since ``cursor``,
-    in chain order, each with whether ``code`` acknowledged it."""
-    page = index.feed(code, cursor, limit)
-    return Page(items=[FeedEventOut.of(e) for e in page.items], next_cursor=page.next_cursor)
+    in chain order, each with whether ``code`` acknowledged it. ``next_cursor`` is set on every
+    page, the last one included: poll with it to receive what follows."""
+    return FeedPageOut.of(index.feed(code, cursor, limit))
 
 
 def tail_cursor(index: Index) -> str:
@@ -147,7 +153,7 @@ async def feed_events(
             sent += 1
             if max_events is not None and sent >= max_events:
                 return
-        if page.next_cursor is None:
+        if not page.more:
             await anyio.sleep(poll_seconds)
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.certificates import CertificateEventOut
 from api.schemas.common import Code, Hex32, ProgrammeName, Transaction, hex0x, programme_names, utc
-from ledger_client.index import AdministrationKpis, FeedEntry
+from ledger_client.index import AdministrationKpis, FeedEntry, FeedPage
 from ledger_client.models import Recognition
 
 
@@ -28,6 +28,20 @@ class FeedEventOut(BaseModel):
             acknowledged=entry.acknowledged,
             acknowledged_block=entry.acknowledged_block,
         )
+
+
+class FeedPageOut(BaseModel):
+    """One page of the feed. ``next_cursor`` is always set: at the end of the feed it is where to
+    resume once new events arrive (poll with it; ``more`` false means nothing further yet)."""
+
+    items: list[FeedEventOut]
+    next_cursor: str = Field(description="opaque cursor after the last event returned (pass it as `cursor`)")
+    more: bool = Field(description="whether further events are already indexed (ask again at once)")
+
+    @classmethod
+    def of(cls, page: FeedPage) -> FeedPageOut:
+        """From the index's feed page."""
+        return cls(items=[FeedEventOut.of(e) for e in page.items], next_cursor=page.next_cursor, more=page.more)
 
 
 class AcknowledgeRequest(BaseModel):

@@ -232,6 +232,30 @@ class FeedEntry:
 
 
 @dataclass(frozen=True)
+class MraScope:
+    """The scope of a live MRA joining a partner and an issuer, and the ``pos`` it became live at."""
+
+    mra_id: int
+    programmes: int
+    roles: int
+    live_pos: int
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """One page of a partner's feed.
+
+    ``next_cursor`` is never empty: after the last event returned (or the cursor asked with, when
+    nothing new arrived), so a poller always has a position to resume from. ``more`` says whether
+    events after it are already indexed (ask again at once) or not (wait, then ask with it).
+    """
+
+    items: tuple[FeedEntry, ...]
+    next_cursor: str
+    more: bool
+
+
+@dataclass(frozen=True)
 class IssuerEvent:
     """A recent event of an administration's certificate, and which partners acknowledged it."""
 

@@ -55,6 +55,33 @@ def test_feed_inbox_and_acknowledgement(env: Env, issued: Issue) -> None:
     assert any(s["partner"] == "PE" and s["count"] >= 1 for s in kpis["acknowledgement_latency"])
 
 
+def test_feed_last_page_gives_a_cursor_to_resume_from(env: Env, issued: Issue) -> None:
+    end = env.get("/v1/feed", "pe_reader", params={"limit": 1000}).json()
+    while end["more"]:
+        end = env.get("/v1/feed", "pe_reader", params={"limit": 1000, "cursor": end["next_cursor"]}).json()
+    assert isinstance(end["next_cursor"], str)
+    waiting = env.get("/v1/feed", "pe_reader", params={"cursor": end["next_cursor"]}).json()
+    assert waiting == {"items": [], "next_cursor": end["next_cursor"], "more": False}
+    created = issued()["certificate"]["id"]
+    resumed = env.get("/v1/feed", "pe_reader", params={"cursor": end["next_cursor"]}).json()
+    assert [(e["event"]["certificate_id"], e["event"]["sequence"]) for e in resumed["items"]] == [(created, 1)]
+    assert resumed["more"] is False
+    assert resumed["next_cursor"] != end["next_cursor"]
+    schema = env.client.get("/openapi.json").json()["components"]["schemas"]["FeedPageOut"]
+    assert set(schema["required"]) >= {"items", "next_cursor", "more"}
+
+
+def test_inbox_leaves_out_certificates_outside_the_mra_scope(env: Env, issued: Issue) -> None:
+    # The CR-PE MRA covers SECURITY and SIMPLIFICATIONS: a FISCAL-only certificate is not PE's business.
+    fiscal = issued(programmes=["FISCAL"])["certificate"]["id"]
+    covered = issued(programmes=["FISCAL", "SECURITY"])["certificate"]["id"]
+    inbox = {(e["certificate_id"], e["sequence"]) for e in _all(env, "/v1/inbox", "pe_reader")}
+    assert (covered, 1) in inbox
+    assert (fiscal, 1) not in inbox
+    feed = {e["event"]["certificate_id"] for e in _all(env, "/v1/feed", "pe_reader")}
+    assert {fiscal, covered} <= feed
+
+
 def test_feed_scoping(env: Env) -> None:
     assert env.get("/v1/feed", "pe_reader", params={"administration": "CR"}).status_code == 403
     assert env.get("/v1/feed", "auditor").status_code == 422  # an auditor must say whose feed
@@ -120,5 +147,5 @@ def _all(env: Env, path: str, who: str) -> list[dict[str, Any]]:
         page = env.get(path, who, params=params).json()
         items += page["items"]
         cursor = page["next_cursor"]
-        if cursor is None:
+        if not page.get("more", cursor is not None):  # the feed says `more`, other lists end on null
             return items
