@@ -47,6 +47,7 @@ class ApiSettings(Settings):
     webhook_backoff_seconds: float = Field(default=2.0, gt=0, description="nominal wait after a first failure")
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0, description="longest wait between attempts")
     webhook_concurrency: int = Field(default=16, ge=1, le=256, description="deliveries in flight at once")
+    webhook_endpoint_concurrency: int = Field(default=4, ge=1, le=256, description="in flight per endpoint")
     webhook_poll_seconds: float = Field(default=1.0, gt=0, description="longest sleep of the worker between cycles")
     webhook_secret_grace_seconds: float = Field(
         default=86_400.0, ge=0, description="how long a rotated-out secret still signs (default one day)"

@@ -11,14 +11,27 @@ from ledger_client.settings import Settings
 from ledger_client.signers import load_signer
 
 
-def add_chain_arguments(parser: argparse.ArgumentParser) -> None:
-    """--data-dir / --rpc-url / --deployment: which chain and which deployment."""
+def add_chain_arguments(parser: argparse.ArgumentParser, *, after_action: bool = False) -> None:
+    """--data-dir / --rpc-url / --deployment: which chain and which deployment.
+
+    A command with actions (``token list``, ``audit mra``) adds them to its own parser and, with
+    ``after_action=True``, to each action's parser too, so both ``token --data-dir D list`` and
+    ``token list --data-dir D`` work (an action's parser leaves unset options to the command's).
+    """
+    default = argparse.SUPPRESS if after_action else None
     group = parser.add_argument_group("chain")
     group.add_argument(
-        "--data-dir", type=Path, help="embedded durable chain directory (default: $AEO_LEDGER_DATA_DIR or ./aeo-data)"
+        "--data-dir",
+        type=Path,
+        default=default,
+        help="embedded durable chain directory (default: $AEO_LEDGER_DATA_DIR or ./aeo-data)",
     )
-    group.add_argument("--rpc-url", help="JSON-RPC node instead of the embedded chain (default: $AEO_LEDGER_RPC_URL)")
-    group.add_argument("--deployment", help="deployment manifest name (default: $AEO_LEDGER_DEPLOYMENT or 'local')")
+    group.add_argument(
+        "--rpc-url", default=default, help="JSON-RPC node instead of the embedded chain (default: $AEO_LEDGER_RPC_URL)"
+    )
+    group.add_argument(
+        "--deployment", default=default, help="deployment manifest name (default: $AEO_LEDGER_DEPLOYMENT or 'local')"
+    )
 
 
 #: Where the embedded durable chain and the API's files live unless told otherwise.

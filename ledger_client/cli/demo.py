@@ -22,6 +22,7 @@ from ledger_client.cli.common import add_chain_arguments, settings_from
 if TYPE_CHECKING:
     from api.tokens import TokenStore
     from ledger_client.demo import DemoSeed
+    from ledger_client.index import Index
 
 DEMO_TOKENS = "demo-tokens.json"
 
@@ -55,9 +56,22 @@ def demo_tokens(store: TokenStore, data_dir: Path, codes: list[str]) -> dict[str
     return tokens
 
 
-def describe(seed: DemoSeed, tokens: dict[str, str], url: str) -> str:
-    """What a person needs to start using the demo."""
-    counts = seed.counts
+def current_counts(index: Index, codes: list[str]) -> dict[str, int]:
+    """The certificates' figures now (from the index), not those recorded when the demo was seeded:
+    a restarted demo has seen imports, API writes and expiries since."""
+    counts = {"certificates": 0, "suspended": 0, "revoked": 0, "annulled": 0, "sme": 0}
+    for code in codes:
+        kpis = index.kpis(code)
+        counts["certificates"] += kpis.certificates
+        counts["sme"] += kpis.sme
+        for status in ("suspended", "revoked", "annulled"):
+            counts[status] += kpis.by_status.get(status.upper(), 0)
+    return counts
+
+
+def describe(seed: DemoSeed, tokens: dict[str, str], url: str, counts: dict[str, int] | None = None) -> str:
+    """What a person needs to start using the demo (``counts``: the current figures; default the seed's)."""
+    counts = seed.counts if counts is None else counts
     lines = [
         "",
         "aeo-ledger demo " + ("(data kept from an earlier run)" if seed.already_seeded else "(freshly seeded)"),
@@ -97,8 +111,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         seed = seed_demo(runtime.ledger, data_dir, certificates=args.certificates or DEFAULT_CERTIFICATES, log=print)
         runtime.index.sync()
-        tokens = demo_tokens(runtime.tokens, data_dir, [a.code for a in seed.administrations])
-        print(describe(seed, tokens, f"http://{settings.host}:{settings.port}"), flush=True)
+        codes = [a.code for a in seed.administrations]
+        tokens = demo_tokens(runtime.tokens, data_dir, codes)
+        url = f"http://{settings.host}:{settings.port}"
+        print(describe(seed, tokens, url, current_counts(runtime.index, codes)), flush=True)
         if not args.no_serve:
             with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C / SIGINT is the normal way to stop
                 serve(runtime=runtime)

@@ -13,6 +13,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from eth_utils.crypto import keccak
+
+from ledger_client.certificates import CertificateRequest
+from ledger_client.cli import main
+from ledger_client.demo import seed_demo
+from ledger_client.importer import keystore_signer
+from ledger_client.ledger import Ledger
+from ledger_client.models import Programme, Role
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,3 +78,28 @@ def test_demo_serves_seeded_data_and_keeps_it(tmp_path: Path) -> None:
     assert again.returncode == 0, output
     assert "data kept from an earlier run" in output
     assert tokens["auditor"] in output
+
+
+@pytest.mark.slow
+def test_a_restarted_demo_prints_the_current_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data_dir = tmp_path / "demo"
+    with Ledger.embedded(data_dir=data_dir) as ledger:
+        seeded = seed_demo(ledger, data_dir, certificates=10, kdf_iterations=1_000)
+        cr = ledger.with_signer(keystore_signer(data_dir, "CR") or pytest.fail("no CR keystore"))
+        cr.certificates.issue(
+            CertificateRequest(
+                number="CR-AFTER-SEED-1",
+                programmes=int(Programme.SECURITY),
+                roles=int(Role.IMPORTER),
+                sme=True,
+                valid_from=1_700_000_000,
+                valid_until=0,
+                document_hash=keccak(text="issued after the seed"),
+            )
+        )
+    assert seeded.counts["certificates"] == 10
+
+    assert main(["demo", "--data-dir", str(data_dir), "--no-serve"]) == 0
+    out = capsys.readouterr().out
+    assert "data kept from an earlier run" in out
+    assert "certificates: 11 " in out

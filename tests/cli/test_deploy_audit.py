@@ -53,6 +53,30 @@ def test_deploy_writes_a_manifest_that_connect_accepts(
         assert ledger.administrations.governance() == manifest.governance
 
 
+def test_deploy_refuses_to_overwrite_a_manifest_unless_forced(
+    node: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AEO_LEDGER_PRIVATE_KEY", DEV_KEY)
+    command = ["deploy", "--rpc-url", node.url, "--name", "pilot", "--deployments-dir", str(tmp_path)]
+    assert main(command) == 0
+    first = (tmp_path / "pilot.json").read_text()
+    capsys.readouterr()
+    with Ledger.connect(node.url, Deployment.load(tmp_path / "pilot.json")) as ledger:
+        nonce = ledger.chain.transaction_count(Signer.from_key(DEV_KEY).address)
+
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err
+    assert "--force" in err
+    assert (tmp_path / "pilot.json").read_text() == first
+    with Ledger.connect(node.url, Deployment.load(tmp_path / "pilot.json")) as ledger:
+        assert ledger.chain.transaction_count(Signer.from_key(DEV_KEY).address) == nonce  # nothing was sent
+
+    assert main([*command, "--force"]) == 0
+    replaced = Deployment.load(tmp_path / "pilot.json")
+    assert replaced.address != Deployment.from_dict(json.loads(first)).address
+
+
 def test_deploy_without_a_key_is_a_clear_error(
     node: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
