@@ -81,6 +81,9 @@ def test_an_officer_issues_suspends_reinstates_amends_renews_and_revokes(
     assert "Criteria no longer met" in page
     assert "PE does not recognise it" in page
     assert writer.post(f"{location}/reinstate", {"reason": "CORRECTIVE_ACTION_COMPLETED"}).status_code == 303
+    change = writer.get(f"{location}/change").text
+    assert 'value="Exportadora del Valle S.A."' in change
+    assert officer("pe_writer").get(f"{location}/change").status_code == 403
     amended = writer.post(f"{location}/amend", document_form(number, city="Heredia", reason="CHANGE_OF_DATA"))
     assert amended.status_code == 303, amended.text
     renewed = writer.post(f"{location}/renew", document_form(number, city="Heredia", valid_until="2030-12-31"))
