@@ -76,7 +76,8 @@ async def inbox_stream(
     """The partner feed as Server-Sent Events (the API's stream, authenticated by the session)."""
     start = await routes.stream_start(view.runtime.index, code, cursor, last_event_id)
     poll = view.runtime.settings.sse_poll_seconds
-    async for event in routes.feed_events(view.runtime.index, code, start, poll, None, STREAM_SECONDS):
+    runtime = view.runtime
+    async for event in routes.feed_events(runtime.index, code, start, poll, None, STREAM_SECONDS, runtime.stopping):
         yield event
 
 
