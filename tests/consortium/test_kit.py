@@ -222,10 +222,18 @@ def test_an_existing_kit_is_kept_without_force(kit: Path) -> None:
     assert (kit / "genesis.json").read_text() == before
 
 
+def test_force_never_replaces_a_directory_that_is_not_a_kit(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(KitExistsError, match=r"holds no network\.json"):
+        init_kit(KitOptions(validators=VALIDATORS, out=tmp_path, force=True))
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 @pytest.mark.slow
 def test_force_replaces_the_whole_directory(tmp_path: Path) -> None:
     out = tmp_path / "kit"
     out.mkdir()
+    (out / "network.json").write_text("{}")
     (out / "stale.txt").write_text("old")
     result = init_kit(KitOptions(validators=("AR", "BR", "UY", "PY"), out=out, force=True))
     assert not (out / "stale.txt").exists()
