@@ -66,6 +66,16 @@ def stored_document(view: View, certificate_id: bytes) -> CertificateDocument | 
     return store.read(certificate_id) if store.has(certificate_id) else None
 
 
+def certificate_numbers(view: View, certificate_ids: list[bytes]) -> dict[str, str]:
+    """National numbers of the certificates (``0x…`` id -> number) to show instead of ids."""
+    numbers: dict[str, str] = {}
+    for cid in dict.fromkeys(certificate_ids):
+        row = view.runtime.index.certificate(cid)
+        if row is not None:
+            numbers[hex0x(cid)] = row.number
+    return numbers
+
+
 @router.get("/")
 async def dashboard(view: ViewDep, administration: Annotated[str | None, Query(max_length=2)] = None) -> Response:
     """Counts by status, the latest events and partners' acknowledgement of them."""
@@ -75,12 +85,14 @@ async def dashboard(view: ViewDep, administration: Annotated[str | None, Query(m
     recent = index.recent_events(code, 15) if code else []
     partners = sorted(index.reader.partner_links(code)) if code else []
     events = [(CertificateEventOut.of(r.event), set(r.acknowledged_by)) for r in recent]
+    numbers = certificate_numbers(view, [r.event.certificate_id for r in recent])
     return view.render(
         "dashboard.html",
         code=code,
         administrations=index.administrations(),
         kpis=kpis,
         events=events,
+        numbers=numbers,
         partners=partners,
     )
 

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import require_visible, writer_administration
 from api.console.forms import day
+from api.console.pages_certificates import certificate_numbers
 from api.console.web import ConsoleRoute, View, view_of
 from api.routes import partners as routes
 from api.schemas.certificates import CertificateEventOut
@@ -56,6 +57,7 @@ async def inbox(view: ViewDep, code: OwnerDep) -> Response:
         "inbox.html",
         code=code,
         events=[CertificateEventOut.of(e) for e in page.items],
+        numbers=certificate_numbers(view, [e.certificate_id for e in page.items]),
         more=page.next_cursor is not None,
         stream_from=routes.tail_cursor(view.runtime.index),
         may_act=view.is_writer() and view.administration == code,
