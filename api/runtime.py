@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from api.config import ApiSettings
 from api.idempotency import IdempotencyStore
 from api.signers import SignerRegistry
+from api.stopping import Stopping
 from api.tokens import TokenStore
 from ledger_client.audit import Auditor
 from ledger_client.errors import ConfigurationError, LedgerError
@@ -39,6 +40,8 @@ class Runtime:
     idempotency: IdempotencyStore
     owns: bool = True
     auditor: Auditor = field(init=False)
+    #: Set when the server starts shutting down: open streams end (see :mod:`api.stopping`).
+    stopping: Stopping = field(init=False, default_factory=Stopping)
     outbox: Outbox = field(init=False)
 
     def __post_init__(self) -> None:
@@ -114,6 +117,7 @@ class Runtime:
 
     def close(self) -> None:
         """Stop following and close everything this runtime owns."""
+        self.stopping.set()
         self.index.close()
         self.tokens.close()
         self.idempotency.close()

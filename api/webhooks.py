@@ -85,6 +85,7 @@ async def webhook_service(app: FastAPI, runtime: Runtime) -> AsyncIterator[Webho
             retry_policy(runtime),
             timeout_seconds=settings.webhook_timeout_seconds,
             concurrency=settings.webhook_concurrency,
+            per_endpoint=settings.webhook_endpoint_concurrency,
             poll_seconds=settings.webhook_poll_seconds,
         )
         await dispatcher.start()

@@ -2,7 +2,8 @@
 
 - ``webhook_delivery_p99_ms``: from the POST of a status change (suspend / reinstate by CR's writer)
   to the signed webhook arriving, verified, at a local receiver registered by PE (CR's MRA partner),
-  ``--changes`` changes sent at ``--rate`` per second (target ≤ 500 ms). The server is
+  ``--changes`` changes sent at ``--rate`` per second (target ≤ 500 ms). ``webhook_after_answer_*``:
+  the part of it after the POST was answered (the write itself waits for its block to be indexed). The server is
   ``aeo-ledger serve`` in its own process on an embedded durable chain; the receiver is
   :class:`ledger_client.webhooks.receiver.Receiver` in this process, on loopback.
 
@@ -66,6 +67,7 @@ def run(changes: int, rate: float) -> dict[str, Any]:
         server = Server(data)
         secret = new_secret()
         latencies: list[float] = []
+        after_answer: list[float] = []
         missing = 0
         try:
             with Receiver([secret]) as receiver, httpx.Client(base_url=server.url, timeout=30) as client:
@@ -99,9 +101,12 @@ def run(changes: int, rate: float) -> dict[str, Any]:
                     else:
                         response = client.post(f"/v1/certificates/{cid}/reinstate", headers=cr, json={})
                     response.raise_for_status()
+                    answered = time.monotonic()
                     message_id = f"ce_{cid[2:]}_{i + 2}"
                     if receiver.wait_for({message_id}, WAIT_S):
-                        latencies.append(receiver.accepted[message_id].arrived - started)
+                        arrived = receiver.accepted[message_id].arrived
+                        latencies.append(arrived - started)
+                        after_answer.append(max(0.0, arrived - answered))
                     else:
                         missing += 1
                     time.sleep(max(0.0, started + 1 / rate - time.monotonic()))
@@ -114,6 +119,8 @@ def run(changes: int, rate: float) -> dict[str, Any]:
         "webhook_delivery_p99_ms": round(percentile(latencies, 99), 2),
         "webhook_delivery_p50_ms": round(percentile(latencies, 50), 2),
         "webhook_delivery_max_ms": round(max(latencies) * 1000, 2),
+        "webhook_after_answer_p50_ms": round(percentile(after_answer, 50), 2),
+        "webhook_after_answer_p99_ms": round(percentile(after_answer, 99), 2),
         "webhook_changes": len(latencies) + missing,
         "webhook_missing": missing,
         "webhook_unverified": unverified,

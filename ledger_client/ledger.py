@@ -159,14 +159,22 @@ class Ledger:
         name: str | None = None,
         contract: str = "AeoLedger",
         settings: Settings | None = None,
+        overwrite: bool = False,
     ) -> Ledger:
         """Deploy the ledger on a JSON-RPC node and write its manifest to ``settings.deployments_dir``.
 
         ``signer`` pays for the deployment; ``governance`` (default: the signer) is the consortium
-        governance address, an EOA or a multisig contract.
+        governance address, an EOA or a multisig contract. An existing manifest of that name is a
+        :class:`ConfigurationError` raised before anything is sent, unless ``overwrite``.
         """
         settings = settings or Settings()
         settings.apply_environment()
+        manifest = settings.manifest_path(name)
+        if manifest.exists() and not overwrite:
+            raise ConfigurationError(
+                f"deployment manifest {manifest} already exists (the ledger deployed as "
+                f"{name or settings.deployment!r}); choose another name, or pass overwrite (--force) to replace it"
+            )
         chain = Chain.connect(
             rpc_url,
             request_timeout=settings.request_timeout_seconds,
@@ -178,7 +186,7 @@ class Ledger:
             deployment = deploy(
                 sender, signer, governance or signer.address, name=name or settings.deployment, contract=contract
             )
-            deployment.save(settings.manifest_path(deployment.name))
+            deployment.save(manifest)
         except BaseException:
             chain.close()
             raise

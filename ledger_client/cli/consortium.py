@@ -28,19 +28,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     init = sub.add_parser("init", help="generate the network: keys, genesis, Besu configs, compose file, runbook")
     init.add_argument("--validators", required=True, help="ISO alpha-2 codes, comma-separated (at least 4)")
     init.add_argument("--out", required=True, type=Path, help="directory to write (must be empty unless --force)")
-    init.add_argument("--force", action="store_true", help="replace a non-empty --out directory")
-    init.add_argument("--chain-id", type=int, default=2026)
+    init.add_argument("--force", action="store_true", help="replace an earlier kit in --out (one holding network.json)")
+    init.add_argument("--chain-id", type=int, default=2026, help="chain id of the network (default 2026)")
     init.add_argument("--block-period", type=int, default=2, help="seconds between blocks (default 2)")
     init.add_argument("--request-timeout", type=int, default=4, help="QBFT round timeout in seconds (default 4)")
     init.add_argument("--epoch-length", type=int, default=30_000, help="blocks between vote resets")
-    init.add_argument("--contract-size-limit", type=int, default=EIP170_CONTRACT_SIZE_LIMIT)
+    init.add_argument(
+        "--contract-size-limit",
+        type=int,
+        default=EIP170_CONTRACT_SIZE_LIMIT,
+        help=f"largest contract code in bytes (default {EIP170_CONTRACT_SIZE_LIMIT}, EIP-170)",
+    )
     init.add_argument("--p2p-base-port", type=int, default=30303, help="node i listens on base + i")
     init.add_argument("--rpc-base-port", type=int, default=8545, help="node i's JSON-RPC on base + i")
     init.add_argument("--gateway-base-port", type=int, default=8001, help="gateway i on 127.0.0.1:base + i")
     init.add_argument("--subnet", default="172.16.239.0/24", help="private compose network of the validators")
     init.add_argument("--deployment", default="consortium", help="deployment manifest name the gateways use")
-    init.add_argument("--besu-image", default=DEFAULT_BESU_IMAGE)
-    init.add_argument("--gateway-image", default=DEFAULT_GATEWAY_IMAGE)
+    init.add_argument(
+        "--besu-image", default=DEFAULT_BESU_IMAGE, help=f"Besu container image (default {DEFAULT_BESU_IMAGE})"
+    )
+    init.add_argument(
+        "--gateway-image",
+        default=DEFAULT_GATEWAY_IMAGE,
+        help=f"gateway container image (default {DEFAULT_GATEWAY_IMAGE})",
+    )
 
     new_key = sub.add_parser("new-key", help="a new node key: raw key file + encrypted keystore + password")
     new_key.add_argument("--out", required=True, type=Path, help="directory for key, node.json, node.password")
@@ -48,8 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     new_key.add_argument("--port", type=int, default=30303, help="p2p port of the printed enode URL")
 
     node_key = sub.add_parser("node-key", help="write Besu's raw key file from an encrypted node keystore")
-    node_key.add_argument("--keystore", required=True, type=Path)
-    node_key.add_argument("--password-file", required=True, type=Path)
+    node_key.add_argument("--keystore", required=True, type=Path, help="the node's encrypted keystore (node.json)")
+    node_key.add_argument("--password-file", required=True, type=Path, help="file holding the keystore's password")
     node_key.add_argument("--out", required=True, type=Path, help="the raw key file (mode 0600)")
 
 

@@ -16,7 +16,7 @@ from ledger_client.index.results import (
     AdministrationKpis,
     CertificateEventRow,
     CertificateStateAt,
-    FeedEntry,
+    FeedPage,
     IndexedAdministration,
     IndexedCertificate,
     IndexedMra,
@@ -206,7 +206,7 @@ class Index:
         """Partners' certificate events ``partner`` has not acknowledged (see :meth:`Reader.inbox`)."""
         return self.reader.inbox(partner, cursor, limit)
 
-    def feed(self, partner: str, cursor: str | None = None, limit: int = 100) -> Page[FeedEntry]:
+    def feed(self, partner: str, cursor: str | None = None, limit: int = 100) -> FeedPage:
         """Partners' certificate events since ``cursor`` (see :meth:`Reader.feed`)."""
         return self.reader.feed(partner, cursor, limit)
 
@@ -214,6 +214,6 @@ class Index:
         """The latest events of ``issuer``'s certificates and who acknowledged them (:meth:`Reader.recent_events`)."""
         return self.reader.recent_events(issuer, limit)
 
-    def kpis(self, code: str, at: int | None = None) -> AdministrationKpis:
-        """Key figures of an administration."""
-        return administration_kpis(self.reader, code, at)
+    def kpis(self, code: str, at: int | None = None, months: int | None = None) -> AdministrationKpis:
+        """Key figures of an administration (see :func:`~ledger_client.index.kpis.administration_kpis`)."""
+        return administration_kpis(self.reader, code, at, months)

@@ -6,9 +6,10 @@
     await dispatcher.stop(5.0)        # returns within the bound; requests in flight stay pending
 
 Each cycle scans the index for new events (see :class:`~ledger_client.webhooks.feeder.Feeder`),
-starts the due deliveries (at most ``concurrency`` at once, each an ``httpx`` request with a
-timeout) and sleeps until the next retry is due, a delivery ends, the index advances
-(:meth:`index_moved`) or an API call wakes it (:meth:`wake`) — never longer than ``poll_seconds``.
+starts the due deliveries (at most ``concurrency`` at once and ``per_endpoint`` per endpoint, so a
+dead endpoint never holds every slot; each an ``httpx`` request with a timeout) and sleeps until the
+next retry is due, a delivery ends, the index advances (:meth:`index_moved`) or an API call wakes it
+(:meth:`wake`) — never longer than ``poll_seconds``.
 Every attempt is logged in the outbox before the delivery moves on, so a crash re-sends at most the
 requests that were in flight: delivery is at-least-once and receivers dedupe on ``webhook-id``.
 """
@@ -19,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import httpx
@@ -54,6 +56,7 @@ class Dispatcher:
         *,
         timeout_seconds: float = 10.0,
         concurrency: int = 16,
+        per_endpoint: int = 4,
         poll_seconds: float = 1.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -62,12 +65,13 @@ class Dispatcher:
         self._policy = policy
         self._timeout = timeout_seconds
         self._concurrency = max(1, concurrency)
+        self._per_endpoint = max(1, min(per_endpoint, self._concurrency))
         self._poll = poll_seconds
         self._transport = transport
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._inflight: dict[int, tuple[str, asyncio.Task[None]]] = {}
         self._stopping = False
         self.counters = DispatcherCounters()
         self.cycles = 0
@@ -114,11 +118,18 @@ class Dispatcher:
                 await asyncio.wait_for(task, 1.0)
         self._task = None
 
-    def _plan(self, free: int, busy: tuple[int, ...]) -> tuple[list[DueDelivery], float | None, bool]:
+    def _plan(self, free: int, busy: dict[int, str]) -> tuple[list[DueDelivery], float | None, bool]:
         """One cycle's database work (in a thread): enqueue new events, pick due deliveries."""
         more = self._feeder.scan()
-        due = self._outbox.due(time.time(), free, busy) if free > 0 else []
-        next_at = self._outbox.next_due_at((*busy, *(d.id for d in due)))
+        per_endpoint = Counter(busy.values())
+        due = (
+            self._outbox.due(time.time(), free, busy, per_endpoint=self._per_endpoint, in_flight=per_endpoint)
+            if free > 0
+            else []
+        )
+        per_endpoint.update(d.endpoint_id for d in due)
+        full = [e for e, n in per_endpoint.items() if n >= self._per_endpoint]
+        next_at = self._outbox.next_due_at((*busy, *(d.id for d in due)), full)
         return due, next_at, more
 
     async def _run(self) -> None:
@@ -132,9 +143,11 @@ class Dispatcher:
                     wait = self._poll
                     try:
                         free = self._concurrency - len(self._inflight)
-                        due, next_at, more = await asyncio.to_thread(self._plan, free, tuple(self._inflight))
+                        busy = {d: e for d, (e, _) in self._inflight.items()}
+                        due, next_at, more = await asyncio.to_thread(self._plan, free, busy)
                         for delivery in due:
-                            self._inflight[delivery.id] = asyncio.create_task(self._deliver(client, delivery))
+                            task = asyncio.create_task(self._deliver(client, delivery))
+                            self._inflight[delivery.id] = (delivery.endpoint_id, task)
                         if more:
                             wait = 0.0
                         elif next_at is not None and len(self._inflight) < self._concurrency:
@@ -146,7 +159,7 @@ class Dispatcher:
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(self._wakeup.wait(), wait)
             finally:
-                pending = list(self._inflight.values())
+                pending = [task for _, task in self._inflight.values()]
                 for task in pending:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)

@@ -158,3 +158,20 @@ def test_purge_forgets_old_deliveries_but_keeps_pending_and_failed(tmp_path: Pat
     with pytest.raises(WebhookEventNotFoundError):
         reopened.message("PE", messages(1)[0].id)
     assert reopened.message("PE", messages(2)[0].id).pos == 2 << 20
+
+
+def test_a_busy_endpoint_cannot_take_every_slot(outbox: Outbox) -> None:
+    slow = outbox.create_endpoint("PE", "http://127.0.0.1:9/slow", new_secret(), cursor_pos=-1)
+    outbox.enqueue(slow, messages(1, 2, 3, 4, 5), 5 << 20)
+    time.sleep(0.01)  # the healthy endpoint's delivery is queued later: without the cap it comes last
+    healthy = outbox.create_endpoint("PE", "http://127.0.0.1:9/ok", new_secret(), cursor_pos=-1)
+    outbox.enqueue(healthy, messages(6), 6 << 20)
+    now = time.time()
+    assert {d.endpoint_id for d in outbox.due(now, 3)} == {slow.id}
+    capped = outbox.due(now, 3, per_endpoint=2)
+    assert sorted(d.endpoint_id for d in capped) == sorted([slow.id, slow.id, healthy.id])
+    running = [d.id for d in capped if d.endpoint_id == slow.id]
+    again = outbox.due(now, 3, running, per_endpoint=2, in_flight={slow.id: 2})
+    assert [d.endpoint_id for d in again] == [healthy.id]
+    healthy_due = again[0]
+    assert outbox.next_due_at(running, [slow.id]) == pytest.approx(outbox.delivery(healthy_due.id).next_attempt_at)
