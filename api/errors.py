@@ -32,6 +32,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from api.schemas.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
 from api.signers import SignerUnavailableError
@@ -203,7 +204,22 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     slug, title = _HTTP_TITLES.get(exc.status_code, ("http-error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else title
-    return problem_response(request, exc.status_code, slug, title, detail, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem_response(request, exc.status_code, slug, title, detail, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app serves at the request's path (Starlette's own ``Allow``
+    names only the first route that matched the path, e.g. GET of a path that also has POST)."""
+    methods: set[str] = set()
+    scope = {**request.scope, "method": "__none__"}
+    for route in request.app.routes:
+        match, _ = route.matches(scope)
+        if match is Match.PARTIAL and isinstance(route, BaseRoute):
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

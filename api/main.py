@@ -17,6 +17,7 @@ from api.console import install_console
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.middleware import IdempotencyMiddleware
+from api.openapi import install_openapi
 from api.routes import administrations, certificates, health, mras, partners, verification, webhooks
 from api.runtime import Runtime
 from api.webhooks import webhook_service
@@ -93,5 +94,6 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
         app.include_router(module.router)
     install_console(app, chosen)
     install_docs(app)
+    install_openapi(app)
     webhooks.document_bodies(app.webhooks)
     return app

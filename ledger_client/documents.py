@@ -49,7 +49,7 @@ class PostalAddress(BaseModel):
     city: Text
     postal_code: str | None = Field(default=None, max_length=32)
     region: str | None = Field(default=None, max_length=128)
-    country: str = Field(description="ISO 3166-1 alpha-2")
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
 
     @field_validator("country")
     @classmethod
@@ -84,8 +84,11 @@ class CertificateDocument(BaseModel):
     schema_id: Literal["aeo-ledger/certificate-document/1"] = Field(
         default="aeo-ledger/certificate-document/1", alias="schema"
     )
-    certificate_number: str
-    issuer: str = Field(description="issuing administration, ISO 3166-1 alpha-2")
+    certificate_number: str = Field(
+        pattern=r"^[!-~](?:[ -~]{0,30}[!-~])?$",
+        description="national number: 1..32 printable ASCII characters, no space at either end",
+    )
+    issuer: str = Field(pattern=r"^[A-Z]{2}$", description="issuing administration, ISO 3166-1 alpha-2")
     issuing_office: Text
     operator: Operator
     roles: list[str]

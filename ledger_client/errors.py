@@ -90,8 +90,9 @@ class InvalidCodeError(LedgerValueError):
     """An administration code is not two upper-case ASCII letters (ISO 3166-1 alpha-2)."""
 
 
-class UnregisteredAdministrationError(LedgerValueError):
-    """An administration code is well-formed but not registered on the ledger."""
+class UnregisteredAdministrationError(LedgerValueError, NotFoundError):
+    """An administration code is well-formed but not registered on the ledger (the API answers 404:
+    the administration referred to does not exist)."""
 
 
 class InvalidScopeError(LedgerValueError):

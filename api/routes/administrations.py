@@ -21,7 +21,7 @@ from api.schemas.partners import KpisOut
 from api.schemas.problems import problem_responses
 from api.tokens import Role
 from api.writes import administration_written, as_administration, as_governance
-from ledger_client.errors import AdministrationNotFoundError
+from ledger_client.errors import AdministrationNotFoundError, NotFoundError
 
 router = APIRouter(prefix="/v1/administrations", tags=["administrations"])
 
@@ -140,4 +140,6 @@ def remove_signer(
 ) -> AdministrationWritten:
     """Remove a signer account from the administration (its writer tokens; key rotation step 2)."""
     require_writer_for(principal, code, "manage the signers of")
+    if int(address, 16) == 0:  # never anyone's signer: as for any other account that is not one
+        raise NotFoundError(f"{address} is not a signer of {code}")
     return administration_written(runtime, as_administration(runtime, code).administrations.remove_signer(address))

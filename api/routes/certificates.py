@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from api.auth import require_writer_for, writer_administration
 from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep
 from api.errors import classify, jsonable
-from api.routes.params import CertificateIdPath, CursorQuery, LimitQuery, parse_certificate_id
+from api.routes.params import CertificateIdPath, CertificatesCursor, HistoryCursor, LimitQuery, parse_certificate_id
 from api.runtime import Runtime
 from api.schemas.certificates import (
     AmendRequest,
@@ -25,11 +25,20 @@ from api.schemas.certificates import (
     RenewRequest,
     StatusAtOut,
 )
-from api.schemas.common import At, CertificateStatusName, Code, Page, ProgrammeName, RoleName, hex0x
+from api.schemas.common import (
+    CERTIFICATE_NUMBER_PATTERN,
+    At,
+    CertificateStatusName,
+    Code,
+    Page,
+    ProgrammeName,
+    RoleName,
+    hex0x,
+)
 from api.schemas.problems import problem_responses
 from api.writes import as_administration, certificate_issuer, certificate_written
 from ledger_client.certificates import Certificates
-from ledger_client.errors import CertificateNotFoundError, ContractRevert, InvalidBatchError, LedgerValueError
+from ledger_client.errors import CertificateNotFoundError, ContractRevert, InvalidBatchError
 from ledger_client.ledger import Ledger
 from ledger_client.models import CertificateStatus, Programme, Role
 
@@ -47,20 +56,27 @@ async def list_certificates(
     index: IndexDep,
     _principal: PrincipalDep,
     issuer: Annotated[Code | None, Query(description="issuing administration")] = None,
-    number: Annotated[str | None, Query(max_length=64, description="national number (needs issuer)")] = None,
+    number: Annotated[
+        str | None,
+        Query(
+            pattern=CERTIFICATE_NUMBER_PATTERN,
+            description="national number, 1..32 printable ASCII (of every issuer unless issuer is given)",
+        ),
+    ] = None,
     status_: Annotated[CertificateStatusName | None, Query(alias="status")] = None,
     programme: Annotated[ProgrammeName | None, Query(description="covers this programme")] = None,
     role: Annotated[RoleName | None, Query(description="covers this operator role")] = None,
     sme: Annotated[bool | None, Query(description="operator is an SME")] = None,
-    cursor: CursorQuery = None,
+    cursor: CertificatesCursor = None,
     limit: LimitQuery = 100,
 ) -> Page[CertificateOut]:
     """Certificates matching every filter, ordered by id, in pages (``next_cursor``)."""
     if number is not None:
-        if issuer is None:
-            raise LedgerValueError("the number filter needs the issuer filter (numbers are national)")
-        row = index.certificate(Certificates.certificate_id(issuer, number))
-        return Page(items=[] if row is None else [CertificateOut.of(row)], next_cursor=None)
+        # numbers are national: with an issuer, that administration's certificate; else every issuer's
+        issuers = [issuer] if issuer is not None else [a.code for a in index.administrations()]
+        rows = [index.certificate(Certificates.certificate_id(code, number)) for code in issuers]
+        found = sorted((row for row in rows if row is not None), key=lambda row: row.id)
+        return Page(items=[CertificateOut.of(row) for row in found], next_cursor=None)
     page = index.certificates(
         issuer=issuer,
         status=None if status_ is None else CertificateStatus[status_.value],
@@ -89,7 +105,7 @@ async def certificate_history(
     certificate_id: CertificateIdPath,
     index: IndexDep,
     _principal: PrincipalDep,
-    cursor: CursorQuery = None,
+    cursor: HistoryCursor = None,
     limit: LimitQuery = 100,
 ) -> Page[CertificateEventOut]:
     """The certificate's events in order, each with the state after it, its transaction and signer."""

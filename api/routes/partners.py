@@ -13,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import forbidden, require_visible, writer_administration
 from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep, SettingsDep
-from api.routes.params import CursorQuery, LimitQuery, parse_certificate_id
+from api.routes.params import FeedCursor, InboxCursor, LimitQuery, parse_certificate_id
 from api.schemas.certificates import CertificateEventOut
-from api.schemas.common import At, Code, Hex32, Page
+from api.schemas.common import At, CertificateId, Code, Page
 from api.schemas.partners import (
     AcknowledgementWritten,
     AcknowledgeRequest,
@@ -29,7 +29,7 @@ from api.writes import as_administration, certificate_issuer, transaction
 from ledger_client import validation
 from ledger_client.errors import LedgerValueError
 from ledger_client.index import Index
-from ledger_client.index.results import encode_cursor
+from ledger_client.index.results import cursor_pattern, encode_cursor
 
 router = APIRouter(prefix="/v1", tags=["partners"])
 
@@ -54,11 +54,13 @@ async def subject_administration(
 SubjectDep = Annotated[str, Depends(subject_administration)]
 
 
-@router.get("/recognition", response_model=RecognitionOut, tags=["recognition"], responses=problem_responses(401, 422))
+@router.get(
+    "/recognition", response_model=RecognitionOut, tags=["recognition"], responses=problem_responses(401, 404, 422)
+)
 async def recognition(
     runtime: RuntimeDep,
     _principal: PrincipalDep,
-    certificate: Annotated[Hex32, Query(description="certificate id")],
+    certificate: Annotated[CertificateId, Query(description="certificate id (its first two bytes: the issuer code)")],
     by: Annotated[Code, Query(description="the recognising administration")],
     at: Annotated[
         At | None, Query(description="a past moment (answered from the index); default: now, on-chain")
@@ -80,7 +82,7 @@ async def recognition(
 
 @router.get("/feed", response_model=FeedPageOut, responses=problem_responses(401, 403, 422))
 async def partner_feed(
-    index: IndexDep, code: SubjectDep, cursor: CursorQuery = None, limit: LimitQuery = 100
+    index: IndexDep, code: SubjectDep, cursor: FeedCursor = None, limit: LimitQuery = 100
 ) -> FeedPageOut:
     """Every certificate event of the administrations ``code`` has a live MRA with, since ``cursor``,
     in chain order, each with whether ``code`` acknowledged it. ``next_cursor`` is set on every
@@ -97,9 +99,15 @@ def tail_cursor(index: Index) -> str:
 async def stream_start(
     index: IndexDep,
     code: SubjectDep,
-    cursor: CursorQuery = None,
+    cursor: FeedCursor = None,
     last_event_id: Annotated[
-        str | None, Header(alias="Last-Event-ID", max_length=512, description="resume after this event (SSE)")
+        str | None,
+        Header(
+            alias="Last-Event-ID",
+            pattern=cursor_pattern("feed"),
+            max_length=80,
+            description="resume after this event (SSE): the id of the last event received",
+        ),
     ] = None,
 ) -> str:
     """The validated cursor a stream starts after (checked before the stream opens)."""
@@ -167,7 +175,7 @@ async def feed_events(
 
 @router.get("/inbox", response_model=Page[CertificateEventOut], responses=problem_responses(401, 403, 422))
 async def partner_inbox(
-    index: IndexDep, code: SubjectDep, cursor: CursorQuery = None, limit: LimitQuery = 100
+    index: IndexDep, code: SubjectDep, cursor: InboxCursor = None, limit: LimitQuery = 100
 ) -> Page[CertificateEventOut]:
     """Partners' certificate events ``code`` has not acknowledged yet, oldest first."""
     page = index.inbox(code, cursor, limit)

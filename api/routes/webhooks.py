@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from api.auth import writer_administration
 from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep
-from api.routes.params import CursorQuery, LimitQuery
+from api.routes.params import DeliveriesCursor, LimitQuery
 from api.schemas.problems import problem_responses
 from api.schemas.webhooks import (
     AcknowledgementWebhook,
@@ -170,7 +170,7 @@ def list_deliveries(
     runtime: RuntimeDep,
     principal: PrincipalDep,
     delivery_status: Annotated[DeliveryStatus | None, Query(alias="status", description="only this status")] = None,
-    cursor: CursorQuery = None,
+    cursor: DeliveriesCursor = None,
     limit: LimitQuery = 100,
 ) -> DeliveryPage:
     """The endpoint's deliveries, in the order they were queued."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import Address, Code, Transaction
+from api.schemas.common import Code, SignerAddress, Transaction
 from ledger_client.index import IndexedAdministration
 
 
@@ -13,6 +13,7 @@ class RegisterAdministrationRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        regex_engine="python-re",  # the signer pattern's look-ahead (not the zero address)
         json_schema_extra={
             "examples": [{"code": "CO", "name": "Colombia", "signer": "0x90F79bf6EB2c4f870365E785982E1f101E93b906"}]
         },
@@ -20,17 +21,19 @@ class RegisterAdministrationRequest(BaseModel):
 
     code: Code
     name: str = Field(min_length=1, max_length=64, description="display name (1..64 bytes of UTF-8)")
-    signer: Address
+    signer: SignerAddress
 
 
 class SignerRequest(BaseModel):
     """An account to add as a signer of the token's administration."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"address": "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"}]}
+        extra="forbid",
+        regex_engine="python-re",  # the signer pattern's look-ahead (not the zero address)
+        json_schema_extra={"examples": [{"address": "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"}]},
     )
 
-    address: Address
+    address: SignerAddress
 
 
 class AdministrationOut(BaseModel):

@@ -9,11 +9,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import (
+    CertificateNumber,
     CertificateStatusName,
     Code,
+    DocumentHash,
     Hex32,
+    Moment,
     ProgrammeName,
     Reason,
+    RequiredReason,
     RoleName,
     Transaction,
     certificate_status,
@@ -46,14 +50,14 @@ _TERMS_EXAMPLE: dict[str, Any] = {k: v for k, v in _ISSUE_EXAMPLE.items() if k !
 class CertificateTerms(BaseModel):
     """Scope, SME flag, validity and document of a certificate (amendments give all of them anew)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")  # DocumentHash: not all zero
 
     programmes: list[ProgrammeName] = Field(min_length=1, description="AEO programmes covered")
     roles: list[RoleName] = Field(min_length=1, description="operator roles covered")
     sme: bool = Field(description="the operator is a small or medium-sized enterprise")
-    valid_from: datetime = Field(description="ISO 8601 with a time zone, or Unix seconds")
-    valid_until: datetime | None = Field(default=None, description="null = open-ended")
-    document_hash: Hex32 = Field(description="keccak-256 of the canonical JSON of the certificate document")
+    valid_from: Moment = Field(description="ISO 8601 with a time zone, or Unix seconds")
+    valid_until: Moment | None = Field(default=None, description="later than valid_from; null = open-ended")
+    document_hash: DocumentHash = Field(description="keccak-256 of the canonical JSON of the certificate document")
 
     def to_request(self, number: str) -> CertificateRequest:
         """The library's request for certificate ``number`` (validated when encoded)."""
@@ -73,7 +77,7 @@ class IssueCertificateRequest(CertificateTerms):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_ISSUE_EXAMPLE]})
 
-    number: str = Field(min_length=1, description="national certificate number: 1..32 printable ASCII characters")
+    number: CertificateNumber
 
 
 class BatchIssueRequest(BaseModel):
@@ -89,7 +93,7 @@ class ReasonRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "NON_COMPLIANCE"}]})
 
-    reason: Reason
+    reason: RequiredReason
 
 
 class ReinstateRequest(BaseModel):
@@ -116,6 +120,7 @@ class RenewRequest(BaseModel):
     """A new validity period and document."""
 
     model_config = ConfigDict(
+        regex_engine="python-re",
         extra="forbid",
         json_schema_extra={
             "examples": [
@@ -128,9 +133,9 @@ class RenewRequest(BaseModel):
         },
     )
 
-    valid_from: datetime
-    valid_until: datetime | None = None
-    document_hash: Hex32
+    valid_from: Moment
+    valid_until: Moment | None = None
+    document_hash: DocumentHash
 
 
 class CertificateOut(BaseModel):

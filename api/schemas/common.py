@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, WithJsonSchema
 
 from ledger_client import vocabulary
 from ledger_client.models import CertificateStatus, MraStatus, Programme, ReasonCode, Role
@@ -30,6 +31,46 @@ Address = Annotated[
         pattern=r"^0x[0-9a-fA-F]{40}$",
         description="account address",
         examples=["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"],
+    ),
+]
+#: A document hash: 32 bytes, not all zero (models using it validate with ``regex_engine="python-re"``).
+DocumentHash = Annotated[
+    str,
+    Field(
+        pattern=r"^0x(?!0{64}$)[0-9a-fA-F]{64}$",
+        description="keccak-256 of the document: 0x + 64 hex digits, not all zero",
+        examples=["0x5b1f0c3e7d9a2b4c6e8f0a1b3c5d7e9f1a2b3c4d5e6f708192a3b4c5d6e7f809"],
+    ),
+]
+#: A signer account: any address but the zero address.
+SIGNER_PATTERN = r"^(?!0x0{40}$)0x[0-9a-fA-F]{40}$"
+SignerAddress = Annotated[
+    str,
+    Field(
+        pattern=SIGNER_PATTERN,
+        description="signer account address (not the zero address)",
+        examples=["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"],
+    ),
+]
+#: A certificate id: 32 bytes whose first two are the issuer's code (two ASCII capitals, 0x41-0x5A).
+CERTIFICATE_ID_PATTERN = r"^0x(?:4[1-9a-fA-F]|5[0-9aA]){2}[0-9a-fA-F]{60}$"
+CertificateId = Annotated[
+    str,
+    Field(
+        pattern=CERTIFICATE_ID_PATTERN,
+        description="certificate id: 0x + 64 hex digits, the first two bytes the issuer's code",
+        examples=["0x43527d7c1f9b5cfd4f1e6a2f0a4e0b3c9d5e6f708192a3b4c5d6e7f8091a2b3c"],
+    ),
+]
+#: A national certificate number: 1..32 printable ASCII characters, no space at either end.
+CERTIFICATE_NUMBER_PATTERN = r"^[!-~](?:[ -~]{0,30}[!-~])?$"
+CertificateNumber = Annotated[
+    str,
+    Field(
+        pattern=CERTIFICATE_NUMBER_PATTERN,
+        description="national certificate number: 1..32 printable ASCII characters (space to tilde), "
+        "no leading or trailing space",
+        examples=["CR-OEA-000123"],
     ),
 ]
 
@@ -103,6 +144,23 @@ Reason = Annotated[
 ]
 
 
+RequiredReason = Annotated[
+    int,
+    BeforeValidator(_reason),
+    Field(ge=1, le=0xFFFF),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "string", "enum": [name for name in ReasonCode.__members__ if name != "NONE"]},
+                {"type": "integer", "minimum": 1, "maximum": 65535},
+            ],
+            "description": "reason code (required: not NONE/0): a ReasonCode name or its number",
+            "examples": ["NON_COMPLIANCE"],
+        }
+    ),
+]
+
+
 def programme_mask(names: list[ProgrammeName]) -> int:
     """The on-chain mask of programme names."""
     return sum({int(Programme[n.value]) for n in names})
@@ -166,11 +224,19 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = Field(default=None, description="opaque cursor of the next page")
 
 
+#: Moments the API takes as ISO 8601: years 1971..2105, inside the chain's uint32 seconds whatever the offset.
+_YEARS = re.compile(r"(?:197[1-9]|19[89][0-9]|20[0-9]{2}|210[0-5])-")
+
+
 def _parse_time(value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             return int(text)
+        if _YEARS.match(text) is None:
+            raise ValueError(f"{value!r} is neither ISO 8601 (2025-01-31T12:00:00Z, years 1971-2105) nor Unix seconds")
+        # RFC 3339 also allows a lower-case t/z and a leap second, which datetime does not take
+        text = re.sub(r"(T\d\d:\d\d):60", r"\1:59", text.upper())
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
@@ -189,9 +255,41 @@ At = Annotated[
     Field(ge=0, le=2**32 - 1),
     WithJsonSchema(
         {
-            "type": "string",
-            "description": "a moment: ISO 8601 (UTC when no offset is given) or Unix seconds",
-            "examples": ["2025-06-30T00:00:00Z", "1751241600"],
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": 2**32 - 1, "description": "Unix seconds"},
+                {
+                    "type": "string",
+                    "format": "date-time",
+                    "pattern": "^" + _YEARS.pattern,
+                    "description": "RFC 3339 date-time, years 1971..2105",
+                },
+            ],
+            "description": "a moment: ISO 8601 / RFC 3339 date-time (UTC when no offset is given) or Unix seconds",
+            "examples": ["2025-06-30T00:00:00Z", 1751241600],
+        }
+    ),
+]
+
+
+def _in_range(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if not 1971 <= value.year <= 2105:  # the year as written: with any offset, inside uint32 seconds
+        raise ValueError(f"{value.isoformat()} is outside the years 1971..2105 (the ledger's Unix seconds)")
+    return value
+
+
+#: A date-time in a request body: RFC 3339 (years 1971..2105, inside the ledger's uint32 seconds) or Unix seconds.
+Moment = Annotated[
+    datetime,
+    AfterValidator(_in_range),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time", "pattern": "^" + _YEARS.pattern},
+                {"type": "integer", "minimum": 31_536_000, "maximum": 4_291_747_199},
+            ],
+            "description": "RFC 3339 date-time with a zone (years 1971..2105) or Unix seconds",
         }
     ),
 ]

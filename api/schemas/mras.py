@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import (
     Code,
+    DocumentHash,
     Hex32,
     MraStatusName,
     ProgrammeName,
-    Reason,
+    RequiredReason,
     RoleName,
     Transaction,
     hex0x,
@@ -29,6 +30,7 @@ class ProposeMraRequest(BaseModel):
     """An MRA among two or more administrations, proposed by one of them."""
 
     model_config = ConfigDict(
+        regex_engine="python-re",
         extra="forbid",
         json_schema_extra={
             "examples": [
@@ -47,7 +49,7 @@ class ProposeMraRequest(BaseModel):
     programmes: list[ProgrammeName] = Field(min_length=1)
     roles: list[RoleName] = Field(min_length=1)
     effective_from: datetime = Field(description="in force from this moment once every party accepted")
-    document_hash: Hex32 = Field(description="keccak-256 of the agreement text")
+    document_hash: DocumentHash = Field(description="keccak-256 of the agreement text")
 
 
 class MraReasonRequest(BaseModel):
@@ -55,7 +57,7 @@ class MraReasonRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "INVESTIGATION"}]})
 
-    reason: Reason
+    reason: RequiredReason
 
 
 class MraOut(BaseModel):

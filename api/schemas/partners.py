@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.certificates import CertificateEventOut
-from api.schemas.common import Code, Hex32, ProgrammeName, Transaction, hex0x, programme_names, utc
+from api.schemas.common import CertificateId, Code, Hex32, ProgrammeName, Transaction, hex0x, programme_names, utc
 from ledger_client.index import AdministrationKpis, FeedEntry, FeedPage, MonthKpis, Percentiles, ProgrammeKpis
 from ledger_client.models import Recognition
 
@@ -56,7 +56,7 @@ class AcknowledgeRequest(BaseModel):
         },
     )
 
-    certificate_id: Hex32
+    certificate_id: CertificateId
     sequence: int = Field(ge=1, le=2**24 - 1, description="the event's number in the certificate's history")
 
 

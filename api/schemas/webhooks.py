@@ -16,8 +16,8 @@ from ledger_client.webhooks.store import EndpointStats
 SecretField = Annotated[
     str,
     Field(
-        pattern=r"^whsec_[A-Za-z0-9+/]+={0,2}$",
         max_length=120,
+        pattern=r"^whsec_(?:(?:[A-Za-z0-9+/]{4}){8,21}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){8,20}[A-Za-z0-9+/]{3}=)$",
         description="`whsec_` + base64 of 24 to 64 random bytes (HMAC-SHA256 key)",
         examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
     ),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import json
+import re
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from ledger_client.errors import InvalidCursorError
 from ledger_client.models import (
@@ -30,22 +29,39 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
-def encode_cursor(kind: str, *values: Any) -> str:
-    """An opaque cursor: url-safe base64 of ``[kind, values...]``."""
-    raw = json.dumps([kind, *values], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+#: The value each kind of query's cursor carries, as a regular expression: a cursor is
+#: ``<kind>.<value>``, so that a cursor's whole validity can be stated (the OpenAPI document gives
+#: each query parameter its :func:`cursor_pattern`) and anything that matches is a valid cursor.
+CURSOR_VALUES: dict[str, str] = {
+    "feed": r"-1|[0-9]{1,18}",  # position of the last event seen (-1: before the first)
+    "inbox": r"-1|[0-9]{1,18}",
+    "history": r"[0-9]{1,18}",  # sequence number of the last event seen
+    "certificates": r"[0-9a-f]{64}",  # id of the last certificate seen
+    "deliveries": r"[0-9]{1,18}",  # id of the last webhook delivery seen
+}
 
 
-def decode_cursor(cursor: str, kind: str) -> list[Any]:
-    """The values of a cursor made by :func:`encode_cursor` for the same ``kind`` of query."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError) as exc:
-        raise InvalidCursorError(f"malformed cursor {cursor!r}") from exc
-    if not isinstance(data, list) or not data or data[0] != kind:
-        raise InvalidCursorError(f"cursor {cursor!r} does not belong to a {kind!r} query")
-    return data[1:]
+def cursor_pattern(kind: str) -> str:
+    """The regular expression every cursor of a ``kind`` query matches (and every match is valid)."""
+    return rf"^{kind}\.(?:{CURSOR_VALUES[kind]})$"
+
+
+def encode_cursor(kind: str, value: int | str) -> str:
+    """A pagination cursor ``<kind>.<value>`` (clients treat it as opaque)."""
+    cursor = f"{kind}.{value}"
+    if re.fullmatch(cursor_pattern(kind), cursor) is None:
+        raise ValueError(f"{value!r} is not a {kind!r} cursor value")
+    return cursor
+
+
+def decode_cursor(cursor: str, kind: str) -> list[str]:
+    """The value of a cursor made by :func:`encode_cursor` for the same ``kind`` of query (one-item list)."""
+    if re.fullmatch(cursor_pattern(kind), cursor) is None:
+        other, dot, _ = cursor.partition(".")
+        if dot and other in CURSOR_VALUES and other != kind:
+            raise InvalidCursorError(f"cursor {cursor!r} does not belong to a {kind!r} query")
+        raise InvalidCursorError(f"malformed cursor {cursor!r}: a {kind!r} cursor is the next_cursor of a page")
+    return [cursor.partition(".")[2]]
 
 
 @dataclass(frozen=True)

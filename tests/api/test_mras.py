@@ -56,6 +56,6 @@ def test_mra_errors(env: Env) -> None:
     assert env.post("/v1/mras", "cr_writer", {"parties": ["CR"], **MRA}).status_code == 422
     assert env.post("/v1/mras", "cr_writer", {"parties": ["CR", "CR"], **MRA}).status_code == 422
     unknown = env.post("/v1/mras", "cr_writer", {"parties": ["CR", "ZZ"], **MRA})
-    assert unknown.status_code == 422
+    assert unknown.status_code == 404  # the administration referred to does not exist
     assert "ZZ" in unknown.json()["detail"]
     assert env.post(f"/v1/mras/{env.mra_id}/suspend", "cr_writer", {"reason": 0}).status_code == 422

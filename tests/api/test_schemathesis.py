@@ -1,0 +1,112 @@
+"""Schemathesis with every check against the API app: the OpenAPI document states every constraint the
+server enforces (a request the document allows is accepted; one it forbids is refused), every
+response is documented, and no request makes the server fail. Bounded: a few examples an operation."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis.errors import Unsatisfiable
+
+from api.config import ApiSettings
+from api.main import create_app
+from tests.api.conftest import Env
+
+#: Examples per operation and generation mode (positive: valid by the document; negative: invalid).
+EXAMPLES = 12
+#: Operations that need the consortium governance token; the others run as CR's writer.
+GOVERNANCE = (
+    "POST /v1/administrations",
+    "POST /v1/administrations/{code}/freeze",
+    "POST /v1/administrations/{code}/unfreeze",
+)
+
+
+#: Operations whose document does not state a server rule yet (the reason), skipped until it does.
+NOT_YET = {
+    "POST /v1/webhooks/endpoints/{endpoint_id}/replay": "exactly one of since_event_id and since: the body schema "
+    "does not say so yet",
+    "POST /v1/certificates/verify-document": "the document's roles and programmes (names or masks, at least one) "
+    "are not stated in its schema yet",
+}
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    text = re.sub(r"(T\d\d:\d\d):60", r"\1:59", str(value).upper())
+    moment = datetime.fromisoformat(text)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _dates_in_order(body: Any) -> bool:
+    """valid_until later than valid_from: a rule between two fields, stated in the field's description
+    (OpenAPI 3.1 cannot state it as a constraint); requests that break it are left out of positive cases."""
+    if not isinstance(body, dict) or body.get("valid_until") is None or "valid_from" not in body:
+        return True
+    try:
+        return _seconds(body["valid_until"]) > _seconds(body["valid_from"])
+    except (TypeError, ValueError):
+        return True
+
+
+def _operations() -> list[tuple[str, schemathesis.GenerationMode]]:
+    """(label, mode) of every operation; negative cases only where there is an input to get wrong."""
+    document = create_app(ApiSettings()).openapi()
+    methods = ("get", "post", "delete", "put", "patch")
+    cases = []
+    for path, item in document["paths"].items():
+        for method in (m for m in methods if m in item):
+            label = f"{method.upper()} {path}"
+            cases.append((label, schemathesis.GenerationMode.POSITIVE))
+            if item[method].get("parameters") or item[method].get("requestBody"):
+                cases.append((label, schemathesis.GenerationMode.NEGATIVE))
+    return cases
+
+
+@pytest.fixture(scope="module")
+def api_schema(env: Env) -> Any:
+    return schemathesis.openapi.from_asgi("/openapi.json", env.client.app)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("label", "mode"), _operations())
+def test_operation_conforms_to_the_openapi_document(
+    label: str, mode: schemathesis.GenerationMode, api_schema: Any, env: Env
+) -> None:
+    operation = api_schema.find_operation_by_label(label)
+    assert operation is not None, label
+    token = env.tokens["governance" if label in GOVERNANCE else "cr_writer"]
+    positive = mode is schemathesis.GenerationMode.POSITIVE
+
+    if label in NOT_YET:
+        pytest.skip(NOT_YET[label])
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    def check(case: schemathesis.Case) -> None:
+        if positive:
+            assume(_dates_in_order(case.body))
+        given_headers = {name.lower() for name in case.headers or {}}
+        headers = {}
+        # A valid token, unless a negative case made the Authorization header the invalid part.
+        if positive or "authorization" not in given_headers:
+            headers["Authorization"] = f"Bearer {token}"
+        # A fresh Idempotency-Key per request (the fuzzer would reuse the documented example for
+        # different bodies, which the server refuses by design), unless it is a negative case's invalid part.
+        if case.method == "POST" and (positive or "idempotency-key" not in given_headers):
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+        case.call_and_validate(headers=headers)
+
+    try:
+        check()
+    except Unsatisfiable:
+        if positive:
+            raise
+        pytest.skip(f"{label}: no input can be made invalid (only optional headers)")
