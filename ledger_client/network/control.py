@@ -11,7 +11,14 @@ import httpx
 
 from ledger_client.demo import CODES, DEFAULT_CERTIFICATES
 from ledger_client.network.layout import DEPLOYMENT, HOST, Layout, NetworkError, Ports, gateway_name
-from ledger_client.network.processes import child_environment, running_pid, start_process, stop_process, tail
+from ledger_client.network.processes import (
+    child_environment,
+    running_pid,
+    start_process,
+    stop_process,
+    stop_processes,
+    tail,
+)
 from ledger_client.network.provision import governance_ledger, prepare_gateway, seed_network
 
 Log = Callable[[str], None]
@@ -186,6 +193,7 @@ def _gateway_status(code: str, url: str, pid: int | None) -> GatewayStatus:
 
 def down(layout: Layout, *, timeout: float, log: Log) -> None:
     """SIGTERM the gateways, then the node, each waited for at most ``timeout`` seconds."""
-    for name in [gateway_name(code) for code in CODES] + [NODE]:
-        outcome = stop_process(layout.pid_file(name), timeout)
-        log(f"{name}: {outcome}")
+    gateways = {layout.pid_file(gateway_name(code)): gateway_name(code) for code in CODES}
+    for pid_file, outcome in stop_processes(list(gateways), timeout).items():
+        log(f"{gateways[pid_file]}: {outcome}")
+    log(f"{NODE}: {stop_process(layout.pid_file(NODE), timeout)}")

@@ -75,20 +75,33 @@ def stop_process(pid_file: Path, timeout: float) -> str:
 
     Returns what happened: ``"not running"``, ``"stopped"`` or ``"killed"``.
     """
-    pid = running_pid(pid_file)
-    if pid is None:
-        pid_file.unlink(missing_ok=True)
-        return "not running"
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if running_pid(pid_file) is None:
+    return stop_processes([pid_file], timeout)[pid_file]
+
+
+def stop_processes(pid_files: Sequence[Path], timeout: float) -> dict[Path, str]:
+    """:func:`stop_process` for several at once: all are signalled, then waited for together."""
+    outcome: dict[Path, str] = {}
+    waiting: dict[Path, int] = {}
+    for pid_file in pid_files:
+        pid = running_pid(pid_file)
+        if pid is None:
             pid_file.unlink(missing_ok=True)
-            return "stopped"
+            outcome[pid_file] = "not running"
+        else:
+            os.kill(pid, signal.SIGTERM)
+            waiting[pid_file] = pid
+    deadline = time.monotonic() + timeout
+    while waiting and time.monotonic() < deadline:
+        for pid_file in [p for p in waiting if running_pid(p) is None]:
+            del waiting[pid_file]
+            pid_file.unlink(missing_ok=True)
+            outcome[pid_file] = "stopped"
         time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
-    pid_file.unlink(missing_ok=True)
-    return "killed"
+    for pid_file, pid in waiting.items():
+        os.kill(pid, signal.SIGKILL)
+        pid_file.unlink(missing_ok=True)
+        outcome[pid_file] = "killed"
+    return outcome
 
 
 def tail(log: Path, lines: int = 20) -> str:
@@ -109,4 +122,13 @@ def child_environment(extra: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-__all__ = ["ProcessInfo", "child_environment", "is_running", "running_pid", "start_process", "stop_process", "tail"]
+__all__ = [
+    "ProcessInfo",
+    "child_environment",
+    "is_running",
+    "running_pid",
+    "start_process",
+    "stop_process",
+    "stop_processes",
+    "tail",
+]
