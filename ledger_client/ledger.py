@@ -96,7 +96,12 @@ class Ledger:
             chain = Chain.in_memory(accounts=accounts, receipt_timeout=settings.receipt_timeout_seconds)
             manifest: Path | None = None
         else:
-            chain = Chain.durable(data_dir, receipt_timeout=settings.receipt_timeout_seconds)
+            chain = Chain.durable(
+                data_dir,
+                receipt_timeout=settings.receipt_timeout_seconds,
+                block_mode=settings.block_mode,
+                max_drift=settings.max_block_drift_seconds,
+            )
             manifest = Path(data_dir) / "deployments" / f"{settings.deployment}.json"
         try:
             sender = _sender(chain, settings)

@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from ledger_client.node.config import DEFAULT_CHAIN_ID, DEFAULT_MNEMONIC, BlockMode, NodeConfig
+from ledger_client.node.config import DEFAULT_CHAIN_ID, DEFAULT_MAX_DRIFT_S, DEFAULT_MNEMONIC, BlockMode, NodeConfig
 from ledger_client.node.durable import DurableChain
 from ledger_client.node.errors import NodeError
 from ledger_client.node.server import bind_socket, serve
@@ -21,8 +21,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chain-id", type=int, default=DEFAULT_CHAIN_ID)
     parser.add_argument("--mnemonic", default=DEFAULT_MNEMONIC)
     parser.add_argument("--accounts", type=int, default=10)
-    parser.add_argument("--block-mode", choices=[mode.value for mode in BlockMode], default="per_tx")
-    parser.add_argument("--block-interval", type=float, default=1.0, help="seconds")
+    parser.add_argument(
+        "--block-mode",
+        choices=[mode.value for mode in BlockMode] + ["per_tx"],
+        default=BlockMode.REALTIME.value,
+        help="realtime: block time stays within --max-drift of the clock, transactions share blocks "
+        "under load (default); instant: one block per transaction at once (tests; per_tx is its old "
+        "name); interval: a block every --block-interval seconds",
+    )
+    parser.add_argument("--block-interval", type=float, default=1.0, help="seconds (interval mode)")
+    parser.add_argument(
+        "--max-drift",
+        type=int,
+        default=DEFAULT_MAX_DRIFT_S,
+        help=f"realtime mode: seconds a block may run ahead of the clock (default {DEFAULT_MAX_DRIFT_S})",
+    )
     parser.add_argument("--log-level", default="INFO")
 
 
@@ -71,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             num_accounts=args.accounts,
             block_mode=BlockMode(args.block_mode),
             block_interval_s=args.block_interval,
+            max_drift_s=args.max_drift,
         )
         chain = DurableChain(args.data_dir, config)
     except NodeError as exc:
