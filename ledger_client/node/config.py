@@ -36,10 +36,12 @@ class BlockMode(enum.Enum):
     """How the node turns accepted transactions into blocks."""
 
     REALTIME = "realtime"
-    """The default: block time stays within ``max_drift_s`` of the node's clock. A transaction is
-    sealed in its own block at once while the next block can take a new second
-    (``parent + 1 <= clock + max_drift_s``); otherwise it joins the pending block, which every
-    transaction arriving meanwhile shares and which is sealed as soon as its second allows."""
+    """The default: block time never runs more than ``max_drift_s`` ahead of the wall clock (of the
+    node's clock when ``evm_increaseTime`` moved it ahead). A transaction is sealed in its own block
+    at once while the next block can take a new second (``max(parent + 1, clock) <= wall +
+    max_drift_s``); otherwise it joins the pending block, which every transaction arriving meanwhile
+    shares and which is sealed as soon as its second allows. With the clock set back
+    (``evm_setTime``) blocks are history, all in the past, and sealed at once."""
 
     INSTANT = "instant"
     """One block per transaction, sealed before ``eth_sendRawTransaction`` returns, whatever the

@@ -356,7 +356,13 @@ class DurableChain:
             return True
         if mode is BlockMode.INTERVAL:
             return False
-        return pending.timestamp <= self.clock() + self.config.max_drift_s
+        return pending.timestamp <= self._drift_bound()
+
+    def _drift_bound(self) -> float:
+        """Latest timestamp a realtime block may have now: ``max_drift_s`` past the wall clock, or
+        past the node's clock when ``evm_increaseTime`` moved it ahead (a clock set back writes history,
+        whose blocks are all in the past: they are sealed at once)."""
+        return max(time.time(), self.clock()) + self.config.max_drift_s
 
     def clock(self) -> float:
         """The node's clock: wall-clock time plus the ``evm_increaseTime`` offset (Unix seconds)."""
@@ -574,7 +580,7 @@ class DurableChain:
                     return
                 pending = self._pending
                 if self._automine and pending is not None and pending.transactions:
-                    due = pending.timestamp - self.config.max_drift_s - self.clock()
+                    due = pending.timestamp - self._drift_bound()
                     if due <= 0:
                         try:
                             offset = self._append([self._seal()])
