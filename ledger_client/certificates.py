@@ -178,7 +178,7 @@ class Certificates:
         sender = self._ctx.sender
         budget = min(int(self._ctx.chain.block_gas_limit() * BLOCK_FILL), sender.max_gas())
         margin = sender.gas_margin
-        by_estimate = ((budget - 10_000) / margin - GAS_BATCH_BASE) // (GAS_BATCH_WORST_PER_CERTIFICATE * margin)
+        by_estimate = ((budget - 10_000) / margin - GAS_BATCH_BASE) // GAS_BATCH_WORST_PER_CERTIFICATE
         by_model = (budget - GAS_BATCH_BASE) // GAS_BATCH_PER_CERTIFICATE
         return max(1, min(self.batch_size, int(by_estimate), by_model))
 
