@@ -9,7 +9,10 @@ from dataclasses import dataclass
 
 from ledger_client.index import AdministrationKpis, Index
 from ledger_client.index.coverage import MraCoverage, mra_coverage
+from ledger_client.index.latency import PartnerMonthLatency, partner_monthly_latency
 
+#: Months of history the charts show.
+MONTHS = 24
 #: Administrations whose figures are kept (the least recently computed are dropped first).
 MAX_ENTRIES = 64
 
@@ -21,6 +24,7 @@ class Figures:
     block: tuple[int, bytes | None]  # number and hash: a reorganised block of the same number is another block
     kpis: AdministrationKpis
     coverage: tuple[MraCoverage, ...]
+    latency_by_month: tuple[PartnerMonthLatency, ...]
 
 
 class FigureCache:
@@ -39,7 +43,12 @@ class FigureCache:
             cached = self._entries.get(code)
         if cached is not None and cached.block == block:
             return cached
-        fresh = Figures(block, index.kpis(code), tuple(mra_coverage(index.reader, code)))
+        fresh = Figures(
+            block,
+            index.kpis(code, months=MONTHS),
+            tuple(mra_coverage(index.reader, code)),
+            partner_monthly_latency(index.reader, code, months=MONTHS),
+        )
         with self._lock:
             self._entries.pop(code, None)
             self._entries[code] = fresh
