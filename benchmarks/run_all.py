@@ -2,7 +2,8 @@
 
 Runs gas (``benchmarks/gas.py``), client (``benchmarks/client.py``), node (``benchmarks/node.py``),
 API (``benchmarks/api.py``), import (``benchmarks/import_bench.py``), webhooks
-(``benchmarks/webhooks.py``) and console (``benchmarks/console.py``), each in its own
+(``benchmarks/webhooks.py``), console (``benchmarks/console.py``) and anvil writes
+(``benchmarks/anvil_writes.py``), each in its own
 subprocess (``python -m benchmarks.X``), parses the JSON object each prints and merges the keys (a
 key two benchmarks share is kept as ``<benchmark>.<key>``). ``machine``, ``date``, ``quick`` and
 ``seconds`` (per benchmark) describe the run; ``errors`` lists benchmarks that failed.
@@ -55,6 +56,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("import", "import_bench", ("--rows", "1000")),
     Benchmark("webhooks", "webhooks", ("--quick",)),
     Benchmark("console", "console", ("--quick",)),
+    Benchmark("anvil", "anvil_writes", ("--quick",)),
 )
 
 
@@ -161,6 +163,7 @@ TARGETS: dict[tuple[str, str], tuple[str, float]] = {
     ("console", "certificates_p95_ms"): ("<=", 50),
     ("console", "certificate_p95_ms"): ("<=", 50),
     ("console", "kpis_p95_ms"): ("<=", 50),
+    ("anvil", "anvil_single_write_per_s"): (">=", 50),
 }
 
 

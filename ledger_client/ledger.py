@@ -24,6 +24,7 @@ from ledger_client.deployment import Deployment, deploy, verify_deployment
 from ledger_client.documents import CertificateDocument, DocumentVerification, verify_document
 from ledger_client.errors import ConfigurationError
 from ledger_client.events import CertificateEventSource, ChainEventSource
+from ledger_client.evm import require_cancun
 from ledger_client.fees import FeePolicy
 from ledger_client.foresight import Foresight
 from ledger_client.mras import Mras
@@ -44,7 +45,14 @@ def _sender(chain: Chain, settings: Settings) -> TransactionSender:
         cache_seconds=settings.fee_cache_seconds,
     )
     nonces = NonceRegistry(chain.transaction_count)
-    return TransactionSender(chain, fees, nonces, gas_strategy=settings.gas_strategy, gas_margin=settings.gas_margin)
+    return TransactionSender(
+        chain,
+        fees,
+        nonces,
+        gas_strategy=settings.gas_strategy,
+        gas_margin=settings.gas_margin,
+        tx_gas_cap=settings.tx_gas_cap,
+    )
 
 
 class Ledger:
@@ -189,8 +197,10 @@ class Ledger:
     def attach(
         cls, chain: Chain, deployment: Deployment, *, signer: Signer | None = None, settings: Settings | None = None
     ) -> Ledger:
-        """A client of ``deployment`` on an existing :class:`Chain` (verified first)."""
+        """A client of ``deployment`` on an existing :class:`Chain` (verified first: the node's EVM
+        runs Cancun or later, the manifest matches the chain)."""
         settings = settings or Settings()
+        require_cancun(chain)
         verify_deployment(chain, deployment)
         context = LedgerContext(chain, _sender(chain, settings), ledger_codec(deployment.contract), deployment, signer)
         return cls(context, settings)
