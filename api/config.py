@@ -37,6 +37,9 @@ class ApiSettings(Settings):
     ready_max_lag_blocks: int = Field(default=5, ge=0, description="/ready fails when the index lags more")
     max_batch_size: int = Field(default=1000, ge=1, le=10_000, description="certificates per batch request")
     sse_poll_seconds: float = Field(default=0.5, gt=0, description="how often the SSE stream polls the index")
+    shutdown_grace_seconds: int = Field(
+        default=3, ge=1, le=60, description="on Ctrl-C, requests still running after this many seconds are cancelled"
+    )
     console_session_idle_seconds: float = Field(default=1800, gt=0, description="console sign-out after idling")
     console_session_max_seconds: float = Field(default=8 * 3600, gt=0, description="console session lifetime")
     console_secure_cookie: bool = Field(default=False, description="mark the console cookie Secure (behind HTTPS)")

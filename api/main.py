@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.config import ApiSettings
 from api.console import install_console
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.middleware import IdempotencyMiddleware
 from api.routes import administrations, certificates, health, mras, partners, verification, webhooks
@@ -80,6 +81,8 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # api.docs serves /docs from the installed Swagger UI package (no CDN)
+        redoc_url=None,
     )
     if runtime is not None:
         app.state.runtime = runtime
@@ -89,5 +92,6 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
     for module in (certificates, verification, partners, administrations, mras, webhooks, health):
         app.include_router(module.router)
     install_console(app, chosen)
+    install_docs(app)
     webhooks.document_bodies(app.webhooks)
     return app

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from api.config import ApiSettings
 from api.idempotency import IdempotencyStore
 from api.signers import SignerRegistry
+from api.stopping import Stopping
 from api.tokens import TokenStore
 from ledger_client.audit import Auditor
 from ledger_client.errors import ConfigurationError, LedgerError
 from ledger_client.index import Index
 from ledger_client.index.attach import log_source, open_index
+from ledger_client.index.foresight import IndexForesight
 from ledger_client.ledger import Ledger
 from ledger_client.signers import load_signer
 from ledger_client.webhooks import Outbox
@@ -39,9 +41,13 @@ class Runtime:
     idempotency: IdempotencyStore
     owns: bool = True
     auditor: Auditor = field(init=False)
+    #: Set when the server starts shutting down: open streams end (see :mod:`api.stopping`).
+    stopping: Stopping = field(init=False, default_factory=Stopping)
     outbox: Outbox = field(init=False)
 
     def __post_init__(self) -> None:
+        # Writes the index can foresee failing are checked before they are sent (no reverted tx).
+        self.ledger.use_foresight(IndexForesight(self.index))
         retention = self.settings.webhook_retention_days * 86_400
         self.outbox = Outbox(self.settings.webhooks_file(), retention_seconds=retention)
         self.auditor = Auditor(
@@ -114,6 +120,7 @@ class Runtime:
 
     def close(self) -> None:
         """Stop following and close everything this runtime owns."""
+        self.stopping.set()
         self.index.close()
         self.tokens.close()
         self.idempotency.close()

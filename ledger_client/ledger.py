@@ -24,7 +24,9 @@ from ledger_client.deployment import Deployment, deploy, verify_deployment
 from ledger_client.documents import CertificateDocument, DocumentVerification, verify_document
 from ledger_client.errors import ConfigurationError
 from ledger_client.events import CertificateEventSource, ChainEventSource
+from ledger_client.evm import require_cancun
 from ledger_client.fees import FeePolicy
+from ledger_client.foresight import Foresight
 from ledger_client.mras import Mras
 from ledger_client.nonces import NonceRegistry
 from ledger_client.recognition import Recognitions
@@ -43,7 +45,14 @@ def _sender(chain: Chain, settings: Settings) -> TransactionSender:
         cache_seconds=settings.fee_cache_seconds,
     )
     nonces = NonceRegistry(chain.transaction_count)
-    return TransactionSender(chain, fees, nonces, gas_strategy=settings.gas_strategy, gas_margin=settings.gas_margin)
+    return TransactionSender(
+        chain,
+        fees,
+        nonces,
+        gas_strategy=settings.gas_strategy,
+        gas_margin=settings.gas_margin,
+        tx_gas_cap=settings.tx_gas_cap,
+    )
 
 
 class Ledger:
@@ -96,7 +105,12 @@ class Ledger:
             chain = Chain.in_memory(accounts=accounts, receipt_timeout=settings.receipt_timeout_seconds)
             manifest: Path | None = None
         else:
-            chain = Chain.durable(data_dir, receipt_timeout=settings.receipt_timeout_seconds)
+            chain = Chain.durable(
+                data_dir,
+                receipt_timeout=settings.receipt_timeout_seconds,
+                block_mode=settings.block_mode,
+                max_drift=settings.max_block_drift_seconds,
+            )
             manifest = Path(data_dir) / "deployments" / f"{settings.deployment}.json"
         try:
             sender = _sender(chain, settings)
@@ -188,8 +202,10 @@ class Ledger:
     def attach(
         cls, chain: Chain, deployment: Deployment, *, signer: Signer | None = None, settings: Settings | None = None
     ) -> Ledger:
-        """A client of ``deployment`` on an existing :class:`Chain` (verified first)."""
+        """A client of ``deployment`` on an existing :class:`Chain` (verified first: the node's EVM
+        runs Cancun or later, the manifest matches the chain)."""
         settings = settings or Settings()
+        require_cancun(chain)
         verify_deployment(chain, deployment)
         context = LedgerContext(chain, _sender(chain, settings), ledger_codec(deployment.contract), deployment, signer)
         return cls(context, settings)
@@ -215,7 +231,14 @@ class Ledger:
     def with_signer(self, signer: Signer) -> Ledger:
         """The same ledger acting as ``signer`` (shares the connection, fees and nonce managers)."""
         ctx = self.context
-        return Ledger(LedgerContext(ctx.chain, ctx.sender, ctx.codec, ctx.deployment, signer), self.settings)
+        return Ledger(
+            LedgerContext(ctx.chain, ctx.sender, ctx.codec, ctx.deployment, signer, ctx.foresight), self.settings
+        )
+
+    def use_foresight(self, foresight: Foresight | None) -> None:
+        """Consult ``foresight`` before every write that would go out unchecked (this ledger and
+        those :meth:`with_signer` makes from now on): see :mod:`ledger_client.foresight`."""
+        self.context.foresight = foresight
 
     @property
     def signer(self) -> Signer | None:

@@ -71,12 +71,31 @@ class Settings(BaseSettings):
     fee_cache_seconds: float = Field(default=2.0, ge=0)
     gas_strategy: GasStrategy = GasStrategy.AUTO
     gas_margin: float = Field(default=1.2, ge=1.0, le=3.0)
+    tx_gas_cap: int = Field(
+        default=2**24,
+        ge=100_000,
+        le=2**24,
+        description="most gas one transaction may carry (EIP-7825: 2**24); lower it for a node with a lower cap",
+    )
 
     receipt_timeout_seconds: float = Field(default=120.0, gt=0)
-    receipt_poll_seconds: float = Field(default=0.25, gt=0)
+    receipt_poll_seconds: float = Field(
+        default=0.25,
+        gt=0,
+        description="longest wait between receipt polls: the first waits 2 ms, each next one doubles up to this cap",
+    )
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     batch_size: int = Field(default=500, ge=1, le=2000, description="max certificates per issueBatch")
     max_batch_inputs: int = Field(default=100_000, ge=1, description="max inputs of one issue_many call")
+
+    block_mode: Literal["realtime", "instant", "interval"] = Field(
+        default="realtime",
+        description="embedded durable node: realtime (block time within max_block_drift_seconds of the "
+        "clock; transactions share blocks under load), instant (one block per transaction; tests), interval",
+    )
+    max_block_drift_seconds: int = Field(
+        default=2, ge=0, le=3600, description="realtime mode: how far block time may run ahead of the clock"
+    )
 
     eth_hash_backend: Literal["pysha3", "pycryptodome", "auto"] = "pysha3"
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from api.config import ApiSettings
 from api.console import pages_audit, pages_auth, pages_certificates, pages_import, pages_kpis, pages_mras, pages_partner
+from api.console.figures import FigureCache
 from api.console.imports import ImportJobs
 from api.console.web import HERE, ConsoleState, StaticAssets
 
@@ -24,6 +25,7 @@ def install_console(app: FastAPI, settings: ApiSettings) -> None:
         secure_cookie=settings.console_secure_cookie,
     )
     app.state.console_imports = ImportJobs()
+    app.state.console_figures = FigureCache()
     app.mount("/static", StaticAssets(directory=HERE / "static"), name="console-static")
     for module in (pages_auth, pages_certificates, pages_partner, pages_audit, pages_mras, pages_import, pages_kpis):
         app.include_router(module.router)

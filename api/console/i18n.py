@@ -13,7 +13,7 @@ import datetime as dt
 import gettext
 import io
 from datetime import UTC
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, negotiate_locale
@@ -41,6 +41,7 @@ def translations(language: str) -> gettext.GNUTranslations:
     return gettext.GNUTranslations(compiled)
 
 
+@lru_cache(maxsize=1024)
 def negotiate(cookie: str | None, accept_language: str | None) -> str:
     """The page language: the cookie's choice, else the best of ``Accept-Language``, else Spanish."""
     if cookie in LANGUAGES:

@@ -66,21 +66,33 @@ def stored_document(view: View, certificate_id: bytes) -> CertificateDocument | 
     return store.read(certificate_id) if store.has(certificate_id) else None
 
 
+def certificate_numbers(view: View, certificate_ids: list[bytes]) -> dict[str, str]:
+    """National numbers of the certificates (``0x…`` id -> number) to show instead of ids."""
+    numbers: dict[str, str] = {}
+    for cid in dict.fromkeys(certificate_ids):
+        row = view.runtime.index.certificate(cid)
+        if row is not None:
+            numbers[hex0x(cid)] = row.number
+    return numbers
+
+
 @router.get("/")
 async def dashboard(view: ViewDep, administration: Annotated[str | None, Query(max_length=2)] = None) -> Response:
     """Counts by status, the latest events and partners' acknowledgement of them."""
     code = subject_of(view, administration)
     index = view.runtime.index
-    kpis = index.kpis(code) if code else None
+    kpis = view.figures(code, history=False).kpis if code else None
     recent = index.recent_events(code, 15) if code else []
     partners = sorted(index.reader.partner_links(code)) if code else []
     events = [(CertificateEventOut.of(r.event), set(r.acknowledged_by)) for r in recent]
+    numbers = certificate_numbers(view, [r.event.certificate_id for r in recent])
     return view.render(
         "dashboard.html",
         code=code,
         administrations=index.administrations(),
         kpis=kpis,
         events=events,
+        numbers=numbers,
         partners=partners,
     )
 
@@ -194,7 +206,23 @@ async def certificate_page(certificate_id: str, view: ViewDep) -> Response:
         may_act=may_act,
         reasons=REASONS,
         document=doc,
-        values=document_values(doc),
+    )
+
+
+@router.get("/certificates/{certificate_id}/change")
+async def change_form(certificate_id: str, view: ViewDep) -> Response:
+    """The amend / renew form, filled with the stored document (the issuer's writers)."""
+    principal = view.signed_in()
+    cid = parse_certificate_id(certificate_id)
+    require_writer_for(principal, certificate_issuer(cid), "change certificates of")
+    row = view.runtime.index.certificate(cid)
+    if row is None:
+        raise CertificateNotFoundError(f"no certificate {certificate_id}")
+    return view.render(
+        "change.html",
+        certificate=CertificateOut.of(row),
+        values=document_values(stored_document(view, cid)),
+        reasons=REASONS,
         programmes=PROGRAMMES,
         roles=ROLES,
     )

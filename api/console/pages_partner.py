@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import require_visible, writer_administration
 from api.console.forms import day
+from api.console.pages_certificates import certificate_numbers
 from api.console.web import ConsoleRoute, View, view_of
 from api.routes import partners as routes
 from api.schemas.certificates import CertificateEventOut
@@ -56,6 +57,7 @@ async def inbox(view: ViewDep, code: OwnerDep) -> Response:
         "inbox.html",
         code=code,
         events=[CertificateEventOut.of(e) for e in page.items],
+        numbers=certificate_numbers(view, [e.certificate_id for e in page.items]),
         more=page.next_cursor is not None,
         stream_from=routes.tail_cursor(view.runtime.index),
         may_act=view.is_writer() and view.administration == code,
@@ -74,7 +76,8 @@ async def inbox_stream(
     """The partner feed as Server-Sent Events (the API's stream, authenticated by the session)."""
     start = await routes.stream_start(view.runtime.index, code, cursor, last_event_id)
     poll = view.runtime.settings.sse_poll_seconds
-    async for event in routes.feed_events(view.runtime.index, code, start, poll, None, STREAM_SECONDS):
+    runtime = view.runtime
+    async for event in routes.feed_events(runtime.index, code, start, poll, None, STREAM_SECONDS, runtime.stopping):
         yield event
 
 

@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from api.auth import Principal
+from api.console.figures import FigureCache, Figures
 from api.console.i18n import LANGUAGE_COOKIE, Formatter, negotiate, translations
 from api.console.labels import label_message
 from api.console.sessions import COOKIE, Session, SessionStore
@@ -114,6 +115,11 @@ class View:
     def is_writer(self) -> bool:
         """A writer token (may change its administration's data)."""
         return self.principal is not None and self.principal.role is Role.WRITER
+
+    def figures(self, code: str, *, history: bool = True) -> Figures:
+        """``code``'s KPIs and MRA coverage at the indexed block (computed once per block)."""
+        cache: FigureCache = self.request.app.state.console_figures
+        return cache.figures(self.runtime.index, code, history=history)
 
     def label(self, name: object) -> str:
         """The translated label of an enum name (``"SUSPENDED"`` → ``"Suspendido"``)."""

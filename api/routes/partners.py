@@ -7,7 +7,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Depends, Header, Query, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +24,7 @@ from api.schemas.partners import (
     RecognitionOut,
 )
 from api.schemas.problems import problem_responses
+from api.stopping import Stopping
 from api.writes import as_administration, certificate_issuer, transaction
 from ledger_client import validation
 from ledger_client.errors import LedgerValueError
@@ -123,6 +123,7 @@ async def stream_start(
     },
 )
 async def partner_feed_stream(
+    runtime: RuntimeDep,
     index: IndexDep,
     settings: SettingsDep,
     code: SubjectDep,
@@ -132,20 +133,27 @@ async def partner_feed_stream(
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-Sent Events: partners' certificate events as they are indexed (from ``cursor``,
     ``Last-Event-ID`` or, by default, from now on)."""
-    async for event in feed_events(index, code, start, settings.sse_poll_seconds, max_events, timeout):
+    poll = settings.sse_poll_seconds
+    async for event in feed_events(index, code, start, poll, max_events, timeout, runtime.stopping):
         yield event
 
 
 async def feed_events(
-    index: Index, code: str, start: str, poll_seconds: float, max_events: int | None, timeout: float | None
+    index: Index,
+    code: str,
+    start: str,
+    poll_seconds: float,
+    max_events: int | None,
+    timeout: float | None,
+    stopping: Stopping,
 ) -> AsyncIterator[ServerSentEvent]:
     """``code``'s partner events after the feed cursor ``start`` as SSE events, polling the index every
-    ``poll_seconds``; ends after ``max_events`` events or ``timeout`` seconds (the API's stream and the
-    console's inbox)."""
+    ``poll_seconds``; ends after ``max_events`` events or ``timeout`` seconds, and as soon as the
+    server starts shutting down (``stopping``) (the API's stream and the console's inbox)."""
     position = start
     sent = 0
     deadline = None if timeout is None else time.monotonic() + timeout
-    while deadline is None or time.monotonic() < deadline:
+    while (deadline is None or time.monotonic() < deadline) and not stopping.is_set():
         page = index.feed(code, position, 100)
         for entry in page.items:
             position = encode_cursor("feed", entry.event.pos)
@@ -154,7 +162,7 @@ async def feed_events(
             if max_events is not None and sent >= max_events:
                 return
         if not page.more:
-            await anyio.sleep(poll_seconds)
+            await stopping.sleep(poll_seconds)
 
 
 @router.get("/inbox", response_model=Page[CertificateEventOut], responses=problem_responses(401, 403, 422))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ledger_client.cli.running import announced_url
 from ledger_client.ledger import Ledger
+from ledger_client.node.errors import DataDirLockedError
 from ledger_client.settings import Settings
 from ledger_client.signers import load_signer
 
@@ -53,10 +56,28 @@ def settings_from(args: argparse.Namespace, cls: type[S], **extra: Any) -> S:
 
 
 def open_ledger(settings: Settings) -> Ledger:
-    """The ledger the settings point at (embedded durable chain or RPC node)."""
+    """The ledger the settings point at (embedded durable chain or RPC node).
+
+    When the data directory is in use by a running demo, the demo's node is reached over the
+    JSON-RPC URL it announced there (:mod:`ledger_client.cli.running`), with the same manifest.
+    """
     if settings.rpc_url is None and settings.data_dir is None:
         settings = settings.model_copy(update={"data_dir": DEFAULT_DATA_DIR})
-    return Ledger.from_settings(settings)
+    try:
+        return Ledger.from_settings(settings)
+    except DataDirLockedError as exc:
+        if settings.rpc_url is not None or settings.data_dir is None:
+            raise
+        data_dir = settings.data_dir
+        url = announced_url(data_dir)
+        if url is None:
+            raise DataDirLockedError(
+                f"data directory {data_dir} is in use by another process that does not serve its node "
+                "(aeo-ledger serve or node?): stop it, or pass that node's --rpc-url and --deployment"
+            ) from exc
+    print(f"note: {data_dir} is in use by the running demo: using its node at {url}", file=sys.stderr)
+    manifest = data_dir / "deployments" / f"{settings.deployment}.json"
+    return Ledger.connect(url, manifest, signer=load_signer(settings), settings=settings)
 
 
 __all__ = ["DEFAULT_DATA_DIR", "add_chain_arguments", "load_signer", "open_ledger", "settings_from"]

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     init = sub.add_parser("init", help="generate the network: keys, genesis, Besu configs, compose file, runbook")
     init.add_argument("--validators", required=True, help="ISO alpha-2 codes, comma-separated (at least 4)")
     init.add_argument("--out", required=True, type=Path, help="directory to write (must be empty unless --force)")
-    init.add_argument("--force", action="store_true", help="replace a non-empty --out directory")
+    init.add_argument("--force", action="store_true", help="replace an earlier kit in --out (one holding network.json)")
     init.add_argument("--chain-id", type=int, default=2026, help="chain id of the network (default 2026)")
     init.add_argument("--block-period", type=int, default=2, help="seconds between blocks (default 2)")
     init.add_argument("--request-timeout", type=int, default=4, help="QBFT round timeout in seconds (default 4)")

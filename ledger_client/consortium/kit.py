@@ -17,7 +17,8 @@ Layout of the directory::
     data/<CODE>/                    the node's database (Besu's --data-path, mounted at /data)
 
 The directory is written beside its final place and renamed into it, so a failed run leaves
-nothing half-written; an existing non-empty directory is replaced only with ``force``.
+nothing half-written; an existing non-empty directory is replaced only with ``force``, and only
+when it is a kit (holds ``network.json``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ from ledger_client.consortium.plan import NetworkPlan
 from ledger_client.consortium.runbook import gateway_dockerfile, render_runbook
 from ledger_client.errors import ConfigurationError
 
+#: The file that marks a directory as a kit (``--force`` replaces only such a directory).
+MANIFEST = "network.json"
+
 
 @dataclass(frozen=True)
 class KitResult:
@@ -50,7 +54,7 @@ class KitResult:
 def _render(plan: NetworkPlan, root: Path) -> None:
     texts: dict[str, str] = {
         "RUNBOOK.md": render_runbook(plan),
-        "network.json": plan.manifest_json(),
+        MANIFEST: plan.manifest_json(),
         "genesis.json": genesis_json(plan),
         "static-nodes.json": static_nodes_json(plan),
         "docker-compose.yml": compose_yaml(plan),
@@ -88,8 +92,14 @@ def _render(plan: NetworkPlan, root: Path) -> None:
 def _check_target(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise KitExistsError(f"{out} exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise KitExistsError(f"{out} is not empty; choose another --out or pass --force to replace it")
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise KitExistsError(f"{out} is not empty; choose another --out or pass --force to replace it")
+        if not (out / MANIFEST).is_file():
+            raise KitExistsError(
+                f"{out} is not empty and holds no {MANIFEST}: --force replaces only a kit written by "
+                "consortium init, never another directory"
+            )
 
 
 def init_kit(options: KitOptions) -> KitResult:

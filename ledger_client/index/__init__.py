@@ -8,6 +8,7 @@ from ledger_client.index.core import Index
 from ledger_client.index.follower import Follower, SyncReport
 from ledger_client.index.queries import Reader
 from ledger_client.index.results import (
+    KPI_UNITS,
     AdministrationKpis,
     CertificateEventRow,
     CertificateStateAt,
@@ -18,9 +19,12 @@ from ledger_client.index.results import (
     IndexedMra,
     IssuerEvent,
     LatencyStats,
+    MonthKpis,
     MraEventRow,
     MraScope,
     Page,
+    Percentiles,
+    ProgrammeKpis,
 )
 from ledger_client.index.sources import (
     BlockHeader,
@@ -34,6 +38,7 @@ from ledger_client.index.sources import (
 )
 
 __all__ = [
+    "KPI_UNITS",
     "AdministrationKpis",
     "BlockHeader",
     "BlockLogs",
@@ -51,9 +56,12 @@ __all__ = [
     "IssuerEvent",
     "LatencyStats",
     "LogSource",
+    "MonthKpis",
     "MraEventRow",
     "MraScope",
     "Page",
+    "Percentiles",
+    "ProgrammeKpis",
     "RawLog",
     "Reader",
     "RpcLogSource",

@@ -214,6 +214,6 @@ class Index:
         """The latest events of ``issuer``'s certificates and who acknowledged them (:meth:`Reader.recent_events`)."""
         return self.reader.recent_events(issuer, limit)
 
-    def kpis(self, code: str, at: int | None = None) -> AdministrationKpis:
-        """Key figures of an administration."""
-        return administration_kpis(self.reader, code, at)
+    def kpis(self, code: str, at: int | None = None, months: int | None = None) -> AdministrationKpis:
+        """Key figures of an administration (see :func:`~ledger_client.index.kpis.administration_kpis`)."""
+        return administration_kpis(self.reader, code, at, months)

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from tests.api.conftest import Env
@@ -149,3 +150,27 @@ def _all(env: Env, path: str, who: str) -> list[dict[str, Any]]:
         cursor = page["next_cursor"]
         if not page.get("more", cursor is not None):  # the feed says `more`, other lists end on null
             return items
+
+
+def test_kpis_per_programme_per_month_and_units(env: Env, issued: Issue) -> None:
+    cid = issued(programmes=["SANITARY"], sme=True)["certificate"]["id"]
+    assert env.post("/v1/acknowledgements", "pe_writer", {"certificate_id": cid, "sequence": 1}).status_code == 201
+    body = env.get("/v1/administrations/CR/kpis", "cr_reader").json()
+    expected = env.runtime.index.kpis("CR")
+    programmes = {p["programme"]: p for p in body["programmes"]}
+    sanitary = next(p for p in expected.programmes if p.programme == "SANITARY")
+    assert programmes["SANITARY"]["certificates"] == sanitary.certificates >= 1
+    assert programmes["SANITARY"]["sme_share"] == sanitary.sme_share
+    assert programmes["SANITARY"]["acknowledgement_latency"]["count"] == sanitary.acknowledgement_latency.count >= 1
+    assert body["sme_share"] == expected.sme_share
+    assert [m["month"] for m in body["monthly"]] == [m.month for m in expected.monthly]
+    last = body["monthly"][-1]
+    assert datetime.fromisoformat(last["start"]).timestamp() == expected.monthly[-1].start
+    assert last["events"]["ISSUED"] >= 1
+    assert sum(m["acknowledgements"] for m in body["monthly"]) == sum(s.count for s in expected.acknowledgement_latency)
+    assert body["units"]["at"] == "ISO 8601 UTC instant"
+    assert "seconds" in body["units"]["programmes.acknowledgement_latency"]
+    assert set(body["units"]) >= {"sme_share", "monthly.by_status", "programmes.sme_share"}
+    only_last = env.get("/v1/administrations/CR/kpis", "cr_reader", params={"months": 1}).json()
+    assert [m["month"] for m in only_last["monthly"]] == [last["month"]]
+    assert env.get("/v1/administrations/CR/kpis", "cr_reader", params={"months": 0}).status_code == 422

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -121,6 +124,13 @@ def test_audit_certificate_and_mra_over_rpc(
     assert "events on-chain 2, read 2" in out
     entries = json.loads(report.read_text())
     assert len(entries["events"]) == 2
+    exported = tmp_path / "history.csv"
+    assert main([*args, "certificate", "CR:CR-AEO-0001", "--report", str(exported)]) == 0
+    rows = list(csv.DictReader(io.StringIO(exported.read_text())))
+    assert [r["block_time"] for r in rows] == [e["block_time"] for e in entries["events"]]
+    assert all(datetime.fromisoformat(r["block_time"]).timestamp() == int(r["block_timestamp"]) for r in rows)
+    assert json.loads(rows[0]["change"])["programmes"] == ["SECURITY"]
+    assert json.loads(rows[1]["change"])["reason"] == "INVESTIGATION"
     assert main([*args, "mra", str(proposed.mra_id)]) == 0
     assert "VERIFIED" in capsys.readouterr().out
     assert main([*args, "certificate", "not-an-id"]) == 2

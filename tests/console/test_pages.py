@@ -81,6 +81,9 @@ def test_an_officer_issues_suspends_reinstates_amends_renews_and_revokes(
     assert "Criteria no longer met" in page
     assert "PE does not recognise it" in page
     assert writer.post(f"{location}/reinstate", {"reason": "CORRECTIVE_ACTION_COMPLETED"}).status_code == 303
+    change = writer.get(f"{location}/change").text
+    assert 'value="Exportadora del Valle S.A."' in change
+    assert officer("pe_writer").get(f"{location}/change").status_code == 403
     amended = writer.post(f"{location}/amend", document_form(number, city="Heredia", reason="CHANGE_OF_DATA"))
     assert amended.status_code == 303, amended.text
     renewed = writer.post(f"{location}/renew", document_form(number, city="Heredia", valid_until="2030-12-31"))
@@ -251,8 +254,19 @@ def test_kpis_page_and_its_svg_charts(officer: Callable[..., Officer]) -> None:
     writer = officer("cr_writer")
     issue(writer)
     page = writer.get("/kpis").text
-    assert page.count('<img src="/kpis/charts/') == 5
-    for name in ("status", "programme", "sme", "latency", "mras"):
+    assert page.count('<img src="/kpis/charts/') == 9
+    assert "Certificates by status over time" in page
+    for name in (
+        "status",
+        "status-months",
+        "programme",
+        "events-months",
+        "sme",
+        "sme-programmes",
+        "latency",
+        "latency-months",
+        "mras",
+    ):
         chart = writer.get(f"/kpis/charts/{name}.svg")
         assert chart.status_code == 200
         assert chart.headers["content-type"] == "image/svg+xml"
@@ -261,3 +275,44 @@ def test_kpis_page_and_its_svg_charts(officer: Callable[..., Officer]) -> None:
     assert "Certificates by status" in writer.get("/kpis/charts/status.svg").text
     assert writer.get("/kpis/charts/other.svg").status_code == 404
     assert officer("pe_reader").get("/kpis?administration=CR").text.count("· PE") == 1
+
+
+def test_an_mra_is_suspended_resumed_and_terminated_by_a_party(officer: Callable[..., Officer]) -> None:
+    mexico = officer("mx_writer")
+    proposed = mexico.post(
+        "/mras", {"parties": ["CL"], "programmes": ["FISCAL"], "roles": ["CARRIER"], "agreement_text": "MX-CL 2"}
+    )
+    location = proposed.headers["location"]
+    assert officer("cl_writer").post(f"{location}/accept").status_code == 303
+    assert officer("pe_writer").post(f"{location}/suspend", {"reason": "INVESTIGATION"}).status_code == 403
+    assert mexico.post(f"{location}/suspend", {"reason": "INVESTIGATION"}).status_code == 303
+    assert "/resume" in mexico.get(location).text
+    assert mexico.post(f"{location}/resume").status_code == 303
+    assert mexico.post(f"{location}/terminate", {"reason": "OTHER"}).status_code == 303
+    page = mexico.get(location).text
+    for action in ("Proposed", "Accepted", "Suspended", "Resumed", "Terminated"):
+        assert f"<strong>{action}</strong>" in page
+    assert "/terminate" not in page
+    assert mexico.post(f"{location}/resume").status_code == 409
+
+
+def test_an_audit_that_finds_a_bad_event_names_it() -> None:
+    from api.console.web import ConsoleState
+    from api.schemas.verification import AuditOut, FindingOut
+
+    state = ConsoleState.create(idle_seconds=60, max_seconds=60, secure_cookie=False)
+    audit = AuditOut(
+        subject="certificate",
+        key="0x" + "43" * 32,
+        ok=False,
+        block_number=9,
+        onchain_event_count=3,
+        onchain_head="0x" + "aa" * 16,
+        recomputed_head="0x" + "bb" * 16,
+        events_read=2,
+        findings=[FindingOut(kind="missing", sequence=2, detail="event 2 is missing", block_number=None, tx_hash=None)],
+    )
+    macros = state.templates.get_template("_audit.html").make_module({"_": str, "label": str})
+    html = str(macros.verdict(audit))
+    assert "✗ NOT VERIFIED" in html
+    assert "<strong>missing</strong> · event #2: event 2 is missing" in html

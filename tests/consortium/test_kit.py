@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
@@ -44,6 +45,24 @@ QUORUM_EXTRA_DATA = (
 
 def load_json(path: Path) -> Any:
     return json.loads(path.read_text())
+
+
+def test_every_generated_file_parses(kit: Path) -> None:
+    parsers = {".json": json.loads, ".toml": tomllib.loads, ".yml": yaml.safe_load}
+    files = [path for path in kit.rglob("*") if path.is_file()]
+    parsed = 0
+    for path in files:
+        parse = parsers.get(path.suffix)
+        if parse is not None:
+            assert parse(path.read_text()) is not None, path
+            parsed += 1
+        elif path.suffix in {".password", ".md", ".Dockerfile"}:
+            assert path.read_text().strip(), path
+        else:
+            assert path.name == "key", f"unexpected file {path.relative_to(kit)}"
+            assert len(read_raw_key(path)) == 32
+    # genesis, network, static nodes, 1 + 5 + 5 keystores, 5 Besu configs, the compose file
+    assert parsed == 3 + 11 + 5 + 1
 
 
 def test_extra_data_is_the_qbft_encoding() -> None:
@@ -169,6 +188,9 @@ def test_runbook_names_the_real_addresses_and_procedures(kit: Path) -> None:
     for procedure in ("qbft_proposeValidatorVote", "Rotate a node key", "Deploy the ledger", "Point the gateways"):
         assert procedure in runbook
     assert "4 of 5) take part, so at most 1 may be down" in runbook
+    calls = [json.loads(body) for body in re.findall(r"--data '(\{.*?\})'", runbook)]
+    assert {call["method"] for call in calls} >= {"qbft_proposeValidatorVote", "qbft_getValidatorsByBlockNumber"}
+    assert all(call["jsonrpc"] == "2.0" and isinstance(call["params"], list) for call in calls)
 
 
 @pytest.mark.parametrize(
@@ -222,10 +244,18 @@ def test_an_existing_kit_is_kept_without_force(kit: Path) -> None:
     assert (kit / "genesis.json").read_text() == before
 
 
+def test_force_never_replaces_a_directory_that_is_not_a_kit(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(KitExistsError, match=r"holds no network\.json"):
+        init_kit(KitOptions(validators=VALIDATORS, out=tmp_path, force=True))
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 @pytest.mark.slow
 def test_force_replaces_the_whole_directory(tmp_path: Path) -> None:
     out = tmp_path / "kit"
     out.mkdir()
+    (out / "network.json").write_text("{}")
     (out / "stale.txt").write_text("old")
     result = init_kit(KitOptions(validators=("AR", "BR", "UY", "PY"), out=out, force=True))
     assert not (out / "stale.txt").exists()
