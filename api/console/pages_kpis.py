@@ -19,10 +19,23 @@ ViewDep = Annotated[View, Depends(view_of)]
 #: Each chart and its title (the message the chart itself uses).
 CHARTS = {
     "status": "Certificates by status",
+    "status-months": "Certificates by status over time",
     "programme": "Certificates by programme",
+    "events-months": "Certificate events by month",
     "sme": "SME share",
+    "sme-programmes": "SME share per programme (%)",
     "latency": "Acknowledgement latency by partner (hours)",
+    "latency-months": "Acknowledgement latency per partner by month (hours)",
     "mras": "Recognitions per MRA",
+}
+_FROM_KPIS = {
+    "status": charts.by_status,
+    "status-months": charts.status_over_time,
+    "programme": charts.by_programme,
+    "events-months": charts.events_over_time,
+    "sme": charts.sme_share,
+    "sme-programmes": charts.sme_share_by_programme,
+    "latency": charts.latency,
 }
 
 
@@ -45,6 +58,7 @@ async def kpis_page(view: ViewDep, administration: Annotated[str | None, Query(m
         code=code,
         kpis=figures.kpis,
         coverage=figures.coverage,
+        latency_by_month=figures.latency_by_month,
         charts=[(name, view.gettext(title)) for name, title in CHARTS.items()],
         administrations=[a.code for a in index.administrations()] if view.signed_in().sees_everything else [],
     )
@@ -61,9 +75,8 @@ async def chart(
     figures = view.figures(code)
     if name == "mras":
         svg = await run_in_threadpool(charts.coverage, figures.coverage, view.label)
+    elif name == "latency-months":
+        svg = await run_in_threadpool(charts.latency_by_month, figures.latency_by_month, view.label)
     else:
-        draw = {"status": charts.by_status, "programme": charts.by_programme, "sme": charts.sme_share}.get(
-            name, charts.latency
-        )
-        svg = await run_in_threadpool(draw, figures.kpis, view.label)
+        svg = await run_in_threadpool(_FROM_KPIS[name], figures.kpis, view.label)
     return Response(svg, media_type="image/svg+xml", headers={"Content-Security-Policy": charts.SVG_POLICY})

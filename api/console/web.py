@@ -116,10 +116,10 @@ class View:
         """A writer token (may change its administration's data)."""
         return self.principal is not None and self.principal.role is Role.WRITER
 
-    def figures(self, code: str) -> Figures:
+    def figures(self, code: str, *, history: bool = True) -> Figures:
         """``code``'s KPIs and MRA coverage at the indexed block (computed once per block)."""
         cache: FigureCache = self.request.app.state.console_figures
-        return cache.figures(self.runtime.index, code)
+        return cache.figures(self.runtime.index, code, history=history)
 
     def label(self, name: object) -> str:
         """The translated label of an enum name (``"SUSPENDED"`` → ``"Suspendido"``)."""

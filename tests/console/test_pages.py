@@ -254,8 +254,19 @@ def test_kpis_page_and_its_svg_charts(officer: Callable[..., Officer]) -> None:
     writer = officer("cr_writer")
     issue(writer)
     page = writer.get("/kpis").text
-    assert page.count('<img src="/kpis/charts/') == 5
-    for name in ("status", "programme", "sme", "latency", "mras"):
+    assert page.count('<img src="/kpis/charts/') == 9
+    assert "Certificates by status over time" in page
+    for name in (
+        "status",
+        "status-months",
+        "programme",
+        "events-months",
+        "sme",
+        "sme-programmes",
+        "latency",
+        "latency-months",
+        "mras",
+    ):
         chart = writer.get(f"/kpis/charts/{name}.svg")
         assert chart.status_code == 200
         assert chart.headers["content-type"] == "image/svg+xml"
