@@ -112,3 +112,17 @@ def test_gateway_tokens(tmp_path: Path) -> None:
     assert not store.admits(record)
     assert not store.admits(governance)
     store.close()
+
+
+def test_token_cli_in_a_gateways_state_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ledger_client.cli import main
+
+    monkeypatch.setenv("AEO_LEDGER_ADMINISTRATION", "CR")
+    base = ["token", "create", "--data-dir", str(tmp_path)]
+    assert main([*base, "--role", "writer", "--admin", "MX"]) == 2
+    assert "issues tokens for CR only, not for MX" in capsys.readouterr().err
+    assert main([*base, "--role", "governance"]) == 2
+    assert main([*base, "--role", "reader", "--admin", "CR"]) == 0
+    assert "(reader, CR)" in capsys.readouterr().out
