@@ -40,6 +40,13 @@ class ApiSettings(Settings):
     idempotency_path: Path | None = Field(default=None, description="default <state>/idempotency.sqlite")
     keystores_dir: Path | None = Field(default=None, description="signer keystores; default <state>/keystores")
     index_poll_seconds: float = Field(default=0.2, gt=0, description="background index follow interval")
+    worker_threads: int = Field(
+        default=128,
+        ge=8,
+        le=1024,
+        description="requests served at once (a write holds a thread until its block is sealed: on a chain "
+        "whose blocks follow the clock, concurrent writers share a block only if they hold a thread each)",
+    )
     index_wait_seconds: float = Field(default=30.0, gt=0, description="how long a write waits for the index")
     ready_max_lag_blocks: int = Field(default=5, ge=0, description="/ready fails when the index lags more")
     max_batch_size: int = Field(default=1000, ge=1, le=10_000, description="certificates per batch request")
