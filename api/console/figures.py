@@ -32,26 +32,31 @@ class FigureCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[str, Figures] = {}
+        self._entries: dict[tuple[str, bool], Figures] = {}
 
-    def figures(self, index: Index, code: str) -> Figures:
-        """The figures of ``code`` at the index's current block."""
+    def figures(self, index: Index, code: str, *, history: bool = True) -> Figures:
+        """The figures of ``code`` at the index's current block; without ``history`` only the
+        current counts (no month-by-month replay, coverage or monthly latency: the dashboard)."""
         number = index.block_number
         rows = index.reader.execute("SELECT hash FROM blocks WHERE number = ?", (number,))
         block = (number, bytes(rows[0][0]) if rows else None)
+        key = (code, history)
         with self._lock:
-            cached = self._entries.get(code)
+            cached = self._entries.get(key)
         if cached is not None and cached.block == block:
             return cached
-        fresh = Figures(
-            block,
-            index.kpis(code, months=MONTHS),
-            tuple(mra_coverage(index.reader, code)),
-            partner_monthly_latency(index.reader, code, months=MONTHS),
-        )
+        if history:
+            fresh = Figures(
+                block,
+                index.kpis(code, months=MONTHS),
+                tuple(mra_coverage(index.reader, code)),
+                partner_monthly_latency(index.reader, code, months=MONTHS),
+            )
+        else:
+            fresh = Figures(block, index.kpis(code, months=0), (), ())
         with self._lock:
-            self._entries.pop(code, None)
-            self._entries[code] = fresh
+            self._entries.pop(key, None)
+            self._entries[key] = fresh
             while len(self._entries) > MAX_ENTRIES:
                 self._entries.pop(next(iter(self._entries)))
         return fresh

@@ -81,7 +81,7 @@ async def dashboard(view: ViewDep, administration: Annotated[str | None, Query(m
     """Counts by status, the latest events and partners' acknowledgement of them."""
     code = subject_of(view, administration)
     index = view.runtime.index
-    kpis = view.figures(code).kpis if code else None
+    kpis = view.figures(code, history=False).kpis if code else None
     recent = index.recent_events(code, 15) if code else []
     partners = sorted(index.reader.partner_links(code)) if code else []
     events = [(CertificateEventOut.of(r.event), set(r.acknowledged_by)) for r in recent]

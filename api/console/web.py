@@ -116,10 +116,10 @@ class View:
         """A writer token (may change its administration's data)."""
         return self.principal is not None and self.principal.role is Role.WRITER
 
-    def figures(self, code: str) -> Figures:
+    def figures(self, code: str, *, history: bool = True) -> Figures:
         """``code``'s KPIs and MRA coverage at the indexed block (computed once per block)."""
         cache: FigureCache = self.request.app.state.console_figures
-        return cache.figures(self.runtime.index, code)
+        return cache.figures(self.runtime.index, code, history=history)
 
     def label(self, name: object) -> str:
         """The translated label of an enum name (``"SUSPENDED"`` → ``"Suspendido"``)."""
@@ -194,7 +194,7 @@ async def view_of(request: Request) -> View:
     principal = None
     if session.secret is not None:
         record = runtime.tokens.authenticate(session.secret)
-        if record is None:  # revoked since sign-in: the session ends
+        if record is None or not runtime.tokens.admits(record):  # revoked since sign-in: the session ends
             state.sessions.end(session.id)
             session, new_session = state.sessions.new(), True
         else:

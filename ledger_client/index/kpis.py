@@ -157,7 +157,7 @@ def administration_kpis(
     """Counts of ``code``'s certificates by status, programme, role and SME, the latency of its
     partners' acknowledgements (ack block time minus event block time) per partner and per
     programme, SME share per programme, and the month-by-month history (``months``: only the
-    last ones).
+    last ones; ``0``: none, for a summary that need not replay the history).
 
     ``at`` (default: the last indexed block's time) decides which Active certificates count as
     ``EXPIRED`` and where the acknowledgement figures and the history stop.
@@ -201,5 +201,5 @@ def administration_kpis(
         acknowledgement_latency=stats,
         sme_share=share(sme, total),
         programmes=programme_kpis(reader, code, acks),
-        monthly=monthly_kpis(reader, code, moment, acks, months),
+        monthly=() if months == 0 else monthly_kpis(reader, code, moment, acks, months),
     )

@@ -51,3 +51,30 @@ def test_latency_is_grouped_by_partner_and_month(tmp_path: Path) -> None:
     assert [r.month for r in partner_monthly_latency(reader, "CR", at=_ts(2026, 3, 1), months=1)] == ["2026-02"]
     assert [r.latency.count for r in partner_monthly_latency(reader, "CR", at=_ts(2026, 1, 15))] == [1, 1]
     reader.close()
+
+
+def test_kpis_without_history_skip_the_monthly_replay(tmp_path: Path) -> None:
+    from ledger_client.index.kpis import administration_kpis
+
+    path = tmp_path / "index.sqlite"
+    conn = connect(path)
+    create_schema(conn)
+    cid = b"CR" + b"\x02" * 30
+    conn.execute(
+        "INSERT INTO certificates VALUES (?, 'CR', 'N-1', 1, 1, 1, 1, 0, 0, x'00', 1, x'00', 1, ?, 0)",
+        (cid, _ts(2026, 1, 1)),
+    )
+    conn.execute(
+        "INSERT INTO certificate_events VALUES"
+        " (?, 1, 'CR', 0, 1, 1, 1, 1, 1, 0, 0, x'00', 0, x'00', 1, ?, 0, x'00', NULL)",
+        (cid, _ts(2026, 1, 1)),
+    )
+    conn.commit()
+    reader = Reader(path)
+    full = administration_kpis(reader, "CR", at=_ts(2026, 2, 1))
+    summary = administration_kpis(reader, "CR", at=_ts(2026, 2, 1), months=0)
+    assert [m.month for m in full.monthly] == ["2026-01", "2026-02"]
+    assert summary.monthly == ()
+    assert summary.by_status == full.by_status
+    assert summary.by_status["ACTIVE"] == 1
+    reader.close()
