@@ -80,12 +80,21 @@ class IssueCertificateRequest(CertificateTerms):
     number: CertificateNumber
 
 
+class BatchItemRequest(CertificateTerms):
+    """One certificate of a batch: a number the ledger refuses fails this item (reported), not the batch."""
+
+    number: str = Field(
+        min_length=1,
+        description="national certificate number: 1..32 printable ASCII characters; any other fails this item",
+    )
+
+
 class BatchIssueRequest(BaseModel):
     """Up to 1,000 certificates issued in as few transactions as fit a block."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"certificates": [_ISSUE_EXAMPLE]}]})
 
-    certificates: list[IssueCertificateRequest] = Field(min_length=1, max_length=1000)
+    certificates: list[BatchItemRequest] = Field(min_length=1, max_length=1000)
 
 
 class ReasonRequest(BaseModel):

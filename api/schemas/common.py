@@ -273,7 +273,7 @@ At = Annotated[
 
 def _in_range(value: datetime) -> datetime:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+        raise ValueError("a date-time must carry a time zone (e.g. 2025-01-01T00:00:00Z)")
     if not 1971 <= value.year <= 2105:  # the year as written: with any offset, inside uint32 seconds
         raise ValueError(f"{value.isoformat()} is outside the years 1971..2105 (the ledger's Unix seconds)")
     return value

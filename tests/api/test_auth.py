@@ -43,6 +43,22 @@ def _mra_body(env: Env, cid: str) -> dict[str, Any]:
     }
 
 
+_TERMINATED: dict[int, int] = {}
+
+
+def _terminated_mra(env: Env) -> int:
+    """A terminated CR-PE MRA (made once): suspending or terminating it again changes nothing (409),
+    so the matrix can call those endpoints with a valid reason."""
+    if id(env) not in _TERMINATED:
+        created = env.post("/v1/mras", "cr_writer", _mra_body(env, ""))
+        assert created.status_code == 201, created.text
+        mra_id = created.json()["mra"]["id"]
+        assert env.post(f"/v1/mras/{mra_id}/accept", "pe_writer").status_code == 201
+        assert env.post(f"/v1/mras/{mra_id}/terminate", "cr_writer", {"reason": "INVESTIGATION"}).status_code == 201
+        _TERMINATED[id(env)] = mra_id
+    return _TERMINATED[id(env)]
+
+
 CASES = [
     Case("list administrations", "GET", lambda e, c: "/v1/administrations", EVERYONE),
     Case("get administration", "GET", lambda e, c: "/v1/administrations/CR", EVERYONE),
@@ -148,17 +164,17 @@ CASES = [
     Case(
         "suspend MRA",
         "POST",
-        lambda e, c: f"/v1/mras/{e.mra_id}/suspend",
+        lambda e, c: f"/v1/mras/{_terminated_mra(e)}/suspend",
         frozenset({"cr_writer", "pe_writer"}),
-        lambda e, c: {"reason": 0},
+        lambda e, c: {"reason": "INVESTIGATION"},
     ),
     Case("resume MRA", "POST", lambda e, c: f"/v1/mras/{e.mra_id}/resume", frozenset({"cr_writer", "pe_writer"})),
     Case(
         "terminate MRA",
         "POST",
-        lambda e, c: f"/v1/mras/{e.mra_id}/terminate",
+        lambda e, c: f"/v1/mras/{_terminated_mra(e)}/terminate",
         frozenset({"cr_writer", "pe_writer"}),
-        lambda e, c: {"reason": 0},
+        lambda e, c: {"reason": "INVESTIGATION"},
     ),
     Case("recognition", "GET", lambda e, c: "/v1/recognition", EVERYONE, params={"by": "PE"}),
     Case("feed", "GET", lambda e, c: "/v1/feed", CR_SIDE, params={"administration": "CR"}),
