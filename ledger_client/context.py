@@ -10,6 +10,7 @@ from ledger_client.chain import Chain, Receipt
 from ledger_client.codec import LedgerCodec
 from ledger_client.deployment import Deployment
 from ledger_client.errors import ConfigurationError, LedgerError
+from ledger_client.guard import DeploymentGuard
 from ledger_client.signers import Signer
 from ledger_client.transactions import SentTransaction, TransactionSender
 from ledger_client.validation import code as validate_code
@@ -25,6 +26,7 @@ class LedgerContext:
         codec: the contract codec.
         deployment: the deployment manifest.
         signer: the default signer of writes (None for a read-only client).
+        guard: checks that the chain still holds the deployment (shared by every client of it).
     """
 
     def __init__(
@@ -34,6 +36,8 @@ class LedgerContext:
         codec: LedgerCodec,
         deployment: Deployment,
         signer: Signer | None,
+        *,
+        guard: DeploymentGuard | None = None,
     ) -> None:
         self.chain = chain
         self.sender = sender
@@ -41,6 +45,7 @@ class LedgerContext:
         self.deployment = deployment
         self.address = deployment.address
         self.signer = signer
+        self.guard = guard
         self._codes: tuple[str, ...] | None = None
         self._codes_lock = threading.Lock()
 
