@@ -7,6 +7,7 @@ embedded durable node, else ``state_dir`` (default ``./aeo-data``)::
     <state>/index.sqlite          read model (can be deleted; rebuilt from the chain)
     <state>/tokens.sqlite         API tokens (hashed)
     <state>/idempotency.sqlite    Idempotency-Key replays
+    <state>/webhooks.sqlite       webhook outbox: endpoints (with their secrets), deliveries, attempt log
     <state>/keystores/<CODE>.json administrations' encrypted signer keys (+ <CODE>.password)
 """
 
@@ -36,6 +37,29 @@ class ApiSettings(Settings):
     ready_max_lag_blocks: int = Field(default=5, ge=0, description="/ready fails when the index lags more")
     max_batch_size: int = Field(default=1000, ge=1, le=10_000, description="certificates per batch request")
     sse_poll_seconds: float = Field(default=0.5, gt=0, description="how often the SSE stream polls the index")
+    shutdown_grace_seconds: int = Field(
+        default=3, ge=1, le=60, description="on Ctrl-C, requests still running after this many seconds are cancelled"
+    )
+    console_session_idle_seconds: float = Field(default=1800, gt=0, description="console sign-out after idling")
+    console_session_max_seconds: float = Field(default=8 * 3600, gt=0, description="console session lifetime")
+    console_secure_cookie: bool = Field(default=False, description="mark the console cookie Secure (behind HTTPS)")
+    webhooks_path: Path | None = Field(default=None, description="webhook outbox; default <state>/webhooks.sqlite")
+    webhook_delivery: bool = Field(default=True, description="run the webhook delivery worker in the API process")
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120, description="per-request timeout")
+    webhook_max_attempts: int = Field(default=8, ge=1, le=100, description="attempts before a delivery fails")
+    webhook_backoff_seconds: float = Field(default=2.0, gt=0, description="nominal wait after a first failure")
+    webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0, description="longest wait between attempts")
+    webhook_concurrency: int = Field(default=16, ge=1, le=256, description="deliveries in flight at once")
+    webhook_endpoint_concurrency: int = Field(default=4, ge=1, le=256, description="in flight per endpoint")
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, description="longest sleep of the worker between cycles")
+    webhook_secret_grace_seconds: float = Field(
+        default=86_400.0, ge=0, description="how long a rotated-out secret still signs (default one day)"
+    )
+    webhook_replay_max: int = Field(default=10_000, ge=1, description="events one replay request queues at most")
+    webhook_shutdown_seconds: float = Field(default=5.0, gt=0, description="bound on stopping the worker")
+    webhook_retention_days: float = Field(
+        default=30.0, gt=0, description="delivered webhooks (and their log) are purged after this long"
+    )
     log_level: str = Field(default="info")
     access_log: bool = Field(default=True, description="uvicorn access log (never contains tokens)")
 
@@ -56,6 +80,10 @@ class ApiSettings(Settings):
     def idempotency_file(self) -> Path:
         """The Idempotency-Key store."""
         return self.idempotency_path or self.state_directory() / "idempotency.sqlite"
+
+    def webhooks_file(self) -> Path:
+        """The webhook outbox."""
+        return self.webhooks_path or self.state_directory() / "webhooks.sqlite"
 
     def keystores_directory(self) -> Path:
         """Where each administration's signer keystore is read."""

@@ -15,6 +15,7 @@ AccessDeniedError                       403     forbidden
 ConflictError                           409     conflict
 LedgerValueError                        422     invalid-input
 TransactionFailedError                  500     transaction-failed
+GasLimitExceededError (permanent)       500     transaction-failed
 other LedgerError / Exception           500     internal-error
 =====================================  ======  =====================
 

@@ -13,10 +13,13 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.config import ApiSettings
+from api.console import install_console
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.middleware import IdempotencyMiddleware
-from api.routes import administrations, certificates, health, mras, partners, transactions, verification
+from api.routes import administrations, certificates, health, mras, partners, transactions, verification, webhooks
 from api.runtime import Runtime
+from api.webhooks import webhook_service
 
 DESCRIPTION = """
 A shared EVM ledger on which customs administrations record **AEO certificates** and the
@@ -34,6 +37,9 @@ A shared EVM ledger on which customs administrations record **AEO certificates**
 * **Errors** are RFC 9457 `application/problem+json` documents; contract reverts carry the error
   name (`error`) and its decoded arguments (`inputs`).
 * **Reads** come from the index (milliseconds); `/audit` endpoints verify against the chain.
+* **Webhooks**: register an endpoint (`POST /v1/webhooks/endpoints`, writer token) and the gateway POSTs
+  partners' certificate events and acknowledgements of your events to it, signed per Standard Webhooks
+  (`webhook-id`, `webhook-timestamp`, `webhook-signature`), at least once, from a durable outbox.
 """
 
 TAGS = [
@@ -44,6 +50,7 @@ TAGS = [
     {"name": "recognition", "description": "Whether an administration recognises a certificate"},
     {"name": "partners", "description": "Partners' certificate events: feed, stream, inbox, acknowledgements"},
     {"name": "transactions", "description": "The outcome of a write answered 202 Accepted"},
+    {"name": "webhooks", "description": "Signed pushes (Standard Webhooks) of partners' events to national systems"},
     {"name": "health", "description": "Liveness and readiness"},
 ]
 
@@ -56,17 +63,20 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
             (default: ``ApiSettings()`` from the environment). Ignored when ``runtime`` is given.
         runtime: an open runtime to serve (tests, embedding); the caller closes it.
     """
+    chosen = runtime.settings if runtime is not None else settings or ApiSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if runtime is not None:
             app.state.runtime = runtime
-            yield
+            async with webhook_service(app, runtime):
+                yield
             return
-        opened = await run_in_threadpool(Runtime.open, settings or ApiSettings())
+        opened = await run_in_threadpool(Runtime.open, chosen)
         app.state.runtime = opened
         try:
-            yield
+            async with webhook_service(app, opened):
+                yield
         finally:
             await run_in_threadpool(opened.close)
 
@@ -76,12 +86,17 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # api.docs serves /docs from the installed Swagger UI package (no CDN)
+        redoc_url=None,
     )
     if runtime is not None:
         app.state.runtime = runtime
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
     # Most-read routes first: Starlette matches routes in order.
-    for module in (certificates, verification, partners, administrations, mras, transactions, health):
+    for module in (certificates, verification, partners, administrations, mras, webhooks, transactions, health):
         app.include_router(module.router)
+    install_console(app, chosen)
+    install_docs(app)
+    webhooks.document_bodies(app.webhooks)
     return app

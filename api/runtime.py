@@ -2,7 +2,7 @@
 
 It holds the ledger client (one chain connection, shared nonce and fee managers), the index
 (background follower + per-thread readers), the signer registry, the token and idempotency
-stores and the auditor. Routes reach it through :mod:`api.deps`.
+stores, the webhook outbox and the auditor. Routes reach it through :mod:`api.deps`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from api.config import ApiSettings
 from api.idempotency import IdempotencyStore
 from api.signers import SignerRegistry
+from api.stopping import Stopping
 from api.tokens import TokenStore
 from ledger_client.audit import Auditor
 from ledger_client.errors import ConfigurationError, LedgerError
@@ -22,6 +23,7 @@ from ledger_client.index import Index
 from ledger_client.index.attach import log_source, open_index
 from ledger_client.ledger import Ledger
 from ledger_client.signers import load_signer
+from ledger_client.webhooks import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +40,13 @@ class Runtime:
     idempotency: IdempotencyStore
     owns: bool = True
     auditor: Auditor = field(init=False)
+    #: Set when the server starts shutting down: open streams end (see :mod:`api.stopping`).
+    stopping: Stopping = field(init=False, default_factory=Stopping)
+    outbox: Outbox = field(init=False)
 
     def __post_init__(self) -> None:
+        retention = self.settings.webhook_retention_days * 86_400
+        self.outbox = Outbox(self.settings.webhooks_file(), retention_seconds=retention)
         self.auditor = Auditor(
             self.ledger.chain.w3,
             self.ledger.deployment.address,
@@ -110,8 +117,10 @@ class Runtime:
 
     def close(self) -> None:
         """Stop following and close everything this runtime owns."""
+        self.stopping.set()
         self.index.close()
         self.tokens.close()
         self.idempotency.close()
+        self.outbox.close()
         if self.owns:
             self.ledger.close()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gc
 import logging
+from types import FrameType
 
 import uvicorn
 
 from api.config import DEFAULT_STATE_DIR, ApiSettings
 from api.main import create_app
 from api.runtime import Runtime
+from api.stopping import Stopping
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ def serve(settings: ApiSettings | None = None, *, runtime: Runtime | None = None
             access_log=chosen.access_log,
             proxy_headers=False,
             server_header=False,
+            # A request still running this long after Ctrl-C is cancelled (streams end sooner: see below).
+            timeout_graceful_shutdown=chosen.shutdown_grace_seconds,
         )
         logging.getLogger("uvicorn.access").addFilter(QueryStringFilter())
         log.info("aeo-ledger API on http://%s:%d (docs at /docs)", chosen.host, chosen.port)
@@ -53,10 +57,23 @@ def serve(settings: ApiSettings | None = None, *, runtime: Runtime | None = None
         # garbage collector's generations so full collections stay short under load (tail latency).
         gc.collect()
         gc.freeze()
-        uvicorn.Server(config).run()
+        StoppingServer(config, opened.stopping).run()
     finally:
         if owned:
             opened.close()
+
+
+class StoppingServer(uvicorn.Server):
+    """uvicorn's server, which also sets ``stopping`` the moment a shutdown signal arrives, so that
+    open Server-Sent Events streams end and the shutdown is not held up by their connections."""
+
+    def __init__(self, config: uvicorn.Config, stopping: Stopping) -> None:
+        super().__init__(config)
+        self.stopping = stopping
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.stopping.set()
+        super().handle_exit(sig, frame)
 
 
 class QueryStringFilter(logging.Filter):

@@ -1,7 +1,9 @@
 """Every benchmark in one command: prints ONE JSON object merging their keys.
 
 Runs gas (``benchmarks/gas.py``), client (``benchmarks/client.py``), node (``benchmarks/node.py``),
-API (``benchmarks/api.py``) and import (``benchmarks/import_bench.py``), each in its own
+API (``benchmarks/api.py``), import (``benchmarks/import_bench.py``), webhooks
+(``benchmarks/webhooks.py``), console (``benchmarks/console.py``) and anvil writes
+(``benchmarks/anvil_writes.py``), each in its own
 subprocess (``python -m benchmarks.X``), parses the JSON object each prints and merges the keys (a
 key two benchmarks share is kept as ``<benchmark>.<key>``). ``machine``, ``date``, ``quick`` and
 ``seconds`` (per benchmark) describe the run; ``errors`` lists benchmarks that failed.
@@ -52,6 +54,9 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("node", "node", ("--quick",)),
     Benchmark("api", "api", ("--quick",)),
     Benchmark("import", "import_bench", ("--rows", "1000")),
+    Benchmark("webhooks", "webhooks", ("--quick",)),
+    Benchmark("console", "console", ("--quick",)),
+    Benchmark("anvil", "anvil_writes", ("--quick",)),
 )
 
 
@@ -153,6 +158,12 @@ TARGETS: dict[tuple[str, str], tuple[str, float]] = {
     ("api", "get_certificate_p99_ms"): ("<=", 25),
     ("api", "post_write_per_s"): (">=", 50),
     ("import", "import_certificates_per_s"): (">=", 800),
+    ("webhooks", "webhook_delivery_p99_ms"): ("<=", 500),
+    ("console", "dashboard_p95_ms"): ("<=", 50),
+    ("console", "certificates_p95_ms"): ("<=", 50),
+    ("console", "certificate_p95_ms"): ("<=", 50),
+    ("console", "kpis_p95_ms"): ("<=", 50),
+    ("anvil", "anvil_single_write_per_s"): (">=", 50),
 }
 
 

@@ -35,12 +35,15 @@ from ledger_client.errors import (
     TransactionFailedError,
     TransactionRejectedError,
     TransactionTimeoutError,
+    UnsupportedEvmError,
     decode_revert,
 )
 from ledger_client.pyevm_tries import receipt_fields, trie_item, trie_items
 from ledger_client.signers import Signer
 
 DEFAULT_DEV_ACCOUNTS = 20
+#: Seconds before the second receipt poll; each further wait doubles, up to ``poll_interval``.
+FIRST_RECEIPT_POLL = 0.002
 
 
 @dataclass(frozen=True)
@@ -129,16 +132,29 @@ def revert_data(exc: BaseException) -> bytes | None:
         if isinstance(error, dict) and isinstance(error.get("data"), str) and error["data"].startswith("0x"):
             return bytes.fromhex(error["data"][2:])
     message = str(exc.args[0]) if exc.args else ""
-    # eth-tester reports revert data as the repr of a bytes object: "execution reverted: b'...'"
-    for marker in ("b'", 'b"'):
-        start = message.find(marker)
-        if start != -1 and "revert" in message[:start].lower():
-            try:
-                value = ast.literal_eval(message[start:])
-            except (ValueError, SyntaxError):
-                return None
-            return value if isinstance(value, bytes) else None
-    return None
+    return _tester_revert_bytes(message)
+
+
+_TESTER_REVERT_PREFIX = "execution reverted:"
+
+
+def _tester_revert_bytes(message: str) -> bytes | None:
+    """The revert data in eth-tester's message, ``"execution reverted: " + repr(data)``.
+
+    py-evm's ``Revert(data)`` is stringified to the repr of its bytes and web3's eth-tester
+    provider prefixes it; nothing structured survives. The whole remainder after the prefix must
+    be one bytes literal (``b'…'`` or ``b"…"``, whichever quote Python chose): a quote or a
+    ``b'`` inside the data (bytes 0x8b 0x27 print as ``\x8b'``) cannot be mistaken for its start.
+    """
+    head, found, rest = message.partition(_TESTER_REVERT_PREFIX)
+    token = rest.strip() if found else head.strip()
+    if not token.startswith(("b'", 'b"')):
+        return None
+    try:
+        value = ast.literal_eval(token)
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, bytes) else None
 
 
 def _is_revert(exc: BaseException) -> bool:
@@ -156,7 +172,8 @@ class Chain:
         tester: the eth-tester instance when the chain is embedded in memory.
         lock: the lock serialising access to an in-process backend.
         receipt_timeout: default seconds to wait for a receipt.
-        poll_interval: seconds between receipt polls (remote nodes).
+        poll_interval: the longest wait between two receipt polls (the first waits 2 ms, each next
+            one twice as long, up to this cap).
     """
 
     def __init__(
@@ -230,6 +247,10 @@ class Chain:
         if not rpc_url.startswith(("http://", "https://")):
             raise ChainUnavailableError(f"unsupported RPC URL {rpc_url!r}; use http:// or https://")
         w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": request_timeout}))
+        # web3's validation middleware asks the node for its chain id before every eth_call and
+        # eth_estimateGas (two extra round trips per write); transactions here are signed locally
+        # with the chain id cached by Chain.chain_id, so that check adds nothing.
+        w3.middleware_onion.remove("validation")
         chain = cls(w3, receipt_timeout=receipt_timeout, poll_interval=poll_interval, embedded=False)
         chain.chain_id  # noqa: B018 - fail fast when the node is unreachable
         return chain
@@ -246,6 +267,10 @@ class Chain:
         except OSError as exc:
             raise ChainUnavailableError(f"{what}: the node cannot be reached ({exc})") from exc
         except Exception as exc:
+            if "notactivated" in str(exc).lower():
+                raise UnsupportedEvmError(
+                    f"{what}: the node's EVM lacks an opcode the contracts use ({exc}); they need Cancun or later"
+                ) from exc
             if _is_revert(exc):
                 data = revert_data(exc)
                 if data is not None:
@@ -454,18 +479,19 @@ class Chain:
         """Poll for the receipt of ``tx_hash``; :class:`TransactionTimeoutError` after ``timeout``."""
         limit = self.receipt_timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
-        delay = self.poll_interval
+        delay = min(FIRST_RECEIPT_POLL, self.poll_interval)
         while True:
             receipt = self.receipt(tx_hash)
             if receipt is not None:
                 return receipt
-            if time.monotonic() >= deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise TransactionTimeoutError(
                     f"transaction 0x{tx_hash.hex()} was sent but not mined within {limit:g} s; "
                     "it may still be mined, or have been dropped from the pool"
                 )
-            time.sleep(delay)
-            delay = min(delay * 1.5, max(self.poll_interval, 2.0))
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, self.poll_interval)  # adaptive: a few ms first, then back off to the cap
 
     def failure_of(self, receipt: Receipt, to: str, data: bytes, sender: str) -> LedgerError:
         """Why a mined transaction reverted: replay it as ``eth_call`` on the parent state."""

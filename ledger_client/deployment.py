@@ -25,6 +25,7 @@ from eth_utils.address import to_checksum_address
 from ledger_client.artifacts import load_artifact
 from ledger_client.chain import Chain
 from ledger_client.errors import ConfigurationError, TransactionFailedError
+from ledger_client.evm import require_cancun
 from ledger_client.settings import GasStrategy
 from ledger_client.signers import Signer
 from ledger_client.transactions import TransactionSender
@@ -119,7 +120,12 @@ def deploy(
     name: str = "local",
     contract: str = "AeoLedger",
 ) -> Deployment:
-    """Deploy ``contract`` with ``governance`` as its consortium governance address."""
+    """Deploy ``contract`` with ``governance`` as its consortium governance address.
+
+    Raises :class:`~ledger_client.errors.UnsupportedEvmError` before sending anything when the
+    node's EVM is older than Cancun.
+    """
+    require_cancun(sender.chain)
     artifact = load_artifact(contract)
     data = bytes.fromhex(artifact.bytecode.removeprefix("0x")) + abi_encode(
         ["address"], [to_checksum_address(governance)]
@@ -129,7 +135,7 @@ def deploy(
         gas = int(chain.estimate_gas(None, data, deployer.address) * sender.gas_margin)
     else:
         gas = DEPLOY_GAS
-    gas = min(gas, chain.block_gas_limit())
+    gas = min(gas, sender.max_gas())
     tx_hash = sender.send(deployer, None, data, gas)
     sent = sender.confirm(deployer, tx_hash, None, data)
     address = sent.receipt.contract_address

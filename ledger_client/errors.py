@@ -56,6 +56,10 @@ class ConfigurationError(LedgerError, ValueError):
     """The settings, the deployment manifest or the node do not fit together."""
 
 
+class UnsupportedEvmError(ConfigurationError):
+    """The node's EVM is older than the contracts need (Cancun): it says which features it lacks."""
+
+
 class ChainUnavailableError(LedgerError, ConnectionError):
     """The chain node cannot be reached or did not answer in time."""
 
@@ -88,6 +92,12 @@ class TransactionFailedError(LedgerError, RuntimeError):
 
 class TransactionRejectedError(TransactionFailedError):
     """The node refused the signed transaction (nonce, balance, fee or chain-id problem)."""
+
+
+class GasLimitExceededError(TransactionFailedError):
+    """A transaction needs more gas than one transaction may carry on this chain (the block gas
+    limit, the node's per-transaction cap, EIP-7825's 2**24). Permanent: resending the same
+    transaction cannot succeed; split the work (``issue_many`` splits its chunks itself)."""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from ledger_client.deployment import Deployment, deploy, verify_deployment
 from ledger_client.documents import CertificateDocument, DocumentVerification, verify_document
 from ledger_client.errors import ConfigurationError
 from ledger_client.events import CertificateEventSource, ChainEventSource
+from ledger_client.evm import require_cancun
 from ledger_client.fees import FeePolicy
 from ledger_client.guard import DeploymentGuard
 from ledger_client.mras import Mras
@@ -45,7 +46,14 @@ def _sender(chain: Chain, settings: Settings) -> TransactionSender:
         cache_seconds=settings.fee_cache_seconds,
     )
     nonces = NonceRegistry(chain.transaction_count, lambda raw: rebroadcast(chain, raw))
-    return TransactionSender(chain, fees, nonces, gas_strategy=settings.gas_strategy, gas_margin=settings.gas_margin)
+    return TransactionSender(
+        chain,
+        fees,
+        nonces,
+        gas_strategy=settings.gas_strategy,
+        gas_margin=settings.gas_margin,
+        tx_gas_cap=settings.tx_gas_cap,
+    )
 
 
 class Ledger:
@@ -161,14 +169,22 @@ class Ledger:
         name: str | None = None,
         contract: str = "AeoLedger",
         settings: Settings | None = None,
+        overwrite: bool = False,
     ) -> Ledger:
         """Deploy the ledger on a JSON-RPC node and write its manifest to ``settings.deployments_dir``.
 
         ``signer`` pays for the deployment; ``governance`` (default: the signer) is the consortium
-        governance address, an EOA or a multisig contract.
+        governance address, an EOA or a multisig contract. An existing manifest of that name is a
+        :class:`ConfigurationError` raised before anything is sent, unless ``overwrite``.
         """
         settings = settings or Settings()
         settings.apply_environment()
+        manifest = settings.manifest_path(name)
+        if manifest.exists() and not overwrite:
+            raise ConfigurationError(
+                f"deployment manifest {manifest} already exists (the ledger deployed as "
+                f"{name or settings.deployment!r}); choose another name, or pass overwrite (--force) to replace it"
+            )
         chain = Chain.connect(
             rpc_url,
             request_timeout=settings.request_timeout_seconds,
@@ -180,7 +196,7 @@ class Ledger:
             deployment = deploy(
                 sender, signer, governance or signer.address, name=name or settings.deployment, contract=contract
             )
-            deployment.save(settings.manifest_path(deployment.name))
+            deployment.save(manifest)
         except BaseException:
             chain.close()
             raise
@@ -190,8 +206,10 @@ class Ledger:
     def attach(
         cls, chain: Chain, deployment: Deployment, *, signer: Signer | None = None, settings: Settings | None = None
     ) -> Ledger:
-        """A client of ``deployment`` on an existing :class:`Chain` (verified first)."""
+        """A client of ``deployment`` on an existing :class:`Chain` (verified first: the node's EVM
+        runs Cancun or later, the manifest matches the chain)."""
         settings = settings or Settings()
+        require_cancun(chain)
         verify_deployment(chain, deployment)
         context = LedgerContext(chain, _sender(chain, settings), ledger_codec(deployment.contract), deployment, signer)
         return cls(context, settings)

@@ -71,9 +71,19 @@ class Settings(BaseSettings):
     fee_cache_seconds: float = Field(default=2.0, ge=0)
     gas_strategy: GasStrategy = GasStrategy.AUTO
     gas_margin: float = Field(default=1.2, ge=1.0, le=3.0)
+    tx_gas_cap: int = Field(
+        default=2**24,
+        ge=100_000,
+        le=2**24,
+        description="most gas one transaction may carry (EIP-7825: 2**24); lower it for a node with a lower cap",
+    )
 
     receipt_timeout_seconds: float = Field(default=120.0, gt=0)
-    receipt_poll_seconds: float = Field(default=0.25, gt=0)
+    receipt_poll_seconds: float = Field(
+        default=0.25,
+        gt=0,
+        description="longest wait between receipt polls: the first waits 2 ms, each next one doubles up to this cap",
+    )
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     deployment_check_seconds: float = Field(
         default=2.0,

@@ -33,6 +33,7 @@ from eth_utils.crypto import keccak
 from ledger_client.chain import Chain, Receipt
 from ledger_client.errors import (
     ChainUnavailableError,
+    GasLimitExceededError,
     TransactionFailedError,
     TransactionRejectedError,
     TransactionTimeoutError,
@@ -46,7 +47,12 @@ from ledger_client.signers import Signer
 DEFAULT_GAS_LIMIT = 500_000
 #: Seconds between checks, while a receipt is awaited, that a reorg did not drop the signer's transactions.
 RESTORE_EVERY_SECONDS = 2.0
+#: EIP-7825 (Osaka): no transaction may carry more than 2**24 gas (anvil ``--enable-tx-gas-limit``,
+#: Hardhat, Besu and geth after Fusaka enforce it).
+TX_GAS_CAP = 2**24
 _NONCE_HINTS = ("nonce", "already known", "replacement transaction")
+#: How nodes say a transaction's gas limit can never fit (anvil, geth, Besu, Hardhat wordings).
+_GAS_LIMIT_HINTS = ("gas limit", "gas_limit", "gas cap", "gaslimit", "intrinsic gas")
 
 
 @dataclass(frozen=True)
@@ -131,10 +137,12 @@ class TransactionSender:
         *,
         gas_strategy: GasStrategy = GasStrategy.AUTO,
         gas_margin: float = 1.2,
+        tx_gas_cap: int = TX_GAS_CAP,
     ) -> None:
         self.chain = chain
         self.fees = fees
         self.nonces = nonces
+        self.tx_gas_cap = tx_gas_cap
         if gas_strategy is GasStrategy.AUTO:
             gas_strategy = GasStrategy.SIMULATE if chain.embedded else GasStrategy.ESTIMATE
         self.gas_strategy = gas_strategy
@@ -152,16 +160,26 @@ class TransactionSender:
         self.require_deployment()
         return self.nonces.for_address(address).restore()
 
+    def max_gas(self) -> int:
+        """The most gas one transaction may carry: min(latest block gas limit, per-transaction cap)."""
+        return min(self.chain.block_gas_limit(), self.tx_gas_cap)
+
     def preflight(self, signer: Signer, to: str, data: bytes, gas_model: int | None = None) -> int:
         """Check that the call would succeed now and return the gas limit to use.
 
-        Raises the decoded :class:`~ledger_client.errors.ContractRevert` when it would revert.
+        Raises the decoded :class:`~ledger_client.errors.ContractRevert` when it would revert, and
+        :class:`GasLimitExceededError` when it needs more gas than one transaction may carry.
         """
+        limit = self.max_gas()
         if self.gas_strategy is GasStrategy.ESTIMATE:
             estimate = self.chain.estimate_gas(to, data, signer.address)
-            return min(int(estimate * self.gas_margin) + 10_000, self.chain.block_gas_limit())
+            if estimate > limit:
+                raise GasLimitExceededError(
+                    f"the transaction needs {estimate:,} gas; one transaction may carry at most {limit:,} here"
+                )
+            return min(int(estimate * self.gas_margin) + 10_000, limit)
         self.chain.call(to, data, signer.address)
-        return min(gas_model or DEFAULT_GAS_LIMIT, self.chain.block_gas_limit())
+        return min(gas_model or DEFAULT_GAS_LIMIT, limit)
 
     def send(self, signer: Signer, to: str | None, data: bytes, gas: int) -> bytes:
         """Sign with the next nonce and hand the transaction to the node; return its hash.
@@ -209,6 +227,11 @@ class TransactionSender:
                         unanswered = exc  # keep the nonce: the node may hold the transaction
             except TransactionRejectedError as exc:
                 message = str(exc).lower()
+                if any(hint in message for hint in _GAS_LIMIT_HINTS):
+                    raise GasLimitExceededError(
+                        f"the node refused a transaction with a gas limit of {gas:,} as too large for one "
+                        f"transaction ({exc}); this is permanent, split the work"
+                    ) from exc
                 if attempt == 0 and any(hint in message for hint in _NONCE_HINTS):
                     continue  # the counter was resynced by reserve(); try once more
                 if attempt == 0 and "underpriced" in message:
@@ -361,14 +384,14 @@ class TransactionSender:
         """
         self.require_deployment()
         if self.can_speculate:
-            gas = min(gas_model or DEFAULT_GAS_LIMIT, self.chain.block_gas_limit())
+            gas = min(gas_model or DEFAULT_GAS_LIMIT, self.max_gas())
             sent = self.send_speculative(signer, to, data, gas)
             if sent is not None:
                 return sent
             self.chain.call(to, data, signer.address)  # raises the decoded revert
             raise TransactionFailedError(f"the transaction ran out of gas (limit {gas}) and was rolled back")
         if (self.optimistic and gas_model is not None) or self.has_replay(to, data):
-            gas = min(gas_model or DEFAULT_GAS_LIMIT, self.chain.block_gas_limit())
+            gas = min(gas_model or DEFAULT_GAS_LIMIT, self.max_gas())
         else:
             gas = self.preflight(signer, to, data, gas_model)
         tx_hash = self.send(signer, to, data, gas)

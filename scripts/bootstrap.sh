@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv/ at the repository root and install everything the project needs into it:
 # the package with its dev extras (pinned ranges in pyproject.toml) and, for recompiling the
-# contracts, the pinned solc-js from package-lock.json. Idempotent: a second run is quick.
+# contracts, the pinned solc-js from package-lock.json, and the pinned anvil (@foundry-rs/anvil, a
+# real JSON-RPC node the suite runs against). Idempotent: a second run is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     touch "$stamp"
 fi
 if command -v npm >/dev/null 2>&1; then
-    if [ ! -f node_modules/solc/package.json ] || [ package-lock.json -nt node_modules/solc/package.json ]; then
+    if [ ! -f node_modules/solc/package.json ] || [ ! -f node_modules/@foundry-rs/anvil/package.json ] \
+        || [ package-lock.json -nt node_modules/.package-lock.json ]; then
         npm ci --no-audit --no-fund --loglevel=error
     fi
 fi

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import require_role, require_visible, require_writer_for
 from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep
@@ -55,12 +56,19 @@ async def administration_kpis(
     code: CodePath,
     index: IndexDep,
     principal: PrincipalDep,
-    at: Annotated[At | None, Query(description="moment deciding expiry; default: the last indexed block")] = None,
+    at: Annotated[
+        At | None, Query(description="moment deciding expiry and where the history ends; default: last indexed block")
+    ] = None,
+    months: Annotated[
+        int | None, Query(ge=1, le=1200, description="only the last this many months of `monthly` (default: all)")
+    ] = None,
 ) -> KpisOut:
-    """Certificates by status, programme, role and SME flag, and partners' acknowledgement latency."""
+    """Certificates by status, programme, role and SME flag, SME share and partners' acknowledgement
+    latency per partner and per programme, and the history per month; ``units`` names the unit of
+    every figure."""
     require_visible(principal, code)
     _known(index, code)
-    return KpisOut.of(index.kpis(code, at))
+    return KpisOut.of(await run_in_threadpool(index.kpis, code, at, months))
 
 
 @router.post(

@@ -7,7 +7,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Depends, Header, Query, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
@@ -17,9 +16,16 @@ from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep, SettingsDep
 from api.routes.params import CursorQuery, LimitQuery, parse_certificate_id
 from api.schemas.certificates import CertificateEventOut
 from api.schemas.common import At, Code, Hex32, Page
-from api.schemas.partners import AcknowledgementWritten, AcknowledgeRequest, FeedEventOut, RecognitionOut
+from api.schemas.partners import (
+    AcknowledgementWritten,
+    AcknowledgeRequest,
+    FeedEventOut,
+    FeedPageOut,
+    RecognitionOut,
+)
 from api.schemas.problems import problem_responses
 from api.schemas.transactions import write_responses
+from api.stopping import Stopping
 from api.writes import as_administration, await_write, certificate_issuer, transaction
 from ledger_client import validation
 from ledger_client.errors import LedgerValueError
@@ -73,14 +79,14 @@ async def recognition(
     return RecognitionOut.of(answer, at)
 
 
-@router.get("/feed", response_model=Page[FeedEventOut], responses=problem_responses(401, 403, 422))
+@router.get("/feed", response_model=FeedPageOut, responses=problem_responses(401, 403, 422))
 async def partner_feed(
     index: IndexDep, code: SubjectDep, cursor: CursorQuery = None, limit: LimitQuery = 100
-) -> Page[FeedEventOut]:
+) -> FeedPageOut:
     """Every certificate event of the administrations ``code`` has a live MRA with, since ``cursor``,
-    in chain order, each with whether ``code`` acknowledged it."""
-    page = index.feed(code, cursor, limit)
-    return Page(items=[FeedEventOut.of(e) for e in page.items], next_cursor=page.next_cursor)
+    in chain order, each with whether ``code`` acknowledged it. ``next_cursor`` is set on every
+    page, the last one included: poll with it to receive what follows."""
+    return FeedPageOut.of(index.feed(code, cursor, limit))
 
 
 def tail_cursor(index: Index) -> str:
@@ -118,6 +124,7 @@ async def stream_start(
     },
 )
 async def partner_feed_stream(
+    runtime: RuntimeDep,
     index: IndexDep,
     settings: SettingsDep,
     code: SubjectDep,
@@ -127,10 +134,27 @@ async def partner_feed_stream(
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-Sent Events: partners' certificate events as they are indexed (from ``cursor``,
     ``Last-Event-ID`` or, by default, from now on)."""
+    poll = settings.sse_poll_seconds
+    async for event in feed_events(index, code, start, poll, max_events, timeout, runtime.stopping):
+        yield event
+
+
+async def feed_events(
+    index: Index,
+    code: str,
+    start: str,
+    poll_seconds: float,
+    max_events: int | None,
+    timeout: float | None,
+    stopping: Stopping,
+) -> AsyncIterator[ServerSentEvent]:
+    """``code``'s partner events after the feed cursor ``start`` as SSE events, polling the index every
+    ``poll_seconds``; ends after ``max_events`` events or ``timeout`` seconds, and as soon as the
+    server starts shutting down (``stopping``) (the API's stream and the console's inbox)."""
     position = start
     sent = 0
     deadline = None if timeout is None else time.monotonic() + timeout
-    while deadline is None or time.monotonic() < deadline:
+    while (deadline is None or time.monotonic() < deadline) and not stopping.is_set():
         page = index.feed(code, position, 100)
         for entry in page.items:
             position = encode_cursor("feed", entry.event.pos)
@@ -138,8 +162,8 @@ async def partner_feed_stream(
             sent += 1
             if max_events is not None and sent >= max_events:
                 return
-        if page.next_cursor is None:
-            await anyio.sleep(settings.sse_poll_seconds)
+        if not page.more:
+            await stopping.sleep(poll_seconds)
 
 
 @router.get("/inbox", response_model=Page[CertificateEventOut], responses=problem_responses(401, 403, 422))

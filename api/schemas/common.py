@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
+from ledger_client import vocabulary
 from ledger_client.models import CertificateStatus, MraStatus, Programme, ReasonCode, Role
 
 T = TypeVar("T")
@@ -114,20 +115,15 @@ def role_mask(names: list[RoleName]) -> int:
 
 def programme_names(mask: int) -> list[ProgrammeName]:
     """Programme names of a mask."""
-    return [ProgrammeName(p.name) for p in Programme if p.name is not None and int(p) & mask]
+    return [ProgrammeName(name) for name in vocabulary.programme_names(mask)]
 
 
 def role_names(mask: int) -> list[RoleName]:
     """Role names of a mask."""
-    return [RoleName(r.name) for r in Role if r.name is not None and int(r) & mask]
+    return [RoleName(name) for name in vocabulary.role_names(mask)]
 
 
-def reason_name(code: int) -> str:
-    """The ReasonCode name of a code (its number as text when not a known code)."""
-    try:
-        return ReasonCode(code).name
-    except ValueError:
-        return str(code)
+reason_name = vocabulary.reason_name
 
 
 def certificate_status(status: CertificateStatus) -> CertificateStatusName:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.certificates import CertificateEventOut
 from api.schemas.common import Code, Hex32, ProgrammeName, Transaction, hex0x, programme_names, utc
-from ledger_client.index import AdministrationKpis, FeedEntry
+from ledger_client.index import AdministrationKpis, FeedEntry, FeedPage, MonthKpis, Percentiles, ProgrammeKpis
 from ledger_client.models import Recognition
 
 
@@ -28,6 +28,20 @@ class FeedEventOut(BaseModel):
             acknowledged=entry.acknowledged,
             acknowledged_block=entry.acknowledged_block,
         )
+
+
+class FeedPageOut(BaseModel):
+    """One page of the feed. ``next_cursor`` is always set: at the end of the feed it is where to
+    resume once new events arrive (poll with it; ``more`` false means nothing further yet)."""
+
+    items: list[FeedEventOut]
+    next_cursor: str = Field(description="opaque cursor after the last event returned (pass it as `cursor`)")
+    more: bool = Field(description="whether further events are already indexed (ask again at once)")
+
+    @classmethod
+    def of(cls, page: FeedPage) -> FeedPageOut:
+        """From the index's feed page."""
+        return cls(items=[FeedEventOut.of(e) for e in page.items], next_cursor=page.next_cursor, more=page.more)
 
 
 class AcknowledgeRequest(BaseModel):
@@ -84,26 +98,109 @@ class LatencyOut(BaseModel):
     """Acknowledgement latency of one partner, in seconds (block time of ack minus event)."""
 
     partner: Code
-    count: int
-    p50: float
-    p90: float
-    p95: float
-    p99: float
-    max: float
+    count: int = Field(description="acknowledgements (count)")
+    p50: float = Field(description="seconds")
+    p90: float = Field(description="seconds")
+    p95: float = Field(description="seconds")
+    p99: float = Field(description="seconds")
+    max: float = Field(description="seconds")
+
+
+class PercentilesOut(BaseModel):
+    """Count and nearest-rank percentiles of acknowledgement latencies, in seconds."""
+
+    count: int = Field(description="acknowledgements (count)")
+    p50: float = Field(description="seconds")
+    p90: float = Field(description="seconds")
+    p95: float = Field(description="seconds")
+    p99: float = Field(description="seconds")
+    max: float = Field(description="seconds")
+
+    @classmethod
+    def of(cls, p: Percentiles) -> PercentilesOut:
+        """From the index's figures."""
+        return cls(count=p.count, p50=p.p50, p90=p.p90, p95=p.p95, p99=p.p99, max=p.max)
+
+
+class ProgrammeKpisOut(BaseModel):
+    """One programme: its certificates, SME share and acknowledgement latency."""
+
+    programme: ProgrammeName
+    certificates: int = Field(description="certificates (count) with the programme")
+    sme: int = Field(description="certificates (count) of SMEs with the programme")
+    sme_share: float = Field(ge=0, le=1, description="fraction (0..1) of the programme's certificates that are SMEs'")
+    acknowledgement_latency: PercentilesOut = Field(
+        description="seconds, over acknowledgements of events of the programme's certificates"
+    )
+
+    @classmethod
+    def of(cls, p: ProgrammeKpis) -> ProgrammeKpisOut:
+        """From the index's figures."""
+        return cls(
+            programme=ProgrammeName(p.programme),
+            certificates=p.certificates,
+            sme=p.sme,
+            sme_share=p.sme_share,
+            acknowledgement_latency=PercentilesOut.of(p.acknowledgement_latency),
+        )
+
+
+class MonthKpisOut(BaseModel):
+    """One UTC calendar month of an administration's history."""
+
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2026-01"], description="UTC calendar month (YYYY-MM)")
+    start: datetime = Field(description="first instant of the month (inclusive)")
+    end: datetime = Field(description="first instant of the next month (exclusive)")
+    events: dict[str, int] = Field(
+        description="certificate events (count) recorded in the month, by action", examples=[{"ISSUED": 12}]
+    )
+    by_status: dict[str, int] = Field(
+        description="certificates (count) by status at the month's end (at `at` for the last month)"
+    )
+    acknowledgements: int = Field(description="acknowledgements (count) recorded in the month")
+    acknowledgement_latency: PercentilesOut = Field(description="seconds, over the acknowledgements of the month")
+
+    @classmethod
+    def of(cls, m: MonthKpis) -> MonthKpisOut:
+        """From the index's figures."""
+        return cls(
+            month=m.month,
+            start=utc(m.start),
+            end=utc(m.end),
+            events=m.events,
+            by_status=m.by_status,
+            acknowledgements=m.acknowledgements,
+            acknowledgement_latency=PercentilesOut.of(m.acknowledgement_latency),
+        )
+
+
+#: Units the API's rendering changes: instants are ISO 8601 here.
+API_UNITS = {
+    "at": "ISO 8601 UTC instant",
+    "monthly.start": "ISO 8601 UTC instant (inclusive)",
+    "monthly.end": "ISO 8601 UTC instant (exclusive)",
+}
 
 
 class KpisOut(BaseModel):
-    """Key figures of an administration's certificates."""
+    """Key figures of an administration's certificates; `units` names the unit of every figure."""
 
     code: Code
     at: datetime
-    certificates: int
-    by_status: dict[str, int] = Field(examples=[{"ACTIVE": 180, "EXPIRED": 2, "SUSPENDED": 8, "REVOKED": 10}])
-    by_programme: dict[str, int]
-    by_role: dict[str, int]
-    sme: int
-    non_sme: int
-    acknowledgement_latency: list[LatencyOut]
+    certificates: int = Field(description="certificates (count)")
+    by_status: dict[str, int] = Field(
+        examples=[{"ACTIVE": 180, "EXPIRED": 2, "SUSPENDED": 8, "REVOKED": 10}],
+        description="certificates (count) by status at `at`",
+    )
+    by_programme: dict[str, int] = Field(description="certificates (count) with each programme")
+    by_role: dict[str, int] = Field(description="certificates (count) with each role")
+    sme: int = Field(description="certificates (count) of SMEs")
+    non_sme: int = Field(description="certificates (count) of other operators")
+    sme_share: float = Field(ge=0, le=1, description="fraction (0..1) of the certificates that are SMEs'")
+    acknowledgement_latency: list[LatencyOut] = Field(description="per partner, seconds")
+    programmes: list[ProgrammeKpisOut] = Field(description="SME share and acknowledgement latency per programme")
+    monthly: list[MonthKpisOut] = Field(description="the history month by month, oldest first")
+    units: dict[str, str] = Field(description="the unit of every figure, by (dotted) field name")
 
     @classmethod
     def of(cls, k: AdministrationKpis) -> KpisOut:
@@ -117,8 +214,12 @@ class KpisOut(BaseModel):
             by_role=k.by_role,
             sme=k.sme,
             non_sme=k.non_sme,
+            sme_share=k.sme_share,
             acknowledgement_latency=[
                 LatencyOut(partner=s.partner, count=s.count, p50=s.p50, p90=s.p90, p95=s.p95, p99=s.p99, max=s.max)
                 for s in k.acknowledgement_latency
             ],
+            programmes=[ProgrammeKpisOut.of(p) for p in k.programmes],
+            monthly=[MonthKpisOut.of(m) for m in k.monthly],
+            units={**k.units, **API_UNITS},
         )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
-from api.schemas.common import CertificateStatusName, Hex32, certificate_status, hex0x
+from api.schemas.common import CertificateStatusName, Hex32, certificate_status, hex0x, utc
 from ledger_client.audit import HistoryAudit, HistoryReport
 from ledger_client.documents import DocumentVerification
 
@@ -20,18 +22,26 @@ class FindingOut(BaseModel):
 
 
 class ReportEntryOut(BaseModel):
-    """One event of the audited history, as read from the chain."""
+    """One event of the audited history, as read from the chain (the vocabulary of every endpoint:
+    names for statuses, programmes, roles and reasons; ISO 8601 UTC instants)."""
 
     sequence: int
-    action: str
-    status: str
-    tx_hash: str
+    action: str = Field(examples=["SUSPENDED"])
+    status: str = Field(
+        examples=["SUSPENDED"],
+        description="status name after the event (UNKNOWN when the history before it is missing)",
+    )
+    tx_hash: Hex32
     block_number: int
-    block_time: int
+    block_time: datetime
+    log_index: int
     signer: str | None
     head: str
-    head_verified: bool
-    change: dict[str, object]
+    head_verified: bool = Field(description="the event's data hashes to its head")
+    change: dict[str, object] = Field(
+        description="the terms on ISSUED; afterwards {field: [before, after]} of what changed, plus reason",
+        examples=[{"status": ["ACTIVE", "SUSPENDED"], "reason": "NON_COMPLIANCE", "reason_code": 1}],
+    )
 
 
 class AuditOut(BaseModel):
@@ -79,7 +89,8 @@ class AuditOut(BaseModel):
                     status=e.status,
                     tx_hash=e.tx_hash,
                     block_number=e.block_number,
-                    block_time=e.block_time,
+                    block_time=utc(e.block_time),
+                    log_index=e.log_index,
                     signer=e.signer,
                     head=e.head,
                     head_verified=e.head_verified,

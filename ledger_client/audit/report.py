@@ -1,4 +1,9 @@
-"""History reports: one row per event with its transaction, block, time, signer and decoded change."""
+"""History reports: one row per event with its transaction, block, time, signer and decoded change.
+
+Exports (:meth:`HistoryReport.to_json`, :meth:`HistoryReport.to_csv`) speak the vocabulary of the
+API (:mod:`ledger_client.vocabulary`): ISO 8601 UTC instants, programme and role names, status and
+reason names; the raw block timestamp and reason code stand beside them.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,8 @@ from ledger_client.index.events import (
     CertificateStatusChanged,
     EventRecord,
 )
-from ledger_client.models import CertificateStatus, ReasonCode
+from ledger_client.models import FLAG_SME, CertificateStatus
+from ledger_client.vocabulary import iso_instant, iso_or_none, programme_names, reason_name, role_names
 
 CSV_COLUMNS = (
     "sequence",
@@ -26,6 +32,7 @@ CSV_COLUMNS = (
     "tx_hash",
     "block_number",
     "block_time",
+    "block_timestamp",
     "log_index",
     "signer",
     "head",
@@ -43,7 +50,7 @@ class ReportEntry:
     status: str  # after the event
     tx_hash: str
     block_number: int
-    block_time: int
+    block_time: int  # Unix seconds (exports: ISO 8601 in ``block_time``, this in ``block_timestamp``)
     log_index: int
     signer: str | None  # the transaction's sender
     head: str
@@ -58,7 +65,8 @@ class ReportEntry:
             "status": self.status,
             "tx_hash": self.tx_hash,
             "block_number": self.block_number,
-            "block_time": self.block_time,
+            "block_time": iso_instant(self.block_time),
+            "block_timestamp": self.block_time,
             "log_index": self.log_index,
             "signer": self.signer,
             "head": self.head,
@@ -105,6 +113,7 @@ class HistoryReport:
                     e.status,
                     e.tx_hash,
                     e.block_number,
+                    iso_instant(e.block_time),
                     e.block_time,
                     e.log_index,
                     e.signer or "",
@@ -116,25 +125,19 @@ class HistoryReport:
         return buffer.getvalue()
 
 
-def _reason(code: int) -> str:
-    try:
-        return ReasonCode(code).name
-    except ValueError:
-        return str(code)
-
-
 def _terms_dict(terms: Terms) -> dict[str, Any]:
     return {
-        "programmes": terms.programmes,
-        "roles": terms.roles,
-        "sme": bool(terms.flags & 1),
-        "valid_from": terms.valid_from,
-        "valid_until": terms.valid_until,
+        "programmes": programme_names(terms.programmes),
+        "roles": role_names(terms.roles),
+        "sme": bool(terms.flags & FLAG_SME),
+        "valid_from": iso_instant(terms.valid_from),
+        "valid_until": iso_or_none(terms.valid_until),
     }
 
 
 def describe_change(event: CertificateEvent, before: Terms | None, after: Terms) -> dict[str, Any]:
-    """What an event changed: the initial terms on issue, ``{field: [old, new]}`` afterwards."""
+    """What an event changed: the initial terms on issue, ``{field: [old, new]}`` afterwards, in the
+    API's vocabulary (names, ISO 8601; ``reason_code`` beside ``reason``)."""
     if isinstance(event, CertificateIssued):
         return {"number": event.number, **_terms_dict(after), "document_hash": "0x" + event.document_hash.hex()}
     change: dict[str, Any] = {}
@@ -144,7 +147,8 @@ def describe_change(event: CertificateEvent, before: Terms | None, after: Terms)
         if before.status != after.status:
             change["status"] = [CertificateStatus(before.status).name, CertificateStatus(after.status).name]
     if isinstance(event, CertificateStatusChanged | CertificateAmended):
-        change["reason"] = _reason(event.reason_code)
+        change["reason"] = reason_name(event.reason_code)
+        change["reason_code"] = event.reason_code
     if isinstance(event, CertificateAmended | CertificateRenewed):
         change["document_hash"] = "0x" + event.document_hash.hex()
     return change

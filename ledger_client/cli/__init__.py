@@ -7,6 +7,7 @@ aeo-ledger serve                     the HTTP API
 aeo-ledger token create|revoke|list  API tokens
 aeo-ledger import --admin CR FILE    bulk import of a national AEO registry
 aeo-ledger audit certificate|mra|index   prove histories against the chain
+aeo-ledger consortium init --validators CL,CO,CR,MX,PE --out DIR   Besu QBFT network kit
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("ledger_client.cli.token", "create, revoke and list API tokens"),
     "import": ("ledger_client.cli.importer", "import a national AEO registry (CSV or JSON)"),
     "audit": ("ledger_client.cli.audit", "verify histories and the index against the chain"),
+    "consortium": ("ledger_client.cli.consortium", "generate a Hyperledger Besu QBFT network for the administrations"),
 }
 
 

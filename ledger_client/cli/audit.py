@@ -30,10 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     cert.add_argument("certificate", help="certificate id (0x…) or ISSUER:NUMBER, e.g. CR:CR-AEO-0001")
     cert.add_argument("--report", type=Path, help="also write the history report (.json or .csv)")
     mra = sub.add_parser("mra", help="an MRA's full history")
-    mra.add_argument("mra_id", type=int)
+    mra.add_argument("mra_id", type=int, help="the MRA's number, e.g. 1")
     index = sub.add_parser("index", help="the SQLite index against the chain")
     index.add_argument("--index", type=Path, required=True, help="index database file")
     index.add_argument("--sample", type=int, default=None, help="check this many random certificates (default all)")
+    for action in (cert, mra, index):
+        add_chain_arguments(action, after_action=True)
 
 
 def parse_certificate(text: str) -> bytes:

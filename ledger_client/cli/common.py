@@ -3,22 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ledger_client.cli.running import announced_url
 from ledger_client.ledger import Ledger
+from ledger_client.node.errors import DataDirLockedError
 from ledger_client.settings import Settings
 from ledger_client.signers import load_signer
 
 
-def add_chain_arguments(parser: argparse.ArgumentParser) -> None:
-    """--data-dir / --rpc-url / --deployment: which chain and which deployment."""
+def add_chain_arguments(parser: argparse.ArgumentParser, *, after_action: bool = False) -> None:
+    """--data-dir / --rpc-url / --deployment: which chain and which deployment.
+
+    A command with actions (``token list``, ``audit mra``) adds them to its own parser and, with
+    ``after_action=True``, to each action's parser too, so both ``token --data-dir D list`` and
+    ``token list --data-dir D`` work (an action's parser leaves unset options to the command's).
+    """
+    default = argparse.SUPPRESS if after_action else None
     group = parser.add_argument_group("chain")
     group.add_argument(
-        "--data-dir", type=Path, help="embedded durable chain directory (default: $AEO_LEDGER_DATA_DIR or ./aeo-data)"
+        "--data-dir",
+        type=Path,
+        default=default,
+        help="embedded durable chain directory (default: $AEO_LEDGER_DATA_DIR or ./aeo-data)",
     )
-    group.add_argument("--rpc-url", help="JSON-RPC node instead of the embedded chain (default: $AEO_LEDGER_RPC_URL)")
-    group.add_argument("--deployment", help="deployment manifest name (default: $AEO_LEDGER_DEPLOYMENT or 'local')")
+    group.add_argument(
+        "--rpc-url", default=default, help="JSON-RPC node instead of the embedded chain (default: $AEO_LEDGER_RPC_URL)"
+    )
+    group.add_argument(
+        "--deployment", default=default, help="deployment manifest name (default: $AEO_LEDGER_DEPLOYMENT or 'local')"
+    )
 
 
 #: Where the embedded durable chain and the API's files live unless told otherwise.
@@ -40,10 +56,28 @@ def settings_from(args: argparse.Namespace, cls: type[S], **extra: Any) -> S:
 
 
 def open_ledger(settings: Settings) -> Ledger:
-    """The ledger the settings point at (embedded durable chain or RPC node)."""
+    """The ledger the settings point at (embedded durable chain or RPC node).
+
+    When the data directory is in use by a running demo, the demo's node is reached over the
+    JSON-RPC URL it announced there (:mod:`ledger_client.cli.running`), with the same manifest.
+    """
     if settings.rpc_url is None and settings.data_dir is None:
         settings = settings.model_copy(update={"data_dir": DEFAULT_DATA_DIR})
-    return Ledger.from_settings(settings)
+    try:
+        return Ledger.from_settings(settings)
+    except DataDirLockedError as exc:
+        if settings.rpc_url is not None or settings.data_dir is None:
+            raise
+        data_dir = settings.data_dir
+        url = announced_url(data_dir)
+        if url is None:
+            raise DataDirLockedError(
+                f"data directory {data_dir} is in use by another process that does not serve its node "
+                "(aeo-ledger serve or node?): stop it, or pass that node's --rpc-url and --deployment"
+            ) from exc
+    print(f"note: {data_dir} is in use by the running demo: using its node at {url}", file=sys.stderr)
+    manifest = data_dir / "deployments" / f"{settings.deployment}.json"
+    return Ledger.connect(url, manifest, signer=load_signer(settings), settings=settings)
 
 
 __all__ = ["DEFAULT_DATA_DIR", "add_chain_arguments", "load_signer", "open_ledger", "settings_from"]

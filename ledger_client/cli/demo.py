@@ -18,12 +18,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ledger_client.cli.common import add_chain_arguments, settings_from
+from ledger_client.cli.running import announced
 
 if TYPE_CHECKING:
     from api.tokens import TokenStore
     from ledger_client.demo import DemoSeed
+    from ledger_client.index import Index
+    from ledger_client.node import DurableChain
+    from ledger_client.node.server import RunningServer
 
 DEMO_TOKENS = "demo-tokens.json"
+#: The demo serves its node's JSON-RPC here (loopback only) while the API runs.
+DEFAULT_RPC_PORT = 8545
+RPC_HOST = "127.0.0.1"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=None, help="port (default 8000)")
     parser.add_argument("--certificates", type=int, default=None, help="certificates to seed (default 200)")
     parser.add_argument("--no-serve", action="store_true", help="seed and print the tokens, then exit")
+    parser.add_argument(
+        "--rpc-port",
+        type=int,
+        default=DEFAULT_RPC_PORT,
+        help=f"port of the node's JSON-RPC on 127.0.0.1 (default {DEFAULT_RPC_PORT}; a free one if taken; 0: any)",
+    )
 
 
 def demo_tokens(store: TokenStore, data_dir: Path, codes: list[str]) -> dict[str, str]:
@@ -55,9 +68,32 @@ def demo_tokens(store: TokenStore, data_dir: Path, codes: list[str]) -> dict[str
     return tokens
 
 
-def describe(seed: DemoSeed, tokens: dict[str, str], url: str) -> str:
-    """What a person needs to start using the demo."""
-    counts = seed.counts
+def current_counts(index: Index, codes: list[str]) -> dict[str, int]:
+    """The certificates' figures now (from the index), not those recorded when the demo was seeded:
+    a restarted demo has seen imports, API writes and expiries since."""
+    counts = {"certificates": 0, "suspended": 0, "revoked": 0, "annulled": 0, "sme": 0}
+    for code in codes:
+        kpis = index.kpis(code)
+        counts["certificates"] += kpis.certificates
+        counts["sme"] += kpis.sme
+        for status in ("suspended", "revoked", "annulled"):
+            counts[status] += kpis.by_status.get(status.upper(), 0)
+    return counts
+
+
+def describe(
+    seed: DemoSeed,
+    tokens: dict[str, str],
+    url: str,
+    counts: dict[str, int] | None = None,
+    rpc: tuple[str, Path] | None = None,
+) -> str:
+    """What a person needs to start using the demo.
+
+    ``counts``: the current figures (default: the seed's); ``rpc``: the node's JSON-RPC URL and the
+    data directory, when the demo serves its node.
+    """
+    counts = seed.counts if counts is None else counts
     lines = [
         "",
         "aeo-ledger demo " + ("(data kept from an earlier run)" if seed.already_seeded else "(freshly seeded)"),
@@ -72,11 +108,32 @@ def describe(seed: DemoSeed, tokens: dict[str, str], url: str) -> str:
     reader = tokens.get("auditor") or next(iter(tokens.values()))
     lines += [
         "",
+        f"Console: {url}/   (sign in with one of the tokens above)",
         f"API:  {url}/v1   docs: {url}/docs",
         f'Try:  curl -H "Authorization: Bearer {reader}" "{url}/v1/certificates?limit=5"',
-        "",
     ]
+    if rpc is not None:
+        node_url, data_dir = rpc
+        lines += [
+            f"Node: {node_url} (JSON-RPC of the chain in {data_dir}, manifests in {data_dir / 'deployments'})",
+            f"      while the demo runs: aeo-ledger import --data-dir {data_dir} --admin CR FILE.csv, "
+            f"aeo-ledger audit --data-dir {data_dir} …",
+        ]
+    lines.append("")
     return "\n".join(lines)
+
+
+def serve_node(node: DurableChain, port: int) -> RunningServer:
+    """The demo's node over JSON-RPC on loopback: on ``port``, or on a free port when it is taken."""
+    from ledger_client.node.server import start_in_thread
+
+    try:
+        return start_in_thread(node, RPC_HOST, port)
+    except OSError as exc:
+        if port == 0:
+            raise
+        print(f"note: port {port} is taken ({exc.strerror}); the node's JSON-RPC goes to a free port")
+        return start_in_thread(node, RPC_HOST, 0)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,11 +153,21 @@ def run(args: argparse.Namespace) -> int:
     try:
         seed = seed_demo(runtime.ledger, data_dir, certificates=args.certificates or DEFAULT_CERTIFICATES, log=print)
         runtime.index.sync()
-        tokens = demo_tokens(runtime.tokens, data_dir, [a.code for a in seed.administrations])
-        print(describe(seed, tokens, f"http://{settings.host}:{settings.port}"), flush=True)
-        if not args.no_serve:
-            with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C / SIGINT is the normal way to stop
-                serve(runtime=runtime)
+        codes = [a.code for a in seed.administrations]
+        tokens = demo_tokens(runtime.tokens, data_dir, codes)
+        url = f"http://{settings.host}:{settings.port}"
+        counts = current_counts(runtime.index, codes)
+        if args.no_serve:
+            print(describe(seed, tokens, url, counts), flush=True)
+            return 0
+        node = serve_node(runtime.ledger.chain.node, args.rpc_port)
+        try:
+            with announced(data_dir, node.url):
+                print(describe(seed, tokens, url, counts, rpc=(node.url, data_dir)), flush=True)
+                with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C / SIGINT is the normal way to stop
+                    serve(runtime=runtime)
+        finally:
+            node.stop()
     finally:
         runtime.close()
     return 0

@@ -19,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", default=None, help="manifest name: deployments/<name>.json (default: 'local')")
     parser.add_argument("--governance", default=None, help="consortium governance address (default: the deployer)")
     parser.add_argument("--deployments-dir", default=None, help="where manifests are written (default: deployments)")
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing manifest of that name (default: refuse)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
             "(or AEO_LEDGER_PRIVATE_KEY for development)"
         )
     with Ledger.deploy(
-        args.rpc_url, signer=signer, governance=args.governance, name=args.name, settings=settings
+        args.rpc_url, signer=signer, governance=args.governance, name=args.name, settings=settings, overwrite=args.force
     ) as ledger:
         deployment = ledger.deployment
         where = f"chain {deployment.chain_id}, block {deployment.deployment_block}"

@@ -18,12 +18,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_chain_arguments(parser)
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = sub.add_parser("create", help="create a token; its secret is printed once")
-    create.add_argument("--role", required=True, choices=["writer", "reader", "auditor", "governance"])
+    create.add_argument(
+        "--role",
+        required=True,
+        choices=["writer", "reader", "auditor", "governance"],
+        help="writer: writes and reads for its administration; reader: reads; auditor: reads everything and "
+        "verifies; governance: registers and freezes administrations",
+    )
     create.add_argument("--admin", default=None, help="ISO alpha-2 code of the administration (not for governance)")
     create.add_argument("--label", default="", help="who or what uses it")
     revoke = sub.add_parser("revoke", help="revoke a token by id (effective on the next request)")
-    revoke.add_argument("token_id", type=int)
-    sub.add_parser("list", help="list tokens (never their secrets)")
+    revoke.add_argument("token_id", type=int, help="the token's id, as shown by 'token list'")
+    listing = sub.add_parser("list", help="list tokens (never their secrets)")
+    for action in (create, revoke, listing):
+        add_chain_arguments(action, after_action=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,16 +8,23 @@ from ledger_client.index.core import Index
 from ledger_client.index.follower import Follower, SyncReport
 from ledger_client.index.queries import Reader
 from ledger_client.index.results import (
+    KPI_UNITS,
     AdministrationKpis,
     CertificateEventRow,
     CertificateStateAt,
     FeedEntry,
+    FeedPage,
     IndexedAdministration,
     IndexedCertificate,
     IndexedMra,
+    IssuerEvent,
     LatencyStats,
+    MonthKpis,
     MraEventRow,
+    MraScope,
     Page,
+    Percentiles,
+    ProgrammeKpis,
 )
 from ledger_client.index.sources import (
     BlockHeader,
@@ -31,6 +38,7 @@ from ledger_client.index.sources import (
 )
 
 __all__ = [
+    "KPI_UNITS",
     "AdministrationKpis",
     "BlockHeader",
     "BlockLogs",
@@ -38,16 +46,22 @@ __all__ = [
     "CertificateStateAt",
     "EthTesterLogSource",
     "FeedEntry",
+    "FeedPage",
     "FilteredLogSource",
     "Follower",
     "Index",
     "IndexedAdministration",
     "IndexedCertificate",
     "IndexedMra",
+    "IssuerEvent",
     "LatencyStats",
     "LogSource",
+    "MonthKpis",
     "MraEventRow",
+    "MraScope",
     "Page",
+    "Percentiles",
+    "ProgrammeKpis",
     "RawLog",
     "Reader",
     "RpcLogSource",

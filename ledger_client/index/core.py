@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,11 @@ from ledger_client.index.results import (
     AdministrationKpis,
     CertificateEventRow,
     CertificateStateAt,
-    FeedEntry,
+    FeedPage,
     IndexedAdministration,
     IndexedCertificate,
     IndexedMra,
+    IssuerEvent,
     MraEventRow,
     Page,
 )
@@ -113,6 +115,14 @@ class Index:
         """Stop the background thread."""
         self._follower.stop()
 
+    def add_listener(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener(block)`` whenever the index advances or rewinds (see :meth:`Follower.add_listener`)."""
+        self._follower.add_listener(listener)
+
+    def remove_listener(self, listener: Callable[[int], None]) -> None:
+        """Stop calling ``listener``."""
+        self._follower.remove_listener(listener)
+
     def wait_for_block(self, number: int, timeout: float = 10.0) -> int:
         """Read-your-writes: return once block ``number`` is indexed (raises ``IndexTimeoutError``)."""
         return self._follower.wait_for_block(number, timeout)
@@ -205,10 +215,14 @@ class Index:
         """Partners' certificate events ``partner`` has not acknowledged (see :meth:`Reader.inbox`)."""
         return self.reader.inbox(partner, cursor, limit)
 
-    def feed(self, partner: str, cursor: str | None = None, limit: int = 100) -> Page[FeedEntry]:
+    def feed(self, partner: str, cursor: str | None = None, limit: int = 100) -> FeedPage:
         """Partners' certificate events since ``cursor`` (see :meth:`Reader.feed`)."""
         return self.reader.feed(partner, cursor, limit)
 
-    def kpis(self, code: str, at: int | None = None) -> AdministrationKpis:
-        """Key figures of an administration."""
-        return administration_kpis(self.reader, code, at)
+    def recent_events(self, issuer: str, limit: int = 20) -> list[IssuerEvent]:
+        """The latest events of ``issuer``'s certificates and who acknowledged them (:meth:`Reader.recent_events`)."""
+        return self.reader.recent_events(issuer, limit)
+
+    def kpis(self, code: str, at: int | None = None, months: int | None = None) -> AdministrationKpis:
+        """Key figures of an administration (see :func:`~ledger_client.index.kpis.administration_kpis`)."""
+        return administration_kpis(self.reader, code, at, months)

@@ -20,10 +20,12 @@ chain holds it again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +94,7 @@ class Follower:
         self._stopping = threading.Event()
         self._error: BaseException | None = None
         self._closed = False
+        self._listeners: list[Callable[[int], None]] = []
 
     @property
     def cursor(self) -> int:
@@ -223,6 +226,24 @@ class Follower:
         with self._progress:
             self._cursor = number
             self._progress.notify_all()
+        for listener in tuple(self._listeners):
+            try:
+                listener(number)
+            except Exception:  # a listener's failure must not stop the follower
+                log.exception("index listener %r failed", listener)
+
+    def add_listener(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener(block)`` each time the cursor moves (forward, or back to a fork point).
+
+        It runs in the thread that advanced the index: it must be quick and never block (hand the
+        work to another thread or event loop).
+        """
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[int], None]) -> None:
+        """Stop calling ``listener`` (no error when it was not added)."""
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
 
     def wait_for_block(self, number: int, timeout: float = 10.0) -> int:
         """Block until the index holds every event up to block ``number``; return the cursor.

@@ -22,10 +22,13 @@ from ledger_client.index.results import (
     CertificateEventRow,
     CertificateStateAt,
     FeedEntry,
+    FeedPage,
     IndexedAdministration,
     IndexedCertificate,
     IndexedMra,
+    IssuerEvent,
     MraEventRow,
+    MraScope,
     Page,
     decode_cursor,
     encode_cursor,
@@ -49,6 +52,7 @@ _EVENT_COLUMNS = (
     "id, sequence, action, status, programmes, roles, flags, valid_from, valid_until, document_hash, reason_code,"
     " head, block_number, block_time, log_index, tx_hash, sender"
 )
+_PREFIXED_EVENT_COLUMNS = ", ".join("e." + c.strip() for c in _EVENT_COLUMNS.split(","))
 _MRA_EVENT_COLUMNS = (
     "mra_id, sequence, action, actor, status, reason_code, head, block_number, block_time, log_index, tx_hash, sender"
 )
@@ -355,49 +359,97 @@ class Reader:
         ).fetchall()
         return {str(code): int(pos) for code, pos in rows}
 
+    def partner_scopes(self, partner: str) -> dict[str, tuple[MraScope, ...]]:
+        """The scopes of the live MRAs (every party accepted, not terminated) joining ``partner``
+        with each issuer, by issuer."""
+        rows = self._conn.execute(
+            "SELECT other.code, m.id, m.programmes, m.roles, m.live_pos FROM mra_parties me"
+            " JOIN mras m ON m.id = me.mra_id"
+            " JOIN mra_parties other ON other.mra_id = me.mra_id AND other.code != me.code"
+            " WHERE me.code = ? AND m.status IN (?, ?) ORDER BY other.code, m.id",
+            (partner, int(MraStatus.ACTIVE), int(MraStatus.SUSPENDED)),
+        ).fetchall()
+        scopes: dict[str, list[MraScope]] = {}
+        for issuer, mra_id, programmes, roles, live_pos in rows:
+            scopes.setdefault(str(issuer), []).append(MraScope(int(mra_id), programmes, roles, int(live_pos)))
+        return {issuer: tuple(found) for issuer, found in scopes.items()}
+
     def inbox(self, partner: str, cursor: str | None = None, limit: int = 100) -> Page[CertificateEventRow]:
-        """Certificate events ``partner`` still has to acknowledge, oldest first.
+        """Certificate events ``partner`` still has to act on, oldest first.
 
-        Precisely: events of certificates issued by an administration with which ``partner`` has a
-        live MRA now, recorded after the earliest such MRA became live, that ``partner`` has not
-        acknowledged. (After termination the chain refuses acknowledgements, so those events leave
-        the inbox.)
+        Precisely: events ``partner`` has not acknowledged, of certificates whose issuer shares a
+        live MRA with ``partner`` now, recorded after that MRA became live, where the MRA's scope
+        overlaps the certificate's (some programme and some role in common: the scope rule of
+        recognition) in the state the event left it in or in the state before it (an amendment
+        that takes a certificate out of the scope is still acted on). Events of certificates no
+        such MRA covers are not the partner's business. (After termination the chain refuses
+        acknowledgements, so those events leave the inbox.)
         """
-        entries, following = self._partner_events(partner, cursor, limit, "inbox", unacknowledged_only=True)
-        return Page(tuple(e.event for e in entries), following)
+        after = int(decode_cursor(cursor, "inbox")[0]) if cursor else -1
+        size = _limit(limit)
+        streams = []
+        for issuer, scopes in sorted(self.partner_scopes(partner).items()):
+            clauses: list[str] = []
+            params: list[Any] = [issuer, after, partner]
+            for scope in scopes:
+                clauses.append(
+                    "(e.pos > ? AND ((e.programmes & ? != 0 AND e.roles & ? != 0)"
+                    " OR (p.programmes & ? != 0 AND p.roles & ? != 0)))"
+                )
+                params += [scope.live_pos, scope.programmes, scope.roles, scope.programmes, scope.roles]
+            sql = (
+                f"SELECT e.pos, {_PREFIXED_EVENT_COLUMNS} FROM certificate_events e"
+                " LEFT JOIN certificate_events p ON p.id = e.id AND p.sequence = e.sequence - 1"
+                " WHERE e.issuer = ? AND e.pos > ? AND NOT EXISTS (SELECT 1 FROM acknowledgements a"
+                "  WHERE a.id = e.id AND a.partner = ? AND a.sequence = e.sequence)"
+                f" AND ({' OR '.join(clauses)}) ORDER BY e.pos LIMIT ?"
+            )
+            streams.append(self._conn.execute(sql, (*params, size + 1)).fetchall())
+        merged = list(heapq.merge(*streams, key=lambda r: int(r[0])))[: size + 1]
+        items = tuple(_event(r[1:]) for r in merged[:size])
+        following = encode_cursor("inbox", int(merged[size - 1][0])) if len(merged) > size else None
+        return Page(items, following)
 
-    def feed(self, partner: str, cursor: str | None = None, limit: int = 100) -> Page[FeedEntry]:
+    def feed(self, partner: str, cursor: str | None = None, limit: int = 100) -> FeedPage:
         """Every certificate event of the issuers ``partner`` has a live MRA with, since ``cursor``.
 
         The whole history of those issuers (a partner synchronising its national system needs the
         certificates issued before the MRA too), each with its acknowledgement by ``partner``.
+        The page's ``next_cursor`` is always set (see :class:`FeedPage`): a poller that reached the
+        end resumes from it.
         """
-        entries, following = self._partner_events(partner, cursor, limit, "feed", unacknowledged_only=False)
-        return Page(tuple(entries), following)
-
-    def _partner_events(
-        self, partner: str, cursor: str | None, limit: int, kind: str, *, unacknowledged_only: bool
-    ) -> tuple[list[FeedEntry], str | None]:
-        after = int(decode_cursor(cursor, kind)[0]) if cursor else -1
+        after = int(decode_cursor(cursor, "feed")[0]) if cursor else -1
         size = _limit(limit)
-        links = self.partner_links(partner)
         streams = []
-        for issuer, live_pos in sorted(links.items()):
-            since = max(after, live_pos) if unacknowledged_only else after
+        for issuer in sorted(self.partner_links(partner)):
             sql = (
-                f"SELECT e.pos, {', '.join('e.' + c.strip() for c in _EVENT_COLUMNS.split(','))}, a.block_number"
+                f"SELECT e.pos, {_PREFIXED_EVENT_COLUMNS}, a.block_number"
                 " FROM certificate_events e LEFT JOIN acknowledgements a"
                 " ON a.id = e.id AND a.partner = ? AND a.sequence = e.sequence"
-                " WHERE e.issuer = ? AND e.pos > ?"
+                " WHERE e.issuer = ? AND e.pos > ? ORDER BY e.pos LIMIT ?"
             )
-            if unacknowledged_only:
-                sql += " AND a.id IS NULL"
-            sql += " ORDER BY e.pos LIMIT ?"
-            streams.append(self._conn.execute(sql, (partner, issuer, since, size + 1)).fetchall())
+            streams.append(self._conn.execute(sql, (partner, issuer, after, size + 1)).fetchall())
         merged = list(heapq.merge(*streams, key=lambda r: int(r[0])))[: size + 1]
-        entries = [FeedEntry(_event(r[1:-1]), r[-1] is not None, r[-1]) for r in merged[:size]]
-        following = encode_cursor(kind, int(merged[size - 1][0])) if len(merged) > size else None
-        return entries, following
+        entries = tuple(FeedEntry(_event(r[1:-1]), r[-1] is not None, r[-1]) for r in merged[:size])
+        last = int(merged[len(entries) - 1][0]) if entries else after
+        return FeedPage(entries, encode_cursor("feed", last), len(merged) > size)
+
+    def recent_events(self, issuer: str, limit: int = 20) -> list[IssuerEvent]:
+        """The latest events of ``issuer``'s certificates, newest first, each with the partners that
+        acknowledged it (the issuer's view of whether MRA partners applied its changes)."""
+        rows = self._conn.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM certificate_events WHERE issuer = ? ORDER BY pos DESC LIMIT ?",
+            (issuer, _limit(limit)),
+        ).fetchall()
+        events = [_event(r) for r in rows]
+        acknowledged: dict[tuple[bytes, int], list[str]] = {}
+        for event in events:
+            for (partner,) in self._conn.execute(
+                "SELECT partner FROM acknowledgements WHERE id = ? AND sequence = ? ORDER BY partner",
+                (event.certificate_id, event.sequence),
+            ):
+                acknowledged.setdefault((event.certificate_id, event.sequence), []).append(str(partner))
+        return [IssuerEvent(e, tuple(acknowledged.get((e.certificate_id, e.sequence), ()))) for e in events]
 
     # --- raw helpers for KPIs and audits ------------------------------------------------------------
 

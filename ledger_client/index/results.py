@@ -232,6 +232,51 @@ class FeedEntry:
 
 
 @dataclass(frozen=True)
+class MraScope:
+    """The scope of a live MRA joining a partner and an issuer, and the ``pos`` it became live at."""
+
+    mra_id: int
+    programmes: int
+    roles: int
+    live_pos: int
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """One page of a partner's feed.
+
+    ``next_cursor`` is never empty: after the last event returned (or the cursor asked with, when
+    nothing new arrived), so a poller always has a position to resume from. ``more`` says whether
+    events after it are already indexed (ask again at once) or not (wait, then ask with it).
+    """
+
+    items: tuple[FeedEntry, ...]
+    next_cursor: str
+    more: bool
+
+
+@dataclass(frozen=True)
+class IssuerEvent:
+    """A recent event of an administration's certificate, and which partners acknowledged it."""
+
+    event: CertificateEventRow
+    acknowledged_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Percentiles:
+    """Count and nearest-rank percentiles of acknowledgement latencies, in seconds (block time of
+    the acknowledgement minus block time of the event acknowledged); all 0 when there are none."""
+
+    count: int
+    p50: float
+    p90: float
+    p95: float
+    p99: float
+    max: float
+
+
+@dataclass(frozen=True)
 class LatencyStats:
     """Acknowledgement latency of one partner (seconds, block time of ack minus block time of event)."""
 
@@ -245,12 +290,71 @@ class LatencyStats:
 
 
 @dataclass(frozen=True)
+class ProgrammeKpis:
+    """Figures of one programme: certificates with its bit (count), those of SMEs (count) and their
+    share (fraction 0..1), and the latency of partners' acknowledgements of those certificates'
+    events (seconds)."""
+
+    programme: str
+    certificates: int
+    sme: int
+    sme_share: float
+    acknowledgement_latency: Percentiles
+
+
+@dataclass(frozen=True)
+class MonthKpis:
+    """One UTC calendar month ``[start, end)`` (Unix seconds) of an administration's history.
+
+    ``events``: certificate events recorded in the month (count) by action name; ``by_status``:
+    certificates (count) by status at the month's end (at ``at`` for the month containing it), with
+    ``EXPIRED`` derived as in :class:`AdministrationKpis`; ``acknowledgements``: partners'
+    acknowledgements recorded in the month (count) and their latency (seconds).
+    """
+
+    month: str
+    start: int
+    end: int
+    events: dict[str, int]
+    by_status: dict[str, int]
+    acknowledgements: int
+    acknowledgement_latency: Percentiles
+
+
+#: The unit of every figure of :class:`AdministrationKpis` (dotted paths for nested figures).
+KPI_UNITS: dict[str, str] = {
+    "at": "instant (Unix seconds in the library, ISO 8601 UTC in the API)",
+    "certificates": "certificates (count)",
+    "by_status": "certificates (count) by status at `at`; EXPIRED = Active past its validity",
+    "by_programme": "certificates (count) with the programme; one certificate counts under each of its programmes",
+    "by_role": "certificates (count) with the role; one certificate counts under each of its roles",
+    "sme": "certificates (count) of SMEs",
+    "non_sme": "certificates (count) of other operators",
+    "sme_share": "fraction (0..1) of the certificates that are SMEs'",
+    "acknowledgement_latency": "seconds from an event's block time to the partner's acknowledgement's block time",
+    "programmes.certificates": "certificates (count) with the programme",
+    "programmes.sme": "certificates (count) of SMEs with the programme",
+    "programmes.sme_share": "fraction (0..1) of the programme's certificates that are SMEs'",
+    "programmes.acknowledgement_latency": "seconds, over acknowledgements of events of the programme's certificates",
+    "monthly.month": "UTC calendar month (YYYY-MM), from `start` (inclusive) to `end` (exclusive)",
+    "monthly.start": "instant (Unix seconds), first of the month (inclusive)",
+    "monthly.end": "instant (Unix seconds), first of the next month (exclusive)",
+    "monthly.events": "certificate events (count) recorded in the month, by action",
+    "monthly.by_status": "certificates (count) by status at the end of the month (at `at` for the last one)",
+    "monthly.acknowledgements": "acknowledgements (count) recorded in the month",
+    "monthly.acknowledgement_latency": "seconds, over the acknowledgements recorded in the month",
+}
+
+
+@dataclass(frozen=True)
 class AdministrationKpis:
     """Key figures of one administration's certificates at time ``at``.
 
     ``by_programme`` and ``by_role`` count certificates with the bit set (a certificate with two
     programmes counts under both); ``by_status`` uses stored statuses plus ``EXPIRED`` for Active
-    certificates past their validity at ``at``.
+    certificates past their validity at ``at``. ``programmes`` gives SME share and acknowledgement
+    latency per programme, ``monthly`` the history month by month; ``units`` names the unit of
+    every figure (:data:`KPI_UNITS`).
     """
 
     code: str
@@ -262,3 +366,7 @@ class AdministrationKpis:
     sme: int = 0
     non_sme: int = 0
     acknowledgement_latency: tuple[LatencyStats, ...] = ()
+    sme_share: float = 0.0
+    programmes: tuple[ProgrammeKpis, ...] = ()
+    monthly: tuple[MonthKpis, ...] = ()
+    units: dict[str, str] = field(default_factory=lambda: dict(KPI_UNITS))

@@ -15,15 +15,28 @@ from ledger_client.node.server import bind_socket, serve
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The node's options, added to ``parser`` (also used by ``aeo-ledger node``)."""
-    parser.add_argument("--data-dir", required=True, help="journal and snapshot directory")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8545, help="0 picks a free port")
-    parser.add_argument("--chain-id", type=int, default=DEFAULT_CHAIN_ID)
-    parser.add_argument("--mnemonic", default=DEFAULT_MNEMONIC)
-    parser.add_argument("--accounts", type=int, default=10)
-    parser.add_argument("--block-mode", choices=[mode.value for mode in BlockMode], default="per_tx")
-    parser.add_argument("--block-interval", type=float, default=1.0, help="seconds")
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--data-dir", required=True, help="journal and snapshot directory (created if missing)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8545, help="JSON-RPC port (default: 8545; 0 picks a free port)")
+    parser.add_argument(
+        "--chain-id", type=int, default=DEFAULT_CHAIN_ID, help=f"chain id of a new chain (default: {DEFAULT_CHAIN_ID})"
+    )
+    parser.add_argument(
+        "--mnemonic",
+        default=DEFAULT_MNEMONIC,
+        help="BIP-39 mnemonic of the funded development accounts (default: the 'test test … junk' one)",
+    )
+    parser.add_argument("--accounts", type=int, default=10, help="development accounts funded at genesis (default: 10)")
+    parser.add_argument(
+        "--block-mode",
+        choices=[mode.value for mode in BlockMode],
+        default="per_tx",
+        help="per_tx: one block per transaction; interval: one block every --block-interval (default: per_tx)",
+    )
+    parser.add_argument(
+        "--block-interval", type=float, default=1.0, help="seconds between blocks in interval mode (default: 1.0)"
+    )
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default: INFO)")
 
 
 def build_parser() -> argparse.ArgumentParser:

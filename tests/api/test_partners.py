@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from tests.api.conftest import Env
@@ -53,6 +54,33 @@ def test_feed_inbox_and_acknowledgement(env: Env, issued: Issue) -> None:
     assert "no live MRA" in stranger.json()["detail"]
     kpis = env.get("/v1/administrations/CR/kpis", "cr_reader").json()
     assert any(s["partner"] == "PE" and s["count"] >= 1 for s in kpis["acknowledgement_latency"])
+
+
+def test_feed_last_page_gives_a_cursor_to_resume_from(env: Env, issued: Issue) -> None:
+    end = env.get("/v1/feed", "pe_reader", params={"limit": 1000}).json()
+    while end["more"]:
+        end = env.get("/v1/feed", "pe_reader", params={"limit": 1000, "cursor": end["next_cursor"]}).json()
+    assert isinstance(end["next_cursor"], str)
+    waiting = env.get("/v1/feed", "pe_reader", params={"cursor": end["next_cursor"]}).json()
+    assert waiting == {"items": [], "next_cursor": end["next_cursor"], "more": False}
+    created = issued()["certificate"]["id"]
+    resumed = env.get("/v1/feed", "pe_reader", params={"cursor": end["next_cursor"]}).json()
+    assert [(e["event"]["certificate_id"], e["event"]["sequence"]) for e in resumed["items"]] == [(created, 1)]
+    assert resumed["more"] is False
+    assert resumed["next_cursor"] != end["next_cursor"]
+    schema = env.client.get("/openapi.json").json()["components"]["schemas"]["FeedPageOut"]
+    assert set(schema["required"]) >= {"items", "next_cursor", "more"}
+
+
+def test_inbox_leaves_out_certificates_outside_the_mra_scope(env: Env, issued: Issue) -> None:
+    # The CR-PE MRA covers SECURITY and SIMPLIFICATIONS: a FISCAL-only certificate is not PE's business.
+    fiscal = issued(programmes=["FISCAL"])["certificate"]["id"]
+    covered = issued(programmes=["FISCAL", "SECURITY"])["certificate"]["id"]
+    inbox = {(e["certificate_id"], e["sequence"]) for e in _all(env, "/v1/inbox", "pe_reader")}
+    assert (covered, 1) in inbox
+    assert (fiscal, 1) not in inbox
+    feed = {e["event"]["certificate_id"] for e in _all(env, "/v1/feed", "pe_reader")}
+    assert {fiscal, covered} <= feed
 
 
 def test_feed_scoping(env: Env) -> None:
@@ -120,5 +148,29 @@ def _all(env: Env, path: str, who: str) -> list[dict[str, Any]]:
         page = env.get(path, who, params=params).json()
         items += page["items"]
         cursor = page["next_cursor"]
-        if cursor is None:
+        if not page.get("more", cursor is not None):  # the feed says `more`, other lists end on null
             return items
+
+
+def test_kpis_per_programme_per_month_and_units(env: Env, issued: Issue) -> None:
+    cid = issued(programmes=["SANITARY"], sme=True)["certificate"]["id"]
+    assert env.post("/v1/acknowledgements", "pe_writer", {"certificate_id": cid, "sequence": 1}).status_code == 201
+    body = env.get("/v1/administrations/CR/kpis", "cr_reader").json()
+    expected = env.runtime.index.kpis("CR")
+    programmes = {p["programme"]: p for p in body["programmes"]}
+    sanitary = next(p for p in expected.programmes if p.programme == "SANITARY")
+    assert programmes["SANITARY"]["certificates"] == sanitary.certificates >= 1
+    assert programmes["SANITARY"]["sme_share"] == sanitary.sme_share
+    assert programmes["SANITARY"]["acknowledgement_latency"]["count"] == sanitary.acknowledgement_latency.count >= 1
+    assert body["sme_share"] == expected.sme_share
+    assert [m["month"] for m in body["monthly"]] == [m.month for m in expected.monthly]
+    last = body["monthly"][-1]
+    assert datetime.fromisoformat(last["start"]).timestamp() == expected.monthly[-1].start
+    assert last["events"]["ISSUED"] >= 1
+    assert sum(m["acknowledgements"] for m in body["monthly"]) == sum(s.count for s in expected.acknowledgement_latency)
+    assert body["units"]["at"] == "ISO 8601 UTC instant"
+    assert "seconds" in body["units"]["programmes.acknowledgement_latency"]
+    assert set(body["units"]) >= {"sme_share", "monthly.by_status", "programmes.sme_share"}
+    only_last = env.get("/v1/administrations/CR/kpis", "cr_reader", params={"months": 1}).json()
+    assert [m["month"] for m in only_last["monthly"]] == [last["month"]]
+    assert env.get("/v1/administrations/CR/kpis", "cr_reader", params={"months": 0}).status_code == 422

@@ -71,6 +71,20 @@ def test_audit_certificate_history(env: Env) -> None:
     assert audit["onchain_event_count"] == 2
     assert audit["findings"] == []
     assert [e["action"] for e in audit["events"]] == ["ISSUED", "SUSPENDED"]
+    # One vocabulary: the audit speaks like the history endpoint (ISO 8601, names), not Unix times and masks.
+    history = env.get(f"/v1/certificates/{cid}/history", "auditor").json()["items"]
+    assert [e["block_time"] for e in audit["events"]] == [e["block_time"] for e in history]
+    assert [e["status"] for e in audit["events"]] == [e["status"] for e in history]
+    issued_change, suspended_change = (e["change"] for e in audit["events"])
+    assert issued_change["programmes"] == history[0]["programmes"]
+    assert issued_change["roles"] == history[0]["roles"]
+    assert issued_change["valid_from"] == history[0]["valid_from"]
+    assert issued_change["valid_until"] == history[0]["valid_until"]
+    assert suspended_change == {
+        "status": ["ACTIVE", "SUSPENDED"],
+        "reason": history[1]["reason"],
+        "reason_code": history[1]["reason_code"],
+    }
     assert env.get(f"/v1/certificates/{cid}/audit", "cr_reader").json()["ok"] is True
     assert env.get(f"/v1/certificates/{cid}/audit", "pe_reader").status_code == 403
     assert env.get("/v1/certificates/0x4352" + "cd" * 30 + "/audit").status_code == 404

@@ -9,6 +9,7 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,7 +17,7 @@ from ledger_client.audit import Auditor, FindingKind
 from ledger_client.errors import AuditError
 from ledger_client.index import BlockLogs, EthTesterLogSource, FilteredLogSource, Index, RawLog, RpcLogSource
 from ledger_client.index.decoder import topic_of
-from tests.support.harness_chain import Chain
+from tests.support.harness_chain import DOC, Chain
 
 Transform = Callable[[list[BlockLogs]], list[BlockLogs]]
 
@@ -167,15 +168,32 @@ def test_history_report_json_and_csv(fresh: Chain) -> None:
     assert data["verified"] is True
     first, second, *_, renewed, revoked = data["events"]
     assert first["action"] == "ISSUED"
-    assert first["change"]["number"] == "CR-AUDIT"
-    assert second["change"] == {"status": ["ACTIVE", "SUSPENDED"], "reason": "INVESTIGATION"}
-    assert renewed["change"]["valid_from"] == [1_700_000_000, 1_800_000_000]
+    # The API's vocabulary: names for masks, statuses and reasons; ISO 8601 UTC instants.
+    assert first["change"] == {
+        "number": "CR-AUDIT",
+        "programmes": ["SECURITY", "SIMPLIFICATIONS"],
+        "roles": ["IMPORTER", "CARRIER"],
+        "sme": False,
+        "valid_from": "2023-11-14T22:13:20Z",
+        "valid_until": None,
+        "document_hash": "0x" + DOC.hex(),
+    }
+    assert second["change"] == {"status": ["ACTIVE", "SUSPENDED"], "reason": "INVESTIGATION", "reason_code": 3}
+    assert renewed["change"]["valid_from"] == ["2023-11-14T22:13:20Z", "2027-01-15T08:00:00Z"]
     assert revoked["status"] == "REVOKED"
     assert revoked["signer"] == fresh.signers["CR"]
-    assert all(e["head_verified"] and e["tx_hash"].startswith("0x") and e["block_time"] > 0 for e in data["events"])
+    for event, entry in zip(data["events"], report.entries, strict=True):
+        assert event["head_verified"]
+        assert event["tx_hash"].startswith("0x")
+        assert event["block_timestamp"] == entry.block_time > 0  # the raw value beside
+        assert datetime.fromisoformat(event["block_time"]) == datetime.fromtimestamp(entry.block_time, UTC)
+        assert event["block_time"].endswith("Z")
     rows = list(csv.DictReader(io.StringIO(report.to_csv())))
     assert [int(r["sequence"]) for r in rows] == [1, 2, 3, 4, 5]
+    assert [r["block_time"] for r in rows] == [e["block_time"] for e in data["events"]]
+    assert [int(r["block_timestamp"]) for r in rows] == [e.block_time for e in report.entries]
     assert json.loads(rows[1]["change"])["reason"] == "INVESTIGATION"
+    assert json.loads(rows[0]["change"])["programmes"] == ["SECURITY", "SIMPLIFICATIONS"]
 
     tampered = _auditor(fresh, _map_logs(lambda logs: logs[:1] + logs[2:])).history_report(cid)
     assert not tampered.verified

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -53,6 +56,30 @@ def test_deploy_writes_a_manifest_that_connect_accepts(
         assert ledger.administrations.governance() == manifest.governance
 
 
+def test_deploy_refuses_to_overwrite_a_manifest_unless_forced(
+    node: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AEO_LEDGER_PRIVATE_KEY", DEV_KEY)
+    command = ["deploy", "--rpc-url", node.url, "--name", "pilot", "--deployments-dir", str(tmp_path)]
+    assert main(command) == 0
+    first = (tmp_path / "pilot.json").read_text()
+    capsys.readouterr()
+    with Ledger.connect(node.url, Deployment.load(tmp_path / "pilot.json")) as ledger:
+        nonce = ledger.chain.transaction_count(Signer.from_key(DEV_KEY).address)
+
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err
+    assert "--force" in err
+    assert (tmp_path / "pilot.json").read_text() == first
+    with Ledger.connect(node.url, Deployment.load(tmp_path / "pilot.json")) as ledger:
+        assert ledger.chain.transaction_count(Signer.from_key(DEV_KEY).address) == nonce  # nothing was sent
+
+    assert main([*command, "--force"]) == 0
+    replaced = Deployment.load(tmp_path / "pilot.json")
+    assert replaced.address != Deployment.from_dict(json.loads(first)).address
+
+
 def test_deploy_without_a_key_is_a_clear_error(
     node: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -97,6 +124,13 @@ def test_audit_certificate_and_mra_over_rpc(
     assert "events on-chain 2, read 2" in out
     entries = json.loads(report.read_text())
     assert len(entries["events"]) == 2
+    exported = tmp_path / "history.csv"
+    assert main([*args, "certificate", "CR:CR-AEO-0001", "--report", str(exported)]) == 0
+    rows = list(csv.DictReader(io.StringIO(exported.read_text())))
+    assert [r["block_time"] for r in rows] == [e["block_time"] for e in entries["events"]]
+    assert all(datetime.fromisoformat(r["block_time"]).timestamp() == int(r["block_timestamp"]) for r in rows)
+    assert json.loads(rows[0]["change"])["programmes"] == ["SECURITY"]
+    assert json.loads(rows[1]["change"])["reason"] == "INVESTIGATION"
     assert main([*args, "mra", str(proposed.mra_id)]) == 0
     assert "VERIFIED" in capsys.readouterr().out
     assert main([*args, "certificate", "not-an-id"]) == 2

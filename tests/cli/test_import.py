@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from api.signers import SignerRegistry
+from ledger_client.certificates import Certificates
 from ledger_client.cli import main
 from ledger_client.demo.generator import issuer_documents
 from ledger_client.importer import record_of, write_records
@@ -71,3 +73,36 @@ def test_a_document_that_cannot_be_written_is_one_clear_error_and_a_rerun_mends_
     assert main(args) == 0
     assert "3 already on the ledger" in capsys.readouterr().out
     assert target.is_file()
+
+
+def test_ctrl_c_says_where_the_import_stopped_and_a_rerun_resumes(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = [record_of(d) for d in issuer_documents("CR", 4, seed=9, today=date(2026, 1, 15))]
+    registry = write_records(tmp_path / "registry.csv", records)
+    args = ["import", "--data-dir", str(data_dir), "--admin", "CR", str(registry), "--batch-size", "2"]
+    real_issue_many = Certificates.issue_many
+    calls = 0
+
+    def interrupt_second_batch(self: Certificates, *a: Any, **kw: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise KeyboardInterrupt  # what Ctrl-C raises in the main thread
+        return real_issue_many(self, *a, **kw)
+
+    monkeypatch.setattr(Certificates, "issue_many", interrupt_second_batch)
+    assert main(args) == 130
+    err = capsys.readouterr().err
+    assert "interrupted after 2 of 4 records (2 landed" in err
+    checkpoint = next((data_dir / "imports").glob("CR-*.checkpoint.jsonl"))
+    assert str(checkpoint) in err
+    assert "again to resume" in err
+
+    monkeypatch.setattr(Certificates, "issue_many", real_issue_many)
+    assert main([*args, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "2 landed" in out
+    with Ledger.embedded(data_dir=data_dir) as ledger:
+        for record in records:
+            assert ledger.certificates.exists(ledger.certificates.certificate_id("CR", record["certificate_number"]))

@@ -102,10 +102,11 @@ def test_writes_dropped_by_a_reorg_land_again_before_the_next_write(cr: Ledger, 
     assert cr.certificates.exists(after.certificate_id)
     for result in (issued, suspended):  # same transactions (same hashes) as the callers were told
         outcome = cr.transaction_outcome(bytes.fromhex(result.tx_hash[2:]))
-        assert outcome is not None and outcome.state is OutcomeState.LANDED
-    assert cr.chain.transaction_count(cr.signer.address) == cr.context.sender.nonces.for_address(  # type: ignore[union-attr]
-        cr.signer.address  # type: ignore[union-attr]
-    ).peek()
+        assert outcome is not None
+        assert outcome.state is OutcomeState.LANDED
+    signer = cr.signer
+    assert signer is not None
+    assert cr.chain.transaction_count(signer.address) == cr.context.sender.nonces.for_address(signer.address).peek()
 
 
 def test_outcome_of_a_dropped_write_resends_it(cr: Ledger, new_request: Factory) -> None:
@@ -123,9 +124,7 @@ def test_outcome_of_a_dropped_write_resends_it(cr: Ledger, new_request: Factory)
     assert cr.certificates.exists(issued.certificate_id)
 
 
-def test_outcome_of_a_dropped_write_whose_nonce_was_taken_is_failed_for_good(
-    cr: Ledger, new_request: Factory
-) -> None:
+def test_outcome_of_a_dropped_write_whose_nonce_was_taken_is_failed_for_good(cr: Ledger, new_request: Factory) -> None:
     fork = cr.chain.snapshot()
     issued = cr.certificates.issue(new_request("REORG-D"))
     cr.chain.revert(fork)
@@ -157,7 +156,8 @@ def test_outcome_of_a_reverted_transaction_names_the_error(cr: Ledger, new_reque
 
     outcome = cr.transaction_outcome(tx_hash)
 
-    assert outcome is not None and outcome.state is OutcomeState.FAILED
+    assert outcome is not None
+    assert outcome.state is OutcomeState.FAILED
     assert isinstance(outcome.error, CertificateAlreadyIssued)
     assert outcome.block_number == receipt.block_number
     assert cr.certificates.exists(issued.certificate_id)

@@ -131,9 +131,17 @@ def test_closed_and_expired_certificates_can_be_acknowledged(d: Deployment) -> N
     d.propose("CR", ["CR", "PE"], accept=True)
     revoked = d.issue("CR", "CR-1")
     d.send(d.functions.revoke(revoked, 2), d.signer("CR"))
-    d.send(d.functions.acknowledge(revoked, 2), d.signer("PE"))
+    receipt = d.send(d.functions.acknowledge(revoked, 2), d.signer("PE"))
+    d.assert_events(receipt, d.event("CertificateEventAcknowledged", id=revoked, issuer="CR", partner="PE", sequence=2))
+    assert acknowledged(d, revoked, "PE", 2) is True
+    assert acknowledged(d, revoked, "PE", 1) is False
     expired = d.issue("CR", "CR-2", Terms(valid_from=T0 - 2 * DAY, valid_until=T0 - DAY))
-    d.send(d.functions.acknowledge(expired, 1), d.signer("PE"))
+    receipt = d.send(d.functions.acknowledge(expired, 1), d.signer("PE"))
+    d.assert_events(receipt, d.event("CertificateEventAcknowledged", id=expired, issuer="CR", partner="PE", sequence=1))
+    assert acknowledged(d, expired, "PE", 1) is True
+    # Each is recorded once: a second acknowledgement of the same event reverts.
+    d.expect_revert(d.functions.acknowledge(revoked, 2), d.signer("PE"), "AlreadyAcknowledged", revoked, 2, "PE")
+    d.expect_revert(d.functions.acknowledge(expired, 1), d.signer("PE"), "AlreadyAcknowledged", expired, 1, "PE")
 
 
 def test_plurilateral_partners_acknowledge_independently(d: Deployment) -> None:

@@ -126,7 +126,7 @@ def test_inbox_feed_and_kpis(fresh: Chain, index: Index) -> None:
     before = fresh.issue("CR", "CR-BEFORE", flags=1)  # issued before the MRA
     mra = fresh.mra(["CR", "PE"])
     t_live = fresh.time()
-    after = fresh.issue("CR", "CR-AFTER", programmes=1, roles=2)
+    after = fresh.issue("CR", "CR-AFTER", programmes=1, roles=3)
     fresh.tx("CR", "suspend", before, 1)
     fresh.issue("MX", "MX-NOPARTNER")
     fresh.tester.time_travel(fresh.time() + 60)
@@ -155,7 +155,10 @@ def test_inbox_feed_and_kpis(fresh: Chain, index: Index) -> None:
         (after, 2, False),
     ]
     page = index.feed("PE", limit=2)
-    assert [e.event.sequence for e in index.feed("PE", cursor=page.next_cursor).items] == [2, 3, 2]
+    assert page.more is True
+    rest = index.feed("PE", cursor=page.next_cursor)
+    assert [e.event.sequence for e in rest.items] == [2, 3, 2]
+    assert rest.more is False
 
     kpis = index.kpis("CR")
     assert kpis.certificates == 2
@@ -166,7 +169,7 @@ def test_inbox_feed_and_kpis(fresh: Chain, index: Index) -> None:
     assert kpis.by_programme["SECURITY"] == 2
     assert kpis.by_programme["SIMPLIFICATIONS"] == 1
     assert kpis.by_role["EXPORTER"] == 1
-    assert kpis.by_role["IMPORTER"] == 1
+    assert kpis.by_role["IMPORTER"] == 2
     assert kpis.by_role["CARRIER"] == 1
     (pe,) = kpis.acknowledgement_latency
     assert pe.partner == "PE"
@@ -180,3 +183,78 @@ def test_inbox_feed_and_kpis(fresh: Chain, index: Index) -> None:
     index.sync()
     assert index.inbox("PE").items == ()
     assert index.feed("PE").items == ()
+
+
+def test_feed_always_returns_a_cursor_to_resume_from(fresh: Chain, index: Index) -> None:
+    index.sync()
+    empty = index.feed("PE")  # no MRA yet: nothing to read, still a place to resume from
+    assert (empty.items, empty.more) == ((), False)
+    assert empty.next_cursor
+    fresh.mra(["CR", "PE"])
+    first = fresh.issue("CR", "CR-F1")
+    second = fresh.issue("CR", "CR-F2")
+    index.sync()
+    assert [e.event.certificate_id for e in index.feed("PE", cursor=empty.next_cursor).items] == [first, second]
+
+    head = index.feed("PE", limit=1)
+    assert ([e.event.certificate_id for e in head.items], head.more) == ([first], True)
+    last = index.feed("PE", cursor=head.next_cursor, limit=1)
+    assert ([e.event.certificate_id for e in last.items], last.more) == ([second], False)
+    assert last.next_cursor  # the last page too
+    caught_up = index.feed("PE", cursor=last.next_cursor)
+    assert (caught_up.items, caught_up.more, caught_up.next_cursor) == ((), False, last.next_cursor)
+
+    fresh.tx("CR", "suspend", second, 1)
+    third = fresh.issue("CR", "CR-F3")
+    index.sync()
+    resumed = index.feed("PE", cursor=last.next_cursor)
+    assert [(e.event.certificate_id, e.event.sequence) for e in resumed.items] == [(second, 2), (third, 1)]
+    assert resumed.more is False
+
+
+def test_inbox_lists_only_events_in_the_scope_of_a_live_mra(fresh: Chain, index: Index) -> None:
+    """The scope rule of recognition: some programme and some role of the certificate in the MRA's."""
+    security, fiscal = int(Programme.SECURITY), int(Programme.FISCAL)
+    importer, carrier = int(Role.IMPORTER), int(Role.CARRIER)
+    fresh.mra(["CR", "PE"], programmes=security, roles=importer)
+    inside = fresh.issue("CR", "CR-IN", programmes=security | fiscal, roles=importer | carrier)
+    other_programme = fresh.issue("CR", "CR-FISCAL", programmes=fiscal, roles=importer)
+    other_role = fresh.issue("CR", "CR-CARRIER", programmes=security, roles=carrier)
+    entering = fresh.issue("CR", "CR-ENTER", programmes=fiscal, roles=importer)
+    leaving = fresh.issue("CR", "CR-LEAVE", programmes=security, roles=importer)
+    amend = (1, 1_700_000_000, 0, b"\x01" * 32, 0)
+    fresh.tx("CR", "amend", entering, security, importer, *amend)  # into the scope: acted on
+    fresh.tx("CR", "amend", leaving, fiscal, importer, *amend)  # out of it: acted on (withdraw benefits)
+    fresh.tx("CR", "suspend", leaving, 1)  # outside before and after: not the partner's business
+    fresh.tx("CR", "suspend", other_role, 1)
+    fresh.issue("MX", "MX-1", programmes=security, roles=importer)  # no MRA between PE and MX
+    index.sync()
+
+    def inbox() -> list[tuple[bytes, int]]:
+        return [(e.certificate_id, e.sequence) for e in index.inbox("PE").items]
+
+    assert inbox() == [(inside, 1), (leaving, 1), (entering, 2), (leaving, 2)]
+    # The feed still carries the issuer's whole history (a partner mirrors every certificate).
+    assert len(index.feed("PE").items) == 9
+    # Recognition agrees: what is outside the scope is not recognised.
+    now = index.reader.latest_time()
+    certificates = (inside, other_programme, other_role, entering, leaving)
+    recognised = {cid for cid in certificates if index.recognition_at(cid, "PE", now).recognised}
+    assert recognised == {inside, entering}
+
+    # A second MRA covering the fiscal programme brings in that certificate's later events only.
+    fresh.mra(["PE", "CR"], programmes=fiscal, roles=importer)
+    fresh.tx("CR", "suspend", other_programme, 1)
+    fresh.tx("CR", "reinstate", leaving, 0)
+    index.sync()
+    assert inbox() == [(inside, 1), (leaving, 1), (entering, 2), (leaving, 2), (other_programme, 2), (leaving, 4)]
+    page = index.inbox("PE", limit=4)
+    assert [(e.certificate_id, e.sequence) for e in index.inbox("PE", cursor=page.next_cursor).items] == [
+        (other_programme, 2),
+        (leaving, 4),
+    ]
+    # Acknowledged events leave the inbox; an issuer's own certificates never enter its inbox.
+    fresh.tx("PE", "acknowledge", inside, 1)
+    index.sync()
+    assert (inside, 1) not in inbox()
+    assert index.inbox("CR").items == ()

@@ -1,0 +1,31 @@
+"""The web console: server-rendered pages for customs officers, partner administrations and
+auditors, in Spanish and English, served by the API app at ``/`` beside ``/v1``.
+
+Every page reads through the index functions the API's routes use and writes through the
+routes' own functions; sessions, CSRF, the security headers and the language live in
+:mod:`api.console.web`, :mod:`api.console.sessions` and :mod:`api.console.i18n`.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.config import ApiSettings
+from api.console import pages_audit, pages_auth, pages_certificates, pages_import, pages_kpis, pages_mras, pages_partner
+from api.console.figures import FigureCache
+from api.console.imports import ImportJobs
+from api.console.web import HERE, ConsoleState, StaticAssets
+
+
+def install_console(app: FastAPI, settings: ApiSettings) -> None:
+    """Mount the console's pages and its static assets (``/static``) on ``app``."""
+    app.state.console = ConsoleState.create(
+        idle_seconds=settings.console_session_idle_seconds,
+        max_seconds=settings.console_session_max_seconds,
+        secure_cookie=settings.console_secure_cookie,
+    )
+    app.state.console_imports = ImportJobs()
+    app.state.console_figures = FigureCache()
+    app.mount("/static", StaticAssets(directory=HERE / "static"), name="console-static")
+    for module in (pages_auth, pages_certificates, pages_partner, pages_audit, pages_mras, pages_import, pages_kpis):
+        app.include_router(module.router)

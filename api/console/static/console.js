@@ -1,0 +1,84 @@
+// aeo-ledger console: the live parts of a few pages. No inline script anywhere (the CSP forbids it).
+"use strict";
+
+// Inbox: "select all", and new partner events appended as they arrive over Server-Sent Events.
+function setUpInbox() {
+  const table = document.getElementById("inbox");
+  const live = document.getElementById("live");
+  if (!table || !live) return;
+  const selectAll = document.getElementById("select-all");
+  if (selectAll) {
+    selectAll.addEventListener("change", () => {
+      table.querySelectorAll('tbody input[name="event"]').forEach((box) => { box.checked = selectAll.checked; });
+    });
+  }
+  if (!window.EventSource) return;
+  const mayAct = table.dataset.mayAct === "yes";
+  const labels = JSON.parse(table.dataset.labels || "{}");
+  const label = (name) => labels[name] || name;
+  const body = table.querySelector("tbody");
+  const seen = new Set(Array.from(table.querySelectorAll('tbody input[name="event"]')).map((box) => box.value));
+  const source = new EventSource(live.dataset.stream);
+  source.addEventListener("open", () => { live.textContent = "● " + live.dataset.labelLive; live.classList.add("on"); });
+  source.addEventListener("error", () => { live.textContent = "○ " + live.dataset.labelReconnecting; live.classList.remove("on"); });
+  source.addEventListener("certificate-event", (message) => {
+    const entry = JSON.parse(message.data);
+    const event = entry.event;
+    const key = event.certificate_id + ":" + event.sequence;
+    if (entry.acknowledged || seen.has(key)) return;
+    seen.add(key);
+    const row = document.createElement("tr");
+    row.className = "fresh";
+    if (mayAct) {
+      const cell = document.createElement("td");
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.name = "event";
+      box.value = key;
+      box.setAttribute("aria-label", key);
+      cell.appendChild(box);
+      row.appendChild(cell);
+    }
+    const link = document.createElement("a");
+    link.href = "/certificates/" + event.certificate_id;
+    link.textContent = event.certificate_id.slice(0, 12) + "…";
+    const when = new Date(event.block_time);
+    const values = [
+      when.toLocaleString(document.documentElement.lang, { timeZone: "UTC", dateStyle: "medium", timeStyle: "medium" }) + " UTC",
+      event.issuer, link, label(event.action) + " #" + event.sequence, label(event.status),
+    ];
+    values.forEach((value) => {
+      const cell = document.createElement("td");
+      if (typeof value === "string") cell.textContent = value; else cell.appendChild(value);
+      row.appendChild(cell);
+    });
+    body.appendChild(row);
+    const empty = document.getElementById("inbox-empty");
+    if (empty) empty.hidden = true;
+  });
+}
+
+// Import: the progress bar follows the job until it finishes, then the page reloads with the report.
+function setUpImport() {
+  const job = document.getElementById("import-job");
+  if (!job || job.dataset.finished === "yes") return;
+  const bar = document.getElementById("import-progress");
+  const poll = () => {
+    fetch(job.dataset.progress, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => response.json())
+      .then((state) => {
+        bar.max = Math.max(state.total, 1);
+        bar.value = state.processed;
+        bar.textContent = String(state.processed);
+        job.querySelectorAll("[data-figure]").forEach((node) => { node.textContent = String(state[node.dataset.figure]); });
+        if (state.finished) window.location.reload(); else window.setTimeout(poll, 300);
+      })
+      .catch(() => window.setTimeout(poll, 1000));
+  };
+  poll();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setUpInbox();
+  setUpImport();
+});
