@@ -21,6 +21,7 @@ from ledger_client.audit import Auditor
 from ledger_client.errors import ConfigurationError, LedgerError
 from ledger_client.index import Index
 from ledger_client.index.attach import log_source, open_index
+from ledger_client.index.foresight import IndexForesight
 from ledger_client.ledger import Ledger
 from ledger_client.signers import load_signer
 from ledger_client.webhooks import Outbox
@@ -45,6 +46,8 @@ class Runtime:
     outbox: Outbox = field(init=False)
 
     def __post_init__(self) -> None:
+        # Writes the index can foresee failing are checked before they are sent (no reverted tx).
+        self.ledger.use_foresight(IndexForesight(self.index))
         retention = self.settings.webhook_retention_days * 86_400
         self.outbox = Outbox(self.settings.webhooks_file(), retention_seconds=retention)
         self.auditor = Auditor(
