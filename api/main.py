@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
@@ -62,6 +63,7 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = chosen.worker_threads
         if runtime is not None:
             app.state.runtime = runtime
             async with webhook_service(app, runtime):

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from api.config import ApiSettings
+from api.gateway import gateway_signers
 from api.idempotency import IdempotencyStore
 from api.signers import SignerRegistry
 from api.stopping import Stopping
@@ -21,6 +22,7 @@ from ledger_client.audit import Auditor
 from ledger_client.errors import ConfigurationError, LedgerError
 from ledger_client.index import Index
 from ledger_client.index.attach import log_source, open_index
+from ledger_client.index.foresight import IndexForesight
 from ledger_client.ledger import Ledger
 from ledger_client.signers import load_signer
 from ledger_client.webhooks import Outbox
@@ -45,6 +47,8 @@ class Runtime:
     outbox: Outbox = field(init=False)
 
     def __post_init__(self) -> None:
+        # Writes the index can foresee failing are checked before they are sent (no reverted tx).
+        self.ledger.use_foresight(IndexForesight(self.index))
         retention = self.settings.webhook_retention_days * 86_400
         self.outbox = Outbox(self.settings.webhooks_file(), retention_seconds=retention)
         self.auditor = Auditor(
@@ -78,7 +82,7 @@ class Runtime:
             ledger,
             open_index(ledger, settings.index_file()),
             signers,
-            TokenStore(settings.tokens_file()),
+            TokenStore(settings.tokens_file(), administration=settings.administration),
             IdempotencyStore(settings.idempotency_file(), owner=owner),
         )
 
@@ -87,8 +91,11 @@ class Runtime:
         settings.apply_environment()
         ledger = Ledger.from_settings(settings)
         try:
-            governance = load_signer(settings) or (ledger.signer if ledger.chain.embedded else None)
-            signers = SignerRegistry(settings.keystores_directory(), governance=governance)
+            if settings.administration is not None:
+                signers = gateway_signers(settings, ledger)
+            else:
+                governance = load_signer(settings) or (ledger.signer if ledger.chain.embedded else None)
+                signers = SignerRegistry(settings.keystores_directory(), governance=governance)
             runtime = cls.assemble(settings, ledger, signers, owner=uuid.uuid4().hex)
         except BaseException:
             ledger.close()

@@ -8,7 +8,11 @@ certificates; the load comes from other processes on loopback:
   load generator in two worker processes (the generator then shares the 2 cores and the figure
   is a lower bound; ``load_generator`` says which ran).
 - ``post_write_per_s``: single ``POST /v1/certificates`` issues by 8 concurrent clients, each
-  answered only once the index holds the write (read-your-writes).
+  answered only once the index holds the write (read-your-writes), with the node in ``instant``
+  block mode (one block per transaction at once: the earlier target, ≥ 50/s).
+- ``post_write_realtime_<N>_per_s`` / ``_p50_ms`` / ``_p99_ms`` for N = 1, 8, 64 concurrent clients:
+  the same writes in the default ``realtime`` block mode (block time within 2 s of the wall clock,
+  concurrent writes share blocks, as on a QBFT network): target ≥ 50 writes/s and p99 ≤ 2.5 s at 64.
 
 Usage: ``python -m benchmarks.api [--quick]``.
 """
@@ -80,10 +84,14 @@ def prepare(data_dir: Path, certificates: int) -> tuple[str, list[str]]:
 class Server:
     """``aeo-ledger serve`` in a subprocess."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, block_mode: str = "realtime") -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = os.environ | {"AEO_LEDGER_ACCESS_LOG": "false", "AEO_LEDGER_LOG_LEVEL": "warning"}
+        env = os.environ | {
+            "AEO_LEDGER_ACCESS_LOG": "false",
+            "AEO_LEDGER_LOG_LEVEL": "warning",
+            "AEO_LEDGER_BLOCK_MODE": block_mode,
+        }
         command = [sys.executable, "-m", "ledger_client.cli", "serve", "--data-dir", str(data_dir)]
         self.process = subprocess.Popen(
             [*command, "--port", str(self.port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -157,7 +165,8 @@ def _python_load(url: str, token: str, seconds: int) -> dict[str, Any]:
     }
 
 
-def _writes(url: str, token: str, clients: int, per_client: int) -> dict[str, Any]:
+def _writes(url: str, token: str, clients: int, per_client: int, tag: str) -> tuple[float, list[float]]:
+    """``clients`` threads each POSTing ``per_client`` certificates in turn: (writes/s, latencies in s)."""
     body = {
         "programmes": ["SECURITY"],
         "roles": ["IMPORTER"],
@@ -167,12 +176,15 @@ def _writes(url: str, token: str, clients: int, per_client: int) -> dict[str, An
         "document_hash": DOC_HASH,
     }
     failures: list[str] = []
+    latencies: list[float] = []
 
     def client(worker: int) -> None:
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
             for i in range(per_client):
-                number = f"CR-W{worker:02d}-{i:05d}"
+                number = f"CR-{tag}-W{worker:02d}-{i:05d}"
+                started = time.perf_counter()
                 response = http.post("/v1/certificates", json=body | {"number": number})
+                latencies.append(time.perf_counter() - started)
                 if response.status_code != 201:
                     failures.append(f"{response.status_code} {response.text[:200]}")
 
@@ -185,7 +197,29 @@ def _writes(url: str, token: str, clients: int, per_client: int) -> dict[str, An
     elapsed = time.perf_counter() - started
     if failures:
         raise RuntimeError(f"{len(failures)} writes failed, first: {failures[0]}")
-    return {"post_write_per_s": round(clients * per_client / elapsed, 1), "post_write_clients": clients}
+    return clients * per_client / elapsed, sorted(latencies)
+
+
+def _percentile_ms(latencies: list[float], share: float) -> float:
+    return round(latencies[min(len(latencies) - 1, int(len(latencies) * share))] * 1000, 1)
+
+
+#: Realtime block mode: concurrent clients → writes per client (full size; quick: a third, at least 2).
+REALTIME_LEVELS = {1: 30, 8: 12, 64: 6}
+
+
+def _realtime_writes(url: str, token: str, quick: bool) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for clients, per_client in REALTIME_LEVELS.items():
+        count = max(2, per_client // 3) if quick else per_client
+        rate, latencies = _writes(url, token, clients, count, f"R{clients}")
+        prefix = f"post_write_realtime_{clients}"
+        result |= {
+            f"{prefix}_per_s": round(rate, 1),
+            f"{prefix}_p50_ms": _percentile_ms(latencies, 0.50),
+            f"{prefix}_p99_ms": _percentile_ms(latencies, 0.99),
+        }
+    return result
 
 
 def measure_api(quick: bool = False) -> dict[str, Any]:
@@ -194,12 +228,22 @@ def measure_api(quick: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="aeo-api-bench-") as tmp:
         data_dir = Path(tmp) / "data"
         token, ids = prepare(data_dir, 200)
-        server = Server(data_dir)
+        server = Server(data_dir, block_mode="instant")
         try:
             url = f"{server.url}/v1/certificates/{ids[len(ids) // 2]}"
             assert httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
             reads = _wrk(url, token, seconds) if shutil.which("wrk") else _python_load(url, token, seconds)
-            writes = _writes(server.url, token, clients=8, per_client=10 if quick else 40)
+            rate, _latencies = _writes(server.url, token, clients=8, per_client=10 if quick else 40, tag="I")
+            writes = {"post_write_per_s": round(rate, 1), "post_write_clients": 8}
+        finally:
+            server.stop()
+        # a fresh chain: the instant writes ran its block time ahead of the clock, which realtime
+        # blocks would first wait out
+        data_dir = Path(tmp) / "realtime"
+        token, _ids = prepare(data_dir, 200)
+        server = Server(data_dir, block_mode="realtime")
+        try:
+            writes |= _realtime_writes(server.url, token, quick)
         finally:
             server.stop()
     return reads | writes

@@ -3,7 +3,13 @@
 - ``batch_issue_per_s``: certificates per second through ``Ledger.certificates.issue_many`` on the
   embedded in-memory chain (chunks of ``--chunk`` certificates, validation and result decoding
   included).
-- ``single_write_per_s``: single ``suspend``/``reinstate`` transactions per second through the client.
+- ``single_write_per_s``: single ``suspend``/``reinstate`` transactions per second through the client,
+  each awaiting its receipt, on the in-memory chain (instant blocks: one block per transaction at once;
+  the earlier target, ≥ 50/s).
+- ``realtime_<N>_writers_per_s`` / ``_p50_ms`` / ``_p99_ms`` for N = 1, 8, 64 concurrent writers: the
+  same writes (one signer, each writer its own certificate) on the durable embedded node in its default
+  ``realtime`` block mode (block time within 2 s of the wall clock; concurrent writes share blocks):
+  target ≥ 50 writes/s and p99 ≤ 2.5 s at 64 writers.
 - ``history_p95_ms``, ``recognition_at_p95_ms``, ``index_sync_events_per_s``: the index's figures
   (see benchmarks/index_bench.py), with ``certificates`` and ``events`` held by the read model.
 
@@ -15,7 +21,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
+import threading
 import time
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
@@ -26,6 +35,10 @@ from benchmarks.index_bench import measure_index_sync, measure_read_latency
 from ledger_client.certificates import CertificateRequest
 from ledger_client.ledger import Ledger
 from ledger_client.models import Programme, ReasonCode, Role
+from ledger_client.settings import Settings
+
+#: Realtime block mode: concurrent writers → writes per writer (full size).
+REALTIME_LEVELS = {1: 30, 8: 12, 64: 6}
 
 
 def _requests(prefix: str, count: int) -> list[CertificateRequest]:
@@ -74,16 +87,59 @@ def measure_writes(batch_total: int, chunk: int, singles: int) -> dict[str, Any]
     }
 
 
+def measure_realtime_writes(quick: bool) -> dict[str, Any]:
+    """Writes/s and latency percentiles of 1, 8 and 64 concurrent writers on realtime blocks."""
+    result: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="aeo-client-bench-") as tmp:
+        settings = Settings(block_mode="realtime")
+        with Ledger.embedded(data_dir=Path(tmp) / "data", settings=settings) as ledger:
+            cr = ledger.dev_signers()[1]
+            ledger.administrations.register("CR", "Costa Rica", cr.address)
+            writer = ledger.with_signer(cr)
+            issued = writer.certificates.issue_many(_requests("CR-RT", max(REALTIME_LEVELS)))
+            ids = [r.certificate_id for r in issued if r.certificate_id is not None]
+            for writers, per_writer in REALTIME_LEVELS.items():
+                count = max(2, per_writer // 3) if quick else per_writer  # even: each ends Active
+                latencies: list[float] = []
+
+                def work(index: int, count: int = count, latencies: list[float] = latencies) -> None:
+                    for i in range(count):
+                        started = time.perf_counter()
+                        if i % 2 == 0:
+                            writer.certificates.suspend(ids[index], ReasonCode.INVESTIGATION)
+                        else:
+                            writer.certificates.reinstate(ids[index], ReasonCode.CORRECTIVE_ACTION_COMPLETED)
+                        latencies.append(time.perf_counter() - started)
+
+                threads = [threading.Thread(target=work, args=(i,)) for i in range(writers)]
+                started = time.perf_counter()
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join(timeout=300)
+                elapsed = time.perf_counter() - started
+                latencies.sort()
+                prefix = f"realtime_{writers}_writers"
+                result |= {
+                    f"{prefix}_per_s": round(len(latencies) / elapsed, 1),
+                    f"{prefix}_p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
+                    f"{prefix}_p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1),
+                }
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke run)")
     args = parser.parse_args(argv)
     if args.quick:
         result = measure_writes(batch_total=1_000, chunk=500, singles=50)
+        result |= measure_realtime_writes(quick=True)
         result |= measure_index_sync(batches=10, batch_size=100)
         result |= measure_read_latency(certificates=10_000, queries=500)
     else:
         result = measure_writes(batch_total=10_000, chunk=500, singles=400)
+        result |= measure_realtime_writes(quick=False)
         result |= measure_index_sync()
         result |= measure_read_latency()
     result["quick"] = args.quick

@@ -126,13 +126,13 @@ def bench_restart(sizes: list[int]) -> tuple[dict[str, float], str]:
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
-        chain = DurableChain(data_dir)
+        chain = DurableChain(data_dir, block_mode="instant")
         issuer = Issuer(chain)
         for size in sizes:
             issuer.issue_until(chain, size)
             chain.close()
             started = time.perf_counter()
-            chain = DurableChain(data_dir)
+            chain = DurableChain(data_dir, block_mode="instant")
             results[str(size)] = round(time.perf_counter() - started, 3)
             issuer.sign = signer(chain, 1)
         chain.close()
@@ -188,7 +188,7 @@ def bench_throughput(mode: BlockMode, per_client: int) -> float:
 
 def bench_get_logs(blocks: int) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        chain = DurableChain(Path(tmp) / "data")
+        chain = DurableChain(Path(tmp) / "data", block_mode="instant")  # one block per transaction
         sign = signer(chain, 0)
         address = deploy(chain, sign, INIT)
         for n in range(blocks - 1):
@@ -218,13 +218,15 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [100, 1000] if args.quick else [1000, 10_000, 100_000]
     restart, kind = bench_restart(sizes)
-    per_tx = bench_throughput(BlockMode.PER_TX, 100 if args.quick else 500)
+    per_tx = bench_throughput(BlockMode.INSTANT, 100 if args.quick else 500)
+    realtime = bench_throughput(BlockMode.REALTIME, 100 if args.quick else 500)
     interval = bench_throughput(BlockMode.INTERVAL, 100 if args.quick else 500)
     logs_ms, logs_wide_ms = bench_get_logs(2_000 if args.quick else 10_000)
     print(
         json.dumps(
             {
                 "send_raw_tx_per_s": per_tx,
+                "send_raw_tx_per_s_realtime": realtime,
                 "send_raw_tx_per_s_interval": interval,
                 "restart_s": restart,
                 "certificates_via": kind,

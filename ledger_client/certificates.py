@@ -163,9 +163,11 @@ class Certificates:
 
     def issue(self, certificate: Issuable, *, signer: Signer | None = None) -> CertificateResult:
         """Issue one certificate for the signer's administration."""
-        encoded = certificate.to_request().encode()
-        chosen = self._ctx.require_signer(signer)
-        sent = self._ctx.sender.transact(chosen, self._ctx.address, encode_issue(encoded), gas_model=GAS_ISSUE)
+        request = certificate.to_request()
+        encoded = request.encode()
+        sent = self._ctx.transact(
+            signer, "issue", data=encode_issue(encoded), foreseen=(request.number,), gas_model=GAS_ISSUE
+        )
         return self._result(sent, "CertificateIssued", CertificateAction.ISSUED)
 
     def max_chunk(self) -> int:
@@ -178,7 +180,7 @@ class Certificates:
         sender = self._ctx.sender
         budget = min(int(self._ctx.chain.block_gas_limit() * BLOCK_FILL), sender.max_gas())
         margin = sender.gas_margin
-        by_estimate = ((budget - 10_000) / margin - GAS_BATCH_BASE) // (GAS_BATCH_WORST_PER_CERTIFICATE * margin)
+        by_estimate = ((budget - 10_000) / margin - GAS_BATCH_BASE) // GAS_BATCH_WORST_PER_CERTIFICATE
         by_model = (budget - GAS_BATCH_BASE) // GAS_BATCH_PER_CERTIFICATE
         return max(1, min(self.batch_size, int(by_estimate), by_model))
 
@@ -239,11 +241,13 @@ class Certificates:
                     continue
             optimistic = self._ctx.sender.optimistic
             try:
-                if optimistic or self._ctx.sender.has_replay(
-                    self._ctx.address, encode_issue_batch([row.encoded for row in chunk])
+                data = encode_issue_batch([row.encoded for row in chunk])
+                if (optimistic or self._ctx.sender.has_replay(self._ctx.address, data)) and not self._doubted(
+                    chosen, chunk, data
                 ):
                     gas = self._batch_gas(len(chunk))
                 else:
+                    optimistic = False  # checked: a revert now is a race, not a bad row
                     chunk, gas = self._preflight(chosen, chunk)
             except GasLimitExceededError as exc:
                 if _split(chunks, chunk):
@@ -302,6 +306,14 @@ class Certificates:
             )
             for row in rows
         ]
+
+    def _doubted(self, signer: Signer, chunk: list[_Row], data: bytes) -> bool:
+        """Whether the foresight doubts a chunk about to go out unchecked (then it is pre-flighted row
+        by row instead of being sent, so that a row already issued mines no reverted batch)."""
+        ctx = self._ctx
+        if ctx.foresight is None or not ctx.sender.unchecked(ctx.address, data, GAS_BATCH_BASE):
+            return False
+        return ctx.foresight.doubt("issueBatch", signer.address, ([row.number for row in chunk],)) is not None
 
     def _issuer_of(self, signer: Signer) -> str:
         (raw,) = self._ctx.call("administrationOf", signer.address)

@@ -206,11 +206,21 @@ class Chain:
         return cls(w3, tester=tester, lock=lock, receipt_timeout=receipt_timeout, poll_interval=0.001, dev_keys=keys)
 
     @classmethod
-    def durable(cls, data_dir: str | os.PathLike[str], *, receipt_timeout: float = 120.0) -> Chain:
-        """The embedded durable node (journal + snapshots in ``data_dir``), in-process."""
-        from ledger_client.node import DurableChain, DurableChainProvider
+    def durable(
+        cls,
+        data_dir: str | os.PathLike[str],
+        *,
+        receipt_timeout: float = 120.0,
+        block_mode: str = "realtime",
+        max_drift: int = 2,
+    ) -> Chain:
+        """The embedded durable node (journal + snapshots in ``data_dir``), in-process.
 
-        node = DurableChain(data_dir)
+        ``block_mode``/``max_drift``: see :class:`ledger_client.node.BlockMode`.
+        """
+        from ledger_client.node import BlockMode, DurableChain, DurableChainProvider, NodeConfig
+
+        node = DurableChain(data_dir, NodeConfig(block_mode=BlockMode(block_mode), max_drift_s=max_drift))
         w3 = Web3(DurableChainProvider(node))
         keys = [bytes.fromhex(account.private_key.removeprefix("0x")) for account in node.accounts]
         return cls(
@@ -450,6 +460,8 @@ class Chain:
         """Poll for the receipt of ``tx_hash``; :class:`TransactionTimeoutError` after ``timeout``."""
         limit = self.receipt_timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
+        if self.node is not None:
+            self.node.wait_for_seal(tx_hash, limit)  # woken by the seal, no polling delay
         delay = min(FIRST_RECEIPT_POLL, self.poll_interval)
         while True:
             receipt = self.receipt(tx_hash)

@@ -10,6 +10,7 @@ from ledger_client.chain import Chain, Receipt
 from ledger_client.codec import LedgerCodec
 from ledger_client.deployment import Deployment
 from ledger_client.errors import ConfigurationError, LedgerError
+from ledger_client.foresight import Foresight
 from ledger_client.signers import Signer
 from ledger_client.transactions import SentTransaction, TransactionSender
 from ledger_client.validation import code as validate_code
@@ -25,6 +26,7 @@ class LedgerContext:
         codec: the contract codec.
         deployment: the deployment manifest.
         signer: the default signer of writes (None for a read-only client).
+        foresight: known state consulted before a write goes out unchecked (see :mod:`ledger_client.foresight`).
     """
 
     def __init__(
@@ -34,8 +36,10 @@ class LedgerContext:
         codec: LedgerCodec,
         deployment: Deployment,
         signer: Signer | None,
+        foresight: Foresight | None = None,
     ) -> None:
         self.chain = chain
+        self.foresight = foresight
         self.sender = sender
         self.codec = codec
         self.deployment = deployment
@@ -59,12 +63,35 @@ class LedgerContext:
         return self.codec.decode(function, output)
 
     def transact(
-        self, signer: Signer | None, function: str, *args: Any, gas_model: int | None = None
+        self,
+        signer: Signer | None,
+        function: str,
+        *args: Any,
+        gas_model: int | None = None,
+        data: bytes | None = None,
+        foreseen: Sequence[Any] | None = None,
     ) -> SentTransaction:
-        """Pre-flight, sign, send and confirm ``function(*args)``."""
+        """Pre-flight, sign, send and confirm ``function(*args)`` (``data``: already encoded;
+        ``foreseen``: the arguments shown to the :class:`Foresight` instead of ``args``)."""
         chosen = self.require_signer(signer)
-        data = self.codec.encode(function, *args)
-        return self.sender.transact(chosen, self.address, data, gas_model=gas_model)
+        encoded = self.codec.encode(function, *args) if data is None else data
+        self.check_foreseeable(chosen, function, args if foreseen is None else foreseen, encoded, gas_model)
+        return self.sender.transact(chosen, self.address, encoded, gas_model=gas_model)
+
+    def check_foreseeable(
+        self, signer: Signer, function: str, args: Sequence[Any], data: bytes, gas_model: int | None
+    ) -> bool:
+        """Before a write goes out without a pre-flight: when the foresight doubts it, pre-flight it.
+
+        Raises the contract's named error when the chain refuses the call; returns whether a
+        pre-flight ran (then the call passed it). One mechanism for every write of every module.
+        """
+        if self.foresight is None or not self.sender.unchecked(self.address, data, gas_model):
+            return False
+        if self.foresight.doubt(function, signer.address, args) is None:
+            return False
+        self.sender.preflight(signer, self.address, data, gas_model)
+        return True
 
     def event(self, receipt: Receipt, name: str) -> dict[str, Any]:
         """The arguments of the first ``name`` event this contract emitted in ``receipt``."""

@@ -26,6 +26,7 @@ from ledger_client.errors import ConfigurationError
 from ledger_client.events import CertificateEventSource, ChainEventSource
 from ledger_client.evm import require_cancun
 from ledger_client.fees import FeePolicy
+from ledger_client.foresight import Foresight
 from ledger_client.mras import Mras
 from ledger_client.nonces import NonceRegistry
 from ledger_client.recognition import Recognitions
@@ -104,7 +105,12 @@ class Ledger:
             chain = Chain.in_memory(accounts=accounts, receipt_timeout=settings.receipt_timeout_seconds)
             manifest: Path | None = None
         else:
-            chain = Chain.durable(data_dir, receipt_timeout=settings.receipt_timeout_seconds)
+            chain = Chain.durable(
+                data_dir,
+                receipt_timeout=settings.receipt_timeout_seconds,
+                block_mode=settings.block_mode,
+                max_drift=settings.max_block_drift_seconds,
+            )
             manifest = Path(data_dir) / "deployments" / f"{settings.deployment}.json"
         try:
             sender = _sender(chain, settings)
@@ -225,7 +231,14 @@ class Ledger:
     def with_signer(self, signer: Signer) -> Ledger:
         """The same ledger acting as ``signer`` (shares the connection, fees and nonce managers)."""
         ctx = self.context
-        return Ledger(LedgerContext(ctx.chain, ctx.sender, ctx.codec, ctx.deployment, signer), self.settings)
+        return Ledger(
+            LedgerContext(ctx.chain, ctx.sender, ctx.codec, ctx.deployment, signer, ctx.foresight), self.settings
+        )
+
+    def use_foresight(self, foresight: Foresight | None) -> None:
+        """Consult ``foresight`` before every write that would go out unchecked (this ledger and
+        those :meth:`with_signer` makes from now on): see :mod:`ledger_client.foresight`."""
+        self.context.foresight = foresight
 
     @property
     def signer(self) -> Signer | None:

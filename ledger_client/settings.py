@@ -88,6 +88,15 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=500, ge=1, le=2000, description="max certificates per issueBatch")
     max_batch_inputs: int = Field(default=100_000, ge=1, description="max inputs of one issue_many call")
 
+    block_mode: Literal["realtime", "instant", "interval"] = Field(
+        default="realtime",
+        description="embedded durable node: realtime (block time within max_block_drift_seconds of the "
+        "clock; transactions share blocks under load), instant (one block per transaction; tests), interval",
+    )
+    max_block_drift_seconds: int = Field(
+        default=2, ge=0, le=3600, description="realtime mode: how far block time may run ahead of the clock"
+    )
+
     eth_hash_backend: Literal["pysha3", "pycryptodome", "auto"] = "pysha3"
 
     def apply_environment(self) -> None:

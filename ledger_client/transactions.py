@@ -271,6 +271,11 @@ class TransactionSender:
             return SentTransaction(tx_hash, receipt.block_number, receipt.gas_used, receipt)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def unchecked(self, to: str, data: bytes, gas_model: int | None) -> bool:
+        """Whether :meth:`transact` would send this call without any check, so that a revert would
+        stay on the chain (optimistic chain, gas model given, not a journaled re-send)."""
+        return not self.can_speculate and self.optimistic and gas_model is not None and not self.has_replay(to, data)
+
     def transact(
         self, signer: Signer, to: str, data: bytes, *, gas_model: int | None = None, timeout: float | None = None
     ) -> SentTransaction:

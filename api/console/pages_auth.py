@@ -29,7 +29,7 @@ async def login(view: ViewDep) -> Response:
     secret = str(form.get("token", "")).strip()
     target = safe_next(str(form.get("next", "/")))
     record = view.runtime.tokens.authenticate(secret) if secret else None
-    if record is None:
+    if record is None or not view.runtime.tokens.admits(record):  # a gateway admits its administration's only
         return view.render("login.html", status_code=401, next=target, failed=True)
     view.start_session(secret)
     return view.redirect(target)

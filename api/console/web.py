@@ -194,7 +194,7 @@ async def view_of(request: Request) -> View:
     principal = None
     if session.secret is not None:
         record = runtime.tokens.authenticate(session.secret)
-        if record is None:  # revoked since sign-in: the session ends
+        if record is None or not runtime.tokens.admits(record):  # revoked since sign-in: the session ends
             state.sessions.end(session.id)
             session, new_session = state.sessions.new(), True
         else:

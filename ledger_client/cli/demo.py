@@ -142,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
     from api.runtime import Runtime
     from api.server import effective_settings, serve
     from ledger_client.demo import DEFAULT_CERTIFICATES, seed_demo
+    from ledger_client.demo.history import rewind_new_chain
 
     settings = effective_settings(settings_from(args, ApiSettings, host=args.host, port=args.port))
     if settings.rpc_url is not None:
@@ -149,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     data_dir = settings.state_directory()
     data_dir.mkdir(parents=True, exist_ok=True)
+    rewind_new_chain(data_dir)  # a new chain starts a year back, so that the demo has a past
     runtime = Runtime.open(settings)
     try:
         seed = seed_demo(runtime.ledger, data_dir, certificates=args.certificates or DEFAULT_CERTIFICATES, log=print)

@@ -141,16 +141,3 @@ def plan_acknowledgements(
                 if rng.random() < chance:
                     acknowledgements.append(Acknowledgement(cid, partner, sequence))
     return acknowledgements
-
-
-def apply_acknowledgements(
-    ledger: Ledger, acknowledgements: Sequence[Acknowledgement], signers: Mapping[str, Signer]
-) -> int:
-    """Send the acknowledgements the chain does not hold yet; return how many were sent."""
-    sent = 0
-    for ack in acknowledgements:
-        if ledger.recognition.is_acknowledged(ack.certificate_id, ack.partner, ack.sequence):
-            continue
-        ledger.with_signer(signers[ack.partner]).recognition.acknowledge(ack.certificate_id, ack.sequence)
-        sent += 1
-    return sent

@@ -110,8 +110,8 @@ def register_administrations(ledger: Ledger, signers: Mapping[str, Signer]) -> l
     return added
 
 
-def ensure_mra(ledger: Ledger, plan: MraPlan, signers: Mapping[str, Signer]) -> int:
-    """The id of ``plan``'s MRA, proposed and accepted by every party unless the chain already has it."""
+def propose_mra(ledger: Ledger, plan: MraPlan, signers: Mapping[str, Signer]) -> int:
+    """The id of ``plan``'s MRA, proposed by its first party (in force from now) unless the chain has it."""
     digest = plan.document_hash()
     proposer = plan.parties[0]
     existing = [
@@ -120,13 +120,16 @@ def ensure_mra(ledger: Ledger, plan: MraPlan, signers: Mapping[str, Signer]) -> 
         if set(mra.parties) == set(plan.parties) and mra.document_hash == digest and mra.status != MraStatus.TERMINATED
     ]
     if existing:
-        mra_id = existing[0].id
-    else:
-        proposed = ledger.with_signer(signers[proposer]).mras.propose(
-            plan.parties, plan.programmes, plan.roles, ledger.now(), digest
-        )
-        mra_id = proposed.mra_id
-    for party in plan.parties:
-        if not ledger.mras.has_accepted(mra_id, party):
-            ledger.with_signer(signers[party]).mras.accept(mra_id)
-    return mra_id
+        return existing[0].id
+    proposed = ledger.with_signer(signers[proposer]).mras.propose(
+        plan.parties, plan.programmes, plan.roles, ledger.now(), digest
+    )
+    return proposed.mra_id
+
+
+def accept_mra(ledger: Ledger, mra_id: int, party: str, signers: Mapping[str, Signer]) -> bool:
+    """``party`` accepts MRA ``mra_id`` unless it did already; True if it did now."""
+    if ledger.mras.has_accepted(mra_id, party):
+        return False
+    ledger.with_signer(signers[party]).mras.accept(mra_id)
+    return True

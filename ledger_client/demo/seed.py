@@ -1,10 +1,12 @@
 """``seed_demo``: the realistic demo network on a ledger, seeded once per data directory.
 
 Order of work (every step skips what the chain already holds, so an interrupted seeding
-resumes where it stopped): marker ``in_progress`` → administration keys (keystores) → funding
-→ administrations → MRAs → certificates and their documents → lifecycle events →
-acknowledgements → marker ``complete``. A data directory whose marker says ``complete`` and whose
-chain holds the network is left untouched.
+resumes where it stopped): marker ``in_progress`` → administration keys (keystores) → then, in
+the order of their times (:mod:`ledger_client.demo.history`): funding and administrations, MRA
+proposals and acceptances, certificates and their documents, lifecycle events and
+acknowledgements → the clock follows the wall clock again → marker ``complete``. A data
+directory whose marker says ``complete`` and whose chain holds the network is left untouched.
+Transactions of one moment are pipelined (:class:`~ledger_client.demo.pipeline.Pipeline`).
 """
 
 from __future__ import annotations
@@ -14,17 +16,20 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from ledger_client.certificates import GAS_TRANSITION
 from ledger_client.demo.catalogue import CODES, PROFILES
 from ledger_client.demo.generator import generate_documents
+from ledger_client.demo.history import HOUR, HistoryClock, Schedule, plan_schedule
 from ledger_client.demo.keys import KDF_ITERATIONS, ensure_signer, fund, keystore_files
 from ledger_client.demo.lifecycle import (
+    Acknowledgement,
     Step,
-    apply_acknowledgements,
     apply_steps,
     plan_acknowledgements,
     plan_lifecycle,
 )
-from ledger_client.demo.network import MRA_PLANS, DemoError, ensure_mra, register_administrations
+from ledger_client.demo.network import MRA_PLANS, DemoError, accept_mra, propose_mra, register_administrations
+from ledger_client.demo.pipeline import Pipeline
 from ledger_client.demo.summary import (
     DemoAdministration,
     DemoCertificate,
@@ -40,6 +45,7 @@ from ledger_client.importer.rows import prepared
 from ledger_client.importer.store import DocumentStore
 from ledger_client.ledger import Ledger
 from ledger_client.models import CertificateStatus
+from ledger_client.recognition import GAS_ACKNOWLEDGE
 from ledger_client.signers import Signer
 
 DEFAULT_SEED = 20240815
@@ -67,6 +73,7 @@ def seed_demo(
     today: date | None = None,
     kdf_iterations: int | None = KDF_ITERATIONS,
     log: Log | None = None,
+    settable_clock: bool | None = None,
 ) -> DemoSeed:
     """Seed the demo network once; on a seeded data directory return its summary and change nothing.
 
@@ -76,9 +83,11 @@ def seed_demo(
         data_dir: the data directory: keystores, documents and the ``demo-seed.json`` marker go there.
         certificates: how many certificates to issue over the five administrations.
         seed: the seed of every random choice (keys, operators, dates, lifecycle, acknowledgements).
-        today: anchor date of the validity periods (default: the chain's current date).
+        today: anchor date of the validity periods and end of the history (default: today, UTC).
         kdf_iterations: pbkdf2 rounds of new keystores (None: scrypt).
         log: receives one line per step (e.g. ``print`` to stderr from the CLI).
+        settable_clock: whether the node's clock may be set back to write the history (default:
+            only the in-process embedded node's; True for an ``aeo-ledger node`` over JSON-RPC).
 
     An interrupted seeding resumes with the parameters recorded in the marker (seed, count,
     anchor date), whatever is passed now, so it completes the same network.
@@ -93,31 +102,34 @@ def seed_demo(
         seed, certificates, today = marker.seed, marker.certificates, marker.today
         say(f"resuming the demo seeding (seed {seed}, {certificates} certificates)")
     governance = _governance(ledger)
-    today = today or datetime.fromtimestamp(ledger.now(), UTC).date()
+    today = today or datetime.now(UTC).date()
     write_marker(data_dir, Marker("in_progress", seed, today, certificates, contract))
 
     signers = {code: ensure_signer(data_dir, code, seed, kdf_iterations) for code in CODES}
-    for code in CODES:
-        fund(ledger, governance, signers[code].address)
-    added = register_administrations(ledger.with_signer(governance), signers)
-    say(f"administrations: {', '.join(CODES)} ({len(added)} registered now)")
-    mra_ids = {plan.name: ensure_mra(ledger, plan, signers) for plan in MRA_PLANS}
-    say("MRAs in force: " + ", ".join(f"{name} (#{mra_id})" for name, mra_id in mra_ids.items()))
-
     documents = generate_documents(certificates, seed=seed, today=today)
     everything = [d for issued in documents.values() for d in issued]
-    store = DocumentStore(data_dir)
-    issued_now = _issue(ledger, documents, signers, store)
-    say(f"certificates: {len(everything)} ({issued_now} issued now), documents in {store.directory}")
     plan = plan_lifecycle(everything, seed=seed, today=today)
-    by_number = {d.certificate_number: d for d in everything}
-    changed = sum(
-        apply_steps(ledger, by_number[number], steps, signers[by_number[number].issuer], store)
-        for number, steps in sorted(plan.items())
+    planned_acks = plan_acknowledgements(everything, plan, seed=seed)
+    start = ledger.chain.block(ledger.deployment.deployment_block).timestamp
+    schedule = plan_schedule(start, today, everything, plan, planned_acks, seed=seed)
+    clock = HistoryClock(ledger, schedule, settable=settable_clock)
+    acknowledgements = planned_acks
+    if clock.enabled:  # the acknowledgements due after the history's end still wait in the inboxes
+        acknowledgements = [a for a in planned_acks if _ack_key(a) in schedule.acknowledgements]
+        first = datetime.fromtimestamp(schedule.start, UTC).date()
+        say(f"writing the history from {first.isoformat()} to {today.isoformat()}")
+    seeding = _Seeding(
+        ledger, governance, signers, DocumentStore(data_dir), {d.certificate_number: d for d in everything}
     )
-    acknowledgements = plan_acknowledgements(everything, plan, seed=seed)
-    acknowledged = apply_acknowledgements(ledger, acknowledgements, signers)
-    say(f"lifecycle events: {changed} sent now; acknowledgements: {acknowledged} sent now")
+    for moment, kind, items in _groups(schedule, everything, plan, acknowledgements, backdated=clock.enabled):
+        clock.at(moment)
+        seeding.run(kind, items, plan)
+    clock.finish()
+    say(f"administrations: {', '.join(CODES)} ({seeding.registered} registered now)")
+    say("MRAs in force: " + ", ".join(f"{name} (#{mra_id})" for name, mra_id in seeding.mra_ids.items()))
+    say(f"certificates: {len(everything)} ({seeding.issued} issued now), documents in {seeding.store.directory}")
+    say(f"lifecycle events: {seeding.changed} sent now; acknowledgements: {seeding.acknowledged} sent now")
+    mra_ids = {plan_.name: seeding.mra_id(plan_.name) for plan_ in MRA_PLANS}
 
     summary = DemoSeed(
         seed=seed,
@@ -131,6 +143,120 @@ def seed_demo(
     summary.counts.update(_counts(summary, plan, len(acknowledgements), ledger.now()))
     write_marker(data_dir, Marker("complete", seed, today, certificates, contract, summary))
     return summary
+
+
+def _ack_key(ack: Acknowledgement) -> tuple[bytes, str, int]:
+    return (ack.certificate_id, ack.partner, ack.sequence)
+
+
+#: Kinds of seeding work, in the order they run when they fall in the same hour.
+_KINDS = ("administrations", "propose", "accept", "issue", "step", "acknowledge")
+
+
+def _groups(
+    schedule: Schedule,
+    documents: Sequence[CertificateDocument],
+    plan: Mapping[str, Sequence[Step]],
+    acknowledgements: Sequence[Acknowledgement],
+    *,
+    backdated: bool,
+) -> list[tuple[int, str, list[object]]]:
+    """The seeding's work as (time, kind, items), in order: with a history, one group per kind and
+    hour (its items sent together at the group's first time); without, one group per kind."""
+    work: list[tuple[int, str, object]] = [(min(schedule.administrations.values()), "administrations", None)]
+    for mra in MRA_PLANS:
+        proposed, accepted = schedule.mras[mra.name]
+        work.append((proposed, "propose", mra.name))
+        work += [(moment, "accept", (mra.name, party)) for party, moment in zip(mra.parties, accepted, strict=True)]
+    work += [(schedule.issuance[d.certificate_number], "issue", d) for d in documents]
+    for number, steps in plan.items():
+        work += [(moment, "step", (number, index)) for index, moment in enumerate(schedule.steps[number][: len(steps)])]
+    work += [(schedule.acknowledgements.get(_ack_key(a), schedule.end), "acknowledge", a) for a in acknowledgements]
+    groups: dict[tuple[int, int, int], tuple[int, str, list[object]]] = {}
+    for moment, kind, item in sorted(work, key=lambda w: (w[0], _KINDS.index(w[1]))):
+        # an acceptance needs the proposal's id, and the acknowledgements an MRA in force: never together
+        alone = moment if backdated and kind in ("propose", "accept") else 0
+        key = (moment // HOUR if backdated else 0, _KINDS.index(kind), alone)
+        group = groups.setdefault(key, (moment, kind, []))
+        group[2].append(item)
+    return [groups[key] for key in sorted(groups)]
+
+
+class _Seeding:
+    """Runs each group of seeding work, skipping what the chain already holds."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        governance: Signer,
+        signers: Mapping[str, Signer],
+        store: DocumentStore,
+        documents: Mapping[str, CertificateDocument],
+    ) -> None:
+        self.ledger, self.governance, self.signers, self.store = ledger, governance, signers, store
+        self.documents = documents
+        self.mra_ids: dict[str, int] = {}
+        self.registered = self.issued = self.changed = self.acknowledged = 0
+
+    def mra_id(self, name: str) -> int:
+        if name not in self.mra_ids:
+            plan = next(p for p in MRA_PLANS if p.name == name)
+            self.mra_ids[name] = propose_mra(self.ledger, plan, self.signers)
+        return self.mra_ids[name]
+
+    def run(self, kind: str, items: Sequence[object], plan: Mapping[str, Sequence[Step]]) -> None:
+        ledger = self.ledger
+        if kind == "administrations":
+            for code in CODES:
+                fund(ledger, self.governance, self.signers[code].address)
+            self.registered += len(register_administrations(ledger.with_signer(self.governance), self.signers))
+        elif kind == "propose":
+            for name in items:
+                assert isinstance(name, str)
+                self.mra_id(name)
+        elif kind == "accept":
+            for item in items:
+                assert isinstance(item, tuple)
+                name, party = item
+                accept_mra(ledger, self.mra_id(str(name)), str(party), self.signers)
+        elif kind == "issue":
+            by_issuer: dict[str, list[CertificateDocument]] = {}
+            for document in items:
+                assert isinstance(document, CertificateDocument)
+                by_issuer.setdefault(document.issuer, []).append(document)
+            self.issued += _issue(ledger, by_issuer, self.signers, self.store)
+        elif kind == "step":
+            self._steps([item for item in items if isinstance(item, tuple)], plan)
+        else:
+            pipeline = Pipeline(ledger)
+            for ack in items:
+                assert isinstance(ack, Acknowledgement)
+                if not ledger.recognition.is_acknowledged(ack.certificate_id, ack.partner, ack.sequence):
+                    pipeline.send(
+                        self.signers[ack.partner], "acknowledge", ack.certificate_id, ack.sequence, gas=GAS_ACKNOWLEDGE
+                    )
+            self.acknowledged += pipeline.settle()
+
+    def _steps(self, items: Sequence[tuple[str, int]], plan: Mapping[str, Sequence[Step]]) -> None:
+        """Status changes pipelined (in order per certificate); amendments and renewals after them."""
+        pipeline = Pipeline(self.ledger)
+        later: list[tuple[str, int]] = []
+        for number, index in items:
+            document = self.documents[number]
+            count, _head = self.ledger.certificates.history_head(document.certificate_id())
+            if count - 1 > index:
+                continue  # happened in an earlier run
+            step = plan[number][index]
+            if step.action in _STATUS_AFTER:
+                signer = self.signers[document.issuer]
+                pipeline.send(signer, step.action, document.certificate_id(), int(step.reason), gas=GAS_TRANSITION)
+            else:
+                later.append((number, index))
+        self.changed += pipeline.settle()
+        for number, index in later:
+            document = self.documents[number]
+            steps = plan[number][: index + 1]
+            self.changed += apply_steps(self.ledger, document, steps, self.signers[document.issuer], self.store)
 
 
 def _governance(ledger: Ledger) -> Signer:

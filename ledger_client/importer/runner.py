@@ -6,13 +6,20 @@ landed in an earlier run (checkpoint, then the chain for batches that were in fl
 rest in batches with ``certificates.issue_many`` → store each landed certificate's document in
 ``<data_dir>/documents/`` → record the batch in the checkpoint. A bad record never stops the good
 ones; it is reported with its line and reason.
+
+Batches are pipelined: up to :data:`PIPELINE_DEPTH` are in flight (sent, receipt awaited in a
+worker thread) while the next executes, so that on a chain whose blocks follow the clock
+(realtime blocks, QBFT) the import is bound by execution, not by one block per batch. Their
+outcomes are recorded in order.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import NoReturn
 
@@ -38,9 +45,12 @@ from ledger_client.importer.progress import ImportProgress, ProgressCallback
 from ledger_client.importer.report import ImportedRow, ImportReport, RowError
 from ledger_client.importer.store import DocumentStore
 from ledger_client.ledger import Ledger
+from ledger_client.results import BatchItemResult
 from ledger_client.signers import Signer
 
 KEYSTORES_DIR = "keystores"
+#: Batches in flight at once (each awaits its receipt while the next one executes).
+PIPELINE_DEPTH = 3
 
 
 class ImportAbortedError(LedgerError):
@@ -213,18 +223,24 @@ def _send_all(
     """Settle each chunk's records (rejected, landed before, pending) and send the pending ones in batches."""
     pending: list[ReadyRow] = []
     reported = False
-    for chunk in chunks:
-        before = len(pending)
-        pending.extend(_drop_landed(ledger, chunk, checkpoint, run))
-        settled = len(chunk) - (len(pending) - before)
-        if settled or not reported:
-            run.tick(settled)
-            reported = True
-        while len(pending) >= size:
-            _send_batch(issuer, pending[:size], checkpoint, run)
-            del pending[:size]
-    if pending:
-        _send_batch(issuer, pending, checkpoint, run)
+    with ThreadPoolExecutor(PIPELINE_DEPTH, thread_name_prefix="aeo-import") as pool:
+        window: deque[_InFlight] = deque()
+        for chunk in chunks:
+            before = len(pending)
+            pending.extend(_drop_landed(ledger, chunk, checkpoint, run))
+            settled = len(chunk) - (len(pending) - before)
+            if settled or not reported:
+                run.tick(settled)
+                reported = True
+            while len(pending) >= size:
+                window.append(_begin(pool, issuer, pending[:size], checkpoint, run))
+                del pending[:size]
+                while len(window) >= PIPELINE_DEPTH:
+                    _settle_batch(window.popleft(), checkpoint, run)
+        if pending:
+            window.append(_begin(pool, issuer, pending, checkpoint, run))
+        while window:
+            _settle_batch(window.popleft(), checkpoint, run)
     if not reported:
         run.tick(0)
 
@@ -280,13 +296,32 @@ def _drop_landed(ledger: Ledger, chunk: Sequence[Item], checkpoint: Checkpoint, 
     return pending
 
 
-def _send_batch(issuer: Ledger, batch: list[ReadyRow], checkpoint: Checkpoint, run: _Run) -> None:
-    """Issue one batch; store documents and record what landed; classify the rejected rows."""
-    report = run.report
+class _InFlight:
+    """A batch recorded as begun and handed to a worker thread."""
+
+    def __init__(
+        self, issuer: Ledger, number: int, batch: list[ReadyRow], future: Future[list[BatchItemResult]]
+    ) -> None:
+        self.issuer, self.number, self.batch, self.future = issuer, number, batch, future
+
+
+def _begin(
+    pool: ThreadPoolExecutor, issuer: Ledger, batch: list[ReadyRow], checkpoint: Checkpoint, run: _Run
+) -> _InFlight:
+    """Record the batch as begun (before anything is sent) and issue it in a worker thread."""
     number = checkpoint.begin([row.number for row in batch])
-    report.batches += 1
+    run.report.batches += 1
+    requests = [row.request for row in batch]
+    future = pool.submit(issuer.certificates.issue_many, requests, chunk_size=len(batch))
+    return _InFlight(issuer, number, batch, future)
+
+
+def _settle_batch(flight: _InFlight, checkpoint: Checkpoint, run: _Run) -> None:
+    """Await one batch; store documents and record what landed; classify the rejected rows."""
+    report = run.report
+    number, batch = flight.number, flight.batch
     try:
-        results = issuer.certificates.issue_many([row.request for row in batch], chunk_size=len(batch))
+        results = flight.future.result()
     except LedgerError as exc:
         _abort(run, checkpoint, number, exc)
     on_chain: list[ReadyRow] = []
@@ -308,7 +343,7 @@ def _send_batch(issuer: Ledger, batch: list[ReadyRow], checkpoint: Checkpoint, r
             fatal = fatal or error
     landed_now = [row.certificate_id for row in on_chain]
     if already:
-        documents = issued_documents(issuer, [row.certificate_id for row in already])
+        documents = issued_documents(flight.issuer, [row.certificate_id for row in already])
         found = [row for row in already if documents.get(row.certificate_id) == row.document_hash]
         for row in already:
             if documents.get(row.certificate_id) != row.document_hash:

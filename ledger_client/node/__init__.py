@@ -2,7 +2,7 @@
 
 In-process::
 
-    chain = DurableChain("data", block_mode="per_tx")
+    chain = DurableChain("data")                      # realtime blocks; block_mode="instant" for tests
     w3 = Web3(DurableChainProvider(chain))
 
 Over HTTP: ``python -m ledger_client.node --data-dir data --port 8545``.

@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from ledger_client.node.config import DEFAULT_CHAIN_ID, DEFAULT_MNEMONIC, BlockMode, NodeConfig
+from ledger_client.node.config import DEFAULT_CHAIN_ID, DEFAULT_MAX_DRIFT_S, DEFAULT_MNEMONIC, BlockMode, NodeConfig
 from ledger_client.node.durable import DurableChain
 from ledger_client.node.errors import NodeError
 from ledger_client.node.server import bind_socket, serve
@@ -29,12 +29,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--accounts", type=int, default=10, help="development accounts funded at genesis (default: 10)")
     parser.add_argument(
         "--block-mode",
-        choices=[mode.value for mode in BlockMode],
-        default="per_tx",
-        help="per_tx: one block per transaction; interval: one block every --block-interval (default: per_tx)",
+        choices=[mode.value for mode in BlockMode] + ["per_tx"],
+        default=BlockMode.REALTIME.value,
+        help="realtime: block time stays within --max-drift of the wall clock, transactions share blocks "
+        "under load (default); instant: one block per transaction at once (tests; per_tx is its old "
+        "name); interval: a block every --block-interval seconds",
     )
     parser.add_argument(
         "--block-interval", type=float, default=1.0, help="seconds between blocks in interval mode (default: 1.0)"
+    )
+    parser.add_argument(
+        "--max-drift",
+        type=int,
+        default=DEFAULT_MAX_DRIFT_S,
+        help=f"realtime mode: seconds a block may run ahead of the wall clock (default: {DEFAULT_MAX_DRIFT_S})",
     )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default: INFO)")
 
@@ -84,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             num_accounts=args.accounts,
             block_mode=BlockMode(args.block_mode),
             block_interval_s=args.block_interval,
+            max_drift_s=args.max_drift,
         )
         chain = DurableChain(args.data_dir, config)
     except NodeError as exc:

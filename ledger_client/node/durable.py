@@ -4,6 +4,13 @@ State lives in memory (py-evm over :class:`TrackingMemoryDB`). Every change is f
 recorded in the journal (raw transactions, block boundaries with their timestamps,
 clock offsets) and fsync'd before it is acknowledged; snapshot segments bound the
 journal tail replayed at start. One re-entrant lock serialises all access to py-evm.
+
+Block time follows the node's clock (wall clock + ``evm_increaseTime`` offset) in the default
+``realtime`` mode: a block's timestamp never runs more than ``max_drift_s`` ahead of it, so under
+load transactions share blocks (see :class:`~ledger_client.node.config.BlockMode`). History can be
+written with explicit past timestamps: turn automining off (:meth:`DurableChain.set_automine`),
+pin the next block's timestamp, send, :meth:`DurableChain.mine` — the chain then continues at the
+clock (see :mod:`ledger_client.node.history`).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import math
 import os
 import threading
 import time
@@ -38,7 +46,7 @@ from ledger_client.node.errors import (
     SnapshotCorruptedError,
     TransactionRejectedError,
 )
-from ledger_client.node.genesis import DevChain, create_genesis_chain, open_chain
+from ledger_client.node.genesis import DevChain, create_genesis_chain, open_chain, settle_genesis, store_genesis
 from ledger_client.node.journal import HEADER_SIZE, JournalEntry, JournalWriter, scan_journal
 from ledger_client.node.kvstore import TrackingMemoryDB
 from ledger_client.node.logindex import LogFilter, LogIndex, LogMatch
@@ -48,6 +56,8 @@ from ledger_client.node.snapshots import SegmentData, SnapshotStore
 logger = logging.getLogger(__name__)
 
 JOURNAL_NAME = "journal.log"
+#: Longest a transaction waits for room in the next block before the node refuses it.
+FULL_BLOCK_WAIT_S = 30.0
 SNAPSHOT_DIR = "snapshots"
 LOCK_NAME = "LOCK"
 
@@ -107,7 +117,6 @@ class DurableChain:
             config = replace(config, block_mode=BlockMode(block_mode))
         if block_interval_s is not None:
             config = replace(config, block_interval_s=block_interval_s)
-        self.config = config
         self.data_dir = Path(data_dir)
         self.accounts: tuple[DevAccount, ...] = derive_accounts(config.mnemonic, config.num_accounts, config.hd_path)
         self._lock = threading.RLock()
@@ -124,17 +133,28 @@ class DurableChain:
         self._snapshot_future: Future[None] | None = None
         self._seq: int | None = None
         self._stop_miner = threading.Event()
+        self._wake_miner = threading.Event()
         self._miner: threading.Thread | None = None
+        self._automine = True
+        self._sealed = threading.Condition(self._lock)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock_fd = self._acquire_dir_lock()
         try:
-            self.startup = self._open()
+            journal_exists = (self.data_dir / JOURNAL_NAME).exists()
+            self.config, write_genesis = settle_genesis(self.data_dir, config, journal_exists=journal_exists)
+            if write_genesis and not journal_exists:
+                store_genesis(self.data_dir, self.config)  # before the journal: it names this genesis
+            with self._lock:
+                self.startup = self._open()
+            if write_genesis and journal_exists:
+                store_genesis(self.data_dir, self.config)  # a data directory older than genesis.json
         except BaseException:
             self._snapshot_executor.shutdown()
             os.close(self._lock_fd)
             raise
-        if config.block_mode is BlockMode.INTERVAL:
-            self._miner = threading.Thread(target=self._mine_loop, name="aeo-miner", daemon=True)
+        if self.config.block_mode is not BlockMode.INSTANT:
+            target = self._mine_loop if self.config.block_mode is BlockMode.INTERVAL else self._realtime_loop
+            self._miner = threading.Thread(target=target, name="aeo-miner", daemon=True)
             self._miner.start()
 
     # ------------------------------------------------------------------ startup
@@ -194,7 +214,9 @@ class DurableChain:
         for entry in tail:
             self._replay(entry)
         self._journal = JournalWriter.open(journal_path, identity, scan.valid_end)
-        if self._pending is not None and self.config.block_mode is BlockMode.PER_TX:
+        if self._pending is not None and self.config.block_mode is not BlockMode.INTERVAL:
+            # a block left open by a crash (or with automining off): seal it; realtime mode
+            # would seal it at once anyway unless it is ahead of the clock
             self._journal.sync(self._append([self._seal()]))
         if self._snapshots.needs_base or self._snapshot_due():
             self._write_snapshot_now()
@@ -249,46 +271,152 @@ class DurableChain:
     def send_raw_transaction(self, raw: bytes) -> bytes:
         """Apply, journal and fsync a signed transaction; return its hash.
 
-        In ``per_tx`` mode the transaction is mined in its own block before this
-        returns. Raises :class:`TransactionRejectedError` for invalid transactions.
+        In ``instant`` mode the transaction is mined in its own block before this returns; in
+        ``realtime`` mode too while the next block can take a new second, else it joins the
+        pending block (sealed by the miner thread as soon as the clock allows). A transaction that
+        does not fit in the pending block's remaining gas waits here for the next block (with
+        automining off, the full block is sealed and the next one opened a second later).
+        Raises :class:`TransactionRejectedError` for invalid transactions.
         """
         with self._lock:
             self._check_writable()
             records: list[Record] = []
-            pending = self._pending
-            if pending is None:
-                pending = self._open_block(records)
-            try:
-                transaction = pending.decode(raw)
-            except Exception as exc:  # py-evm raises many decode error types
-                self._discard_if_fresh(records)
-                raise TransactionRejectedError(f"invalid raw transaction: {exc}") from exc
-            chain_id = _chain_id_of(transaction)
-            if chain_id is not None and chain_id != self.config.chain_id:
-                self._discard_if_fresh(records)
-                raise TransactionRejectedError(
-                    f"invalid chain id {chain_id}; this node runs chain {self.config.chain_id}"
-                )
-            try:
-                pending.apply(transaction)
-            except ValidationError as exc:
-                self._discard_if_fresh(records)
-                raise TransactionRejectedError(str(exc)) from exc
+            deadline = time.monotonic() + FULL_BLOCK_WAIT_S
+            while True:
+                pending = self._pending
+                if pending is None:
+                    pending = self._open_block(records)
+                try:
+                    transaction = pending.decode(raw)
+                except Exception as exc:  # py-evm raises many decode error types
+                    self._discard_if_fresh(records)
+                    raise TransactionRejectedError(f"invalid raw transaction: {exc}") from exc
+                chain_id = _chain_id_of(transaction)
+                if chain_id is not None and chain_id != self.config.chain_id:
+                    self._discard_if_fresh(records)
+                    raise TransactionRejectedError(
+                        f"invalid chain id {chain_id}; this node runs chain {self.config.chain_id}"
+                    )
+                if not self._fits(pending, transaction):
+                    records = self._make_room(records, deadline)
+                    continue
+                try:
+                    pending.apply(transaction)
+                except ValidationError as exc:
+                    self._discard_if_fresh(records)
+                    raise TransactionRejectedError(str(exc)) from exc
+                break
             records.append(TxRecord(raw))
-            if self.config.block_mode is BlockMode.PER_TX:
+            if self._seal_now(pending):
                 records.append(self._seal())
+            else:
+                self._wake_miner.set()
             offset = self._append(records)
             self._maybe_snapshot()
         self._journal.sync(offset)
         return bytes(transaction.hash)
 
-    def mine(self, timestamp: int | None = None) -> int:
-        """Seal the pending block (or an empty one); return the new head number."""
+    def _fits(self, pending: PendingBlock, transaction: SignedTransactionAPI) -> bool:
+        """Whether ``transaction`` fits in the pending block's remaining gas (or can never fit anywhere)."""
+        if not pending.transactions or transaction.gas > pending.header.gas_limit:
+            return True  # an empty block takes it, or py-evm rejects it as over the block gas limit
+        return pending.header.gas_used + transaction.gas <= pending.header.gas_limit
+
+    def _make_room(self, records: list[Record], deadline: float) -> list[Record]:
+        """The pending block is full: seal it now (automining off), or wait for the miner to.
+
+        Whatever was recorded so far is journaled first (the records stay in order).
+        """
+        if records:
+            self._append(records)
+            records = []
+        if not self._automine or self.config.block_mode is not BlockMode.REALTIME:
+            assert self._pending is not None
+            parent = self._pending.timestamp
+            self._append([self._seal()])
+            if not self._automine:
+                self._next_timestamp = parent + 1  # the history goes on one second later
+            return records
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TransactionRejectedError(
+                f"the pending block stayed full for {FULL_BLOCK_WAIT_S:g} s; the node is overloaded, retry later"
+            )
+        self._wake_miner.set()
+        self._sealed.wait(remaining)
+        self._check_writable()
+        return records
+
+    def _seal_now(self, pending: PendingBlock) -> bool:
+        """Whether the block that just took a transaction is sealed before the sender gets its hash."""
+        if not self._automine:
+            return False
+        mode = self.config.block_mode
+        if mode is BlockMode.INSTANT:
+            return True
+        if mode is BlockMode.INTERVAL:
+            return False
+        return pending.timestamp <= self._drift_bound()
+
+    def _drift_bound(self) -> float:
+        """Latest timestamp a realtime block may have now: ``max_drift_s`` past the wall clock, or
+        past the node's clock when ``evm_increaseTime`` moved it ahead (a clock set back writes history,
+        whose blocks are all in the past: they are sealed at once)."""
+        return max(time.time(), self.clock()) + self.config.max_drift_s
+
+    def clock(self) -> float:
+        """The node's clock: wall-clock time plus the ``evm_increaseTime`` offset (Unix seconds)."""
+        return time.time() + self._clock_offset
+
+    @property
+    def automine(self) -> bool:
+        """Whether blocks are sealed by the block mode (False: only by :meth:`mine`)."""
+        return self._automine
+
+    def set_automine(self, enabled: bool) -> None:
+        """Turn automining on or off (``evm_setAutomine``); off, only :meth:`mine` seals blocks.
+
+        Not journaled: a restarted node automines. Turning it back on seals a waiting block as the
+        block mode would have (instant: now; realtime: once the clock allows).
+        """
         with self._lock:
             self._check_writable()
-            if timestamp is not None:
-                self.set_next_block_timestamp(timestamp)
+            self._automine = enabled
+            offset = None
+            pending = self._pending
+            if enabled and pending is not None and pending.transactions and self._seal_now(pending):
+                offset = self._append([self._seal()])
+                self._maybe_snapshot()
+            self._wake_miner.set()
+        if offset is not None:
+            self._journal.sync(offset)
+
+    def wait_for_seal(self, tx_hash: bytes, timeout: float) -> bool:
+        """Block until ``tx_hash`` is in a sealed block (True) or ``timeout`` passes / it is unknown (False)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                location = self.find_transaction(tx_hash)
+                if location is None:
+                    return False
+                if location.block is not None:
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed:
+                    return False
+                self._sealed.wait(remaining)
+
+    def mine(self, timestamp: int | None = None) -> int:
+        """Seal the pending block (or an empty one); return the new head number.
+
+        With ``timestamp`` and no block pending, the block gets that timestamp (see
+        :meth:`set_next_block_timestamp`).
+        """
+        with self._lock:
+            self._check_writable()
             records: list[Record] = []
+            if timestamp is not None and (self._pending is None or self._pending.timestamp != timestamp):
+                self.set_next_block_timestamp(timestamp)
             if self._pending is None:
                 self._open_block(records)
             records.append(self._seal())
@@ -310,8 +438,26 @@ class DurableChain:
         self._journal.sync(offset)
         return total
 
+    def set_time(self, timestamp: int) -> int:
+        """Set the node's clock to ``timestamp`` now (``evm_setTime``; backwards too); return the offset.
+
+        Blocks keep strictly increasing timestamps: a clock set before the head's timestamp only
+        takes effect once it passes it. Setting it to the wall-clock time follows the wall clock again.
+        """
+        with self._lock:
+            self._check_writable()
+            self._clock_offset = int(timestamp) - int(time.time())
+            offset = self._append([ClockOffset(self._clock_offset)])
+            total = self._clock_offset
+        self._journal.sync(offset)
+        return total
+
     def set_next_block_timestamp(self, timestamp: int) -> None:
-        """Pin the timestamp of the next opened block (must exceed the head's)."""
+        """Pin the timestamp of the next opened block (must exceed the head's).
+
+        A timestamp in the past writes history (the chain continues at the clock afterwards); one
+        ahead of the clock moves the clock forward to it when the block opens, as anvil does.
+        """
         with self._lock:
             self._check_writable()
             parent = self._pending.header if self._pending else self._chain.get_canonical_head()
@@ -335,13 +481,19 @@ class DurableChain:
             if self._closed:
                 return
         self._stop_miner.set()
+        self._wake_miner.set()
         if self._miner is not None:
             self._miner.join()
         with self._lock:
             future = None
+            pending = self._pending
+            if self._failed is None and pending is not None and pending.transactions:
+                with contextlib.suppress(NodeFailedError):
+                    self._journal.sync(self._append([self._seal()]))  # what was sent lands before we stop
             if self._failed is None:
                 future = self._submit_snapshot()
             self._closed = True
+            self._sealed.notify_all()
         if future is not None:
             future.result()
         self._snapshot_executor.shutdown()
@@ -368,23 +520,29 @@ class DurableChain:
         if self._failed is not None:
             raise NodeFailedError(f"node stopped accepting writes: {self._failed}")
 
-    def _next_block_timestamp(self, parent_timestamp: int) -> int:
-        if self._next_timestamp is not None:
-            timestamp, self._next_timestamp = self._next_timestamp, None
-            return timestamp
-        return max(parent_timestamp + 1, int(time.time()) + self._clock_offset)
-
     def _open_block(self, records: list[Record]) -> PendingBlock:
         head = self._chain.get_canonical_head()
-        timestamp = self._next_block_timestamp(head.timestamp)
+        if self._next_timestamp is not None:
+            timestamp, self._next_timestamp = self._next_timestamp, None
+            ahead = timestamp - self.clock()
+            if ahead > 0:  # a pinned future time: the clock jumps there (anvil's evm_setNextBlockTimestamp)
+                self._clock_offset += math.ceil(ahead)
+                records.append(ClockOffset(self._clock_offset))
+        else:
+            timestamp = max(int(head.timestamp) + 1, int(self.clock()))
         self._pending = PendingBlock(self._chain, head, timestamp)
         records.append(OpenBlock(timestamp))
         return self._pending
 
     def _discard_if_fresh(self, records: list[Record]) -> None:
-        fresh = bool(records) and isinstance(records[0], OpenBlock)
+        """A transaction was refused: forget the block opened for it; journal what else changed."""
+        fresh = bool(records) and isinstance(records[-1], OpenBlock)
         if fresh and self._pending is not None and not self._pending.transactions:
             self._pending = None
+            records.pop()
+        if records:  # a clock offset or a full block sealed while making room
+            self._append(records)
+            records.clear()
 
     def _seal_pending(self) -> BlockAPI:
         assert self._pending is not None
@@ -394,6 +552,7 @@ class DurableChain:
         self._log_index.add_block(pending.block_logs(block))
         self._blocks_since_snapshot += 1
         self._gas_since_snapshot += block.header.gas_used
+        self._sealed.notify_all()
         return block
 
     def _seal(self) -> SealBlock:
@@ -410,6 +569,32 @@ class DurableChain:
         except NodeFailedError as exc:
             self._failed = exc
             raise
+
+    def _realtime_loop(self) -> None:
+        """Realtime mode: seal the pending block as soon as its timestamp is within the drift."""
+        while not self._stop_miner.is_set():
+            wait: float | None = None
+            offset = None
+            with self._lock:
+                if self._closed or self._failed is not None:
+                    return
+                pending = self._pending
+                if self._automine and pending is not None and pending.transactions:
+                    due = pending.timestamp - self._drift_bound()
+                    if due <= 0:
+                        try:
+                            offset = self._append([self._seal()])
+                        except NodeFailedError:
+                            logger.exception("realtime miner stopped")
+                            return
+                        self._maybe_snapshot()
+                    else:
+                        wait = due
+                self._wake_miner.clear()
+            if offset is not None:
+                self._journal.sync(offset)
+                continue
+            self._wake_miner.wait(wait if wait is not None else 1.0)
 
     def _mine_loop(self) -> None:
         interval = self.config.block_interval_s

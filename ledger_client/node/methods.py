@@ -337,6 +337,22 @@ def evm_set_next_block_timestamp(chain: DurableChain, params: Any) -> None:
         raise invalid_params(str(exc)) from exc
 
 
+def evm_set_automine(chain: DurableChain, params: Any) -> bool:
+    (value,) = expect_params(params, 1, 1)
+    if not isinstance(value, bool):
+        raise invalid_params("automine must be true or false")
+    chain.set_automine(value)
+    return True
+
+
+def evm_set_time(chain: DurableChain, params: Any) -> str:
+    (value,) = expect_params(params, 1, 1)
+    timestamp = value if isinstance(value, int) else parse_quantity(value, "timestamp")
+    if timestamp < 0:
+        raise invalid_params("timestamp must not be negative")
+    return fmt.quantity(max(chain.set_time(timestamp), 0))
+
+
 def evm_mine(chain: DurableChain, params: Any) -> str:
     values = expect_params(params, 0, 1)
     timestamp = None
@@ -391,5 +407,7 @@ METHODS: dict[str, Method] = {
     "evm_increaseTime": evm_increase_time,
     "evm_setNextBlockTimestamp": evm_set_next_block_timestamp,
     "evm_mine": evm_mine,
+    "evm_setAutomine": evm_set_automine,
+    "evm_setTime": evm_set_time,
 }
 """Every served method by its JSON-RPC name."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,9 +80,14 @@ def issue_body(number: str | None = None, **overrides: Any) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     """The session's API over an in-memory embedded ledger."""
-    state: Path = tmp_path_factory.mktemp("api-state")
+    with open_env(tmp_path_factory.mktemp("api-state"), Ledger.embedded()) as opened:
+        yield opened
+
+
+@contextmanager
+def open_env(state: Path, ledger: Ledger) -> Iterator[Env]:
+    """The API over ``ledger`` (its stores in ``state``) with the administrations, MRA and tokens above."""
     settings = ApiSettings(state_dir=state, index_wait_seconds=20, sse_poll_seconds=0.05, index_poll_seconds=0.05)
-    ledger = Ledger.embedded()
     dev = ledger.dev_signers()
     registry = SignerRegistry(state / "keystores", governance=dev[0])
     for i, (code, name) in enumerate(ADMINS.items(), start=1):

@@ -39,7 +39,12 @@ def _free_port() -> int:
 
 def _demo(data_dir: Path, *extra: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "ledger_client.cli", "demo", "--data-dir", str(data_dir), "--certificates", "40"]
-    env = os.environ | {"ETH_HASH_BACKEND": "pysha3", "AEO_LEDGER_ACCESS_LOG": "false"}
+    # the default block mode, as a user runs the demo (the suite's default is instant)
+    env = os.environ | {
+        "ETH_HASH_BACKEND": "pysha3",
+        "AEO_LEDGER_ACCESS_LOG": "false",
+        "AEO_LEDGER_BLOCK_MODE": "realtime",
+    }
     return subprocess.Popen(
         [*command, *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

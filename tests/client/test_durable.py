@@ -12,7 +12,7 @@ from ledger_client.certificates import CertificateRequest
 from ledger_client.errors import CertificateNotActive
 from ledger_client.ledger import Ledger
 from ledger_client.models import CertificateStatus, ReasonCode
-from ledger_client.settings import GasStrategy
+from ledger_client.settings import GasStrategy, Settings
 
 Factory = Callable[..., CertificateRequest]
 
@@ -41,7 +41,8 @@ def test_durable_embedded_ledger_survives_reopen(tmp_path: Path, new_request: Fa
 
 
 def test_durable_eight_threads_one_key(tmp_path: Path, new_request: Factory) -> None:
-    with Ledger.embedded(data_dir=tmp_path / "node") as ledger:
+    # 400 writes that each wait for their receipt: instant blocks (realtime would seal ~8 a second)
+    with Ledger.embedded(data_dir=tmp_path / "node", settings=Settings(block_mode="instant")) as ledger:
         signer = ledger.dev_signers()[1]
         ledger.administrations.register("CR", "Costa Rica", signer.address)
         cr = ledger.with_signer(signer)

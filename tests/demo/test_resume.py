@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ledger_client.demo import derive_signer, read_marker, seed_demo
 from ledger_client.demo import seed as seed_module
 from ledger_client.demo.generator import generate_documents
-from ledger_client.demo.lifecycle import Acknowledgement, apply_acknowledgements
+from ledger_client.demo.history import rewind_new_chain
 from ledger_client.ledger import Ledger
-from ledger_client.signers import Signer
 from tests.demo.conftest import TEST_KDF_ITERATIONS
 
 
@@ -26,18 +25,25 @@ def test_interrupted_seeding_resumes_without_duplicates(tmp_path: Path, monkeypa
     class Crash(Exception):
         pass
 
-    def crash_halfway(ledger: Ledger, acks: Sequence[Acknowledgement], signers: dict[str, Signer]) -> int:
-        apply_acknowledgements(ledger, acks[: len(acks) // 2], signers)
-        raise Crash
+    run = seed_module._Seeding.run
+    acknowledging = []
 
+    def crash_in_the_acknowledgements(self: seed_module._Seeding, kind: str, *args: Any) -> None:
+        run(self, kind, *args)
+        acknowledging.append(kind == "acknowledge")
+        if sum(acknowledging) == 3:
+            raise Crash
+
+    rewind_new_chain(tmp_path)
     with Ledger.embedded(data_dir=tmp_path) as ledger:
-        monkeypatch.setattr(seed_module, "apply_acknowledgements", crash_halfway)
+        monkeypatch.setattr(seed_module._Seeding, "run", crash_in_the_acknowledgements)
         with pytest.raises(Crash):
             seed_demo(ledger, tmp_path, certificates=30, seed=7, kdf_iterations=TEST_KDF_ITERATIONS)
         marker = read_marker(tmp_path)
         assert marker is not None
         assert marker.state == "in_progress"
         assert marker.certificates == 30
+        assert _count_logs(ledger, "CertificateEventAcknowledged") > 0
         monkeypatch.undo()
     with Ledger.embedded(data_dir=tmp_path) as ledger:  # the process restarted
         demo = seed_demo(ledger, tmp_path, certificates=999, seed=123, kdf_iterations=TEST_KDF_ITERATIONS)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import re
 import stat
+import time
+from pathlib import Path
 
 import pytest
 
 from ledger_client.demo import CODES, MRA_PLANS, DemoCertificate, DemoError, partners_of, read_marker, seed_demo
 from ledger_client.demo.network import MraPlan
 from ledger_client.importer import DocumentStore
+from ledger_client.index.attach import open_index
 from ledger_client.models import CertificateStatus, MraStatus, Programme
 from ledger_client.signers import Signer
 from tests.demo.conftest import Seeded
@@ -192,3 +195,47 @@ def test_only_governance_can_seed(seeded: Seeded) -> None:
             seed_demo(stranger, seeded.data_dir)
     finally:
         (seeded.data_dir / "demo-seed.json.bak").rename(seeded.data_dir / "demo-seed.json")
+
+
+def test_the_history_spans_about_a_year_and_ends_now(seeded: Seeded) -> None:
+    ledger = seeded.ledger
+    deployed = ledger.chain.block(ledger.deployment.deployment_block).timestamp
+    assert 355 * 86_400 < time.time() - deployed < 370 * 86_400
+    # the chain caught up with the wall clock when the seeding ended (the module's tests came since)
+    assert time.time() - 600 < ledger.now() <= time.time() + 2
+    topic = ledger.context.codec.topic("CertificateIssued")
+    issued = ledger.chain.get_logs(ledger.deployment.address, [topic], ledger.deployment.deployment_block)
+    months = {time.gmtime(ledger.chain.block(log.block_number).timestamp)[:2] for log in issued}
+    assert len(months) >= 10  # issued over the months, not all on one day
+
+
+def test_status_at_a_past_date_differs_from_now(seeded: Seeded, tmp_path: Path) -> None:
+    index = open_index(seeded.ledger, tmp_path / "index.sqlite")
+    try:
+        index.sync()
+        suspended = [c for c in seeded.demo.certificates if c.status in ("SUSPENDED", "REVOKED")]
+        differs = 0
+        for certificate in suspended:
+            history = index.history(certificate.certificate_id).items
+            issued_at, changed_at = history[0].block_time, history[-1].block_time
+            assert changed_at - issued_at >= 600  # the change came after the issuance
+            before = index.status_at(certificate.certificate_id, changed_at - 1).status
+            now = index.status_at(certificate.certificate_id, int(time.time())).status
+            assert now.name == certificate.status
+            differs += before is not now
+        assert differs == len(suspended) > 5
+        a_year_ago = int(time.time()) - 364 * 86_400
+        first = seeded.demo.certificates[0].certificate_id
+        assert index.status_at(first, a_year_ago).status is CertificateStatus.NONE  # not on the ledger yet
+    finally:
+        index.close()
+
+
+def test_acknowledgements_are_spread_over_the_months(seeded: Seeded) -> None:
+    ledger = seeded.ledger
+    topic = ledger.context.codec.topic("CertificateEventAcknowledged")
+    logs = ledger.chain.get_logs(ledger.deployment.address, [topic], ledger.deployment.deployment_block)
+    acked = [ledger.chain.block(log.block_number).timestamp for log in logs]
+    deployed = ledger.chain.block(ledger.deployment.deployment_block).timestamp
+    assert max(acked) - min(acked) > 180 * 86_400  # spread over the months
+    assert min(acked) > deployed + 14 * 86_400  # after the first MRA came into force

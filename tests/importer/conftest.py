@@ -12,6 +12,7 @@ import pytest
 from ledger_client.demo.generator import issuer_documents
 from ledger_client.importer import record_of, write_records
 from ledger_client.ledger import Ledger
+from ledger_client.settings import Settings
 
 TODAY = date(2025, 9, 1)
 Records = Callable[..., list[dict[str, Any]]]
@@ -25,8 +26,8 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def ledger(data_dir: Path) -> Iterator[Ledger]:
-    """Governance client of a fresh durable ledger with CR and MX registered."""
-    with Ledger.embedded(data_dir=data_dir) as ledger:
+    """Governance client of a fresh durable ledger with CR and MX registered (realtime blocks, the default)."""
+    with Ledger.embedded(data_dir=data_dir, settings=Settings(block_mode="realtime")) as ledger:
         signers = ledger.dev_signers()
         ledger.administrations.register("CR", "Costa Rica", signers[1].address)
         ledger.administrations.register("MX", "Mexico", signers[2].address)

@@ -13,7 +13,7 @@ from ledger_client.node import DurableChain, DurableChainProvider, start_in_thre
 
 @pytest.fixture
 def chain(tmp_path: Path) -> Iterator[DurableChain]:
-    node = DurableChain(tmp_path / "data")
+    node = DurableChain(tmp_path / "data", block_mode="instant")  # one block per transaction, as asserted
     yield node
     node.close()
 
