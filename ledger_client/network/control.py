@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import httpx
 
 from ledger_client.demo import CODES, DEFAULT_CERTIFICATES
+from ledger_client.demo.history import rewind_new_chain
 from ledger_client.network.layout import DEPLOYMENT, HOST, Layout, NetworkError, Ports, gateway_name
 from ledger_client.network.processes import (
     child_environment,
@@ -90,6 +91,8 @@ def start_node(layout: Layout, port: int, log: Log) -> str:
         log(f"node already running ({recorded})")
         return str(recorded)
     layout.node_dir.mkdir(parents=True, exist_ok=True)
+    if not any(layout.node_dir.iterdir()):
+        rewind_new_chain(layout.node_dir)  # a new chain starts a year back: the seeding writes its past
     arguments = [
         "node",
         "--data-dir",

@@ -6,7 +6,9 @@ given to a gateway). Each administration's key is created in its own gateway's k
 seeding (:func:`ledger_client.demo.seed_demo`) then runs once, in ``DIR/seed``, as governance for
 the registrations and with each administration's own key for its certificates, MRAs and
 acknowledgements (the keys are lent to the seeding for that run and removed from ``DIR/seed``
-afterwards). Each certificate's document goes to its issuer's gateway. Every step skips what is
+afterwards), writing the demo's year of history by setting the node's clock over JSON-RPC
+(``evm_setTime``; the node's new chain was rewound before it started). Each certificate's
+document goes to its issuer's gateway. Every step skips what is
 already there, so ``network up`` on an existing directory seeds nothing twice.
 """
 
@@ -75,7 +77,7 @@ def seed_network(ledger: Ledger, layout: Layout, *, certificates: int = DEFAULT_
         shutil.copy2(own.keystore, borrowed.keystore)
         shutil.copy2(own.password, borrowed.password)
     try:
-        seed = seed_demo(ledger, layout.seed_dir, certificates=certificates, log=log)
+        seed = seed_demo(ledger, layout.seed_dir, certificates=certificates, log=log, settable_clock=True)
     finally:
         shutil.rmtree(lent, ignore_errors=True)
     _hand_out_documents(layout)

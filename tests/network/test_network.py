@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -93,14 +94,18 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
         cli("network", "down", "--dir", str(net.layout.root), timeout=120)
 
 
+def block_time(network: Network, block: str) -> int:
+    request = {"jsonrpc": "2.0", "id": 1, "method": "eth_getBlockByNumber", "params": [block, False]}
+    answer = httpx.post(f"http://{LOOPBACK}:{network.rpc_port}", json=request, timeout=30).json()
+    return int(answer["result"]["timestamp"], 16)
+
+
 def latency_count(client: httpx.Client, partner: str) -> int:
     kpis = client.get("/v1/administrations/CR/kpis").json()
     return sum(entry["count"] for entry in kpis["acknowledgement_latency"] if entry["partner"] == partner)
 
 
 def wait_for(predicate: Any, seconds: float = 60.0) -> None:
-    import time
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
@@ -116,6 +121,9 @@ def test_each_gateway_has_its_own_state_and_key(network: Network) -> None:
         assert (state / "index.sqlite").exists()
         assert set(network.tokens(code)) == {f"{code} writer", f"{code} reader", "auditor"}
     assert not (network.layout.seed_dir / "keystores").exists()
+    first, head = block_time(network, "0x1"), block_time(network, "latest")
+    assert head - first > 30 * 86_400  # the seeding wrote the demo's past through the node (evm_setTime)
+    assert abs(head - time.time()) < 3_600  # and the chain follows the wall clock again
     status = cli("network", "status", "--dir", str(network.layout.root))
     assert status.returncode == 0, status.stdout + status.stderr
     lines = status.stdout.splitlines()[1:]
