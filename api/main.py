@@ -18,7 +18,7 @@ from api.console import install_console
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.middleware import IdempotencyMiddleware
-from api.routes import administrations, certificates, health, mras, partners, verification, webhooks
+from api.routes import administrations, certificates, health, mras, partners, transactions, verification, webhooks
 from api.runtime import Runtime
 from api.webhooks import webhook_service
 
@@ -30,7 +30,11 @@ A shared EVM ledger on which customs administrations record **AEO certificates**
   --role writer|reader|auditor|governance`. Writers write for their administration; readers read;
   auditors read everything and run verifications; governance registers and freezes administrations.
 * **Writes** answer `201` with the resource, the transaction hash and block, once the index holds
-  that block (read-your-writes). Send an `Idempotency-Key` on every POST to retry safely.
+  that block (read-your-writes). Send an `Idempotency-Key` on every POST to retry safely. A write
+  sent but not confirmed in time answers `202 Accepted` with the hash and `outcome_url`
+  (`GET /v1/transactions/{hash}`: `pending`, `landed` with the resources it changed, or `failed`):
+  it may still land, so it is never reported as failed. On a chain that lost the deployment (a
+  node restarted empty) writes and reads answer `503 chain-reset` and nothing is sent.
 * **Errors** are RFC 9457 `application/problem+json` documents; contract reverts carry the error
   name (`error`) and its decoded arguments (`inputs`).
 * **Reads** come from the index (milliseconds); `/audit` endpoints verify against the chain.
@@ -46,6 +50,7 @@ TAGS = [
     {"name": "mras", "description": "Mutual Recognition Agreements"},
     {"name": "recognition", "description": "Whether an administration recognises a certificate"},
     {"name": "partners", "description": "Partners' certificate events: feed, stream, inbox, acknowledgements"},
+    {"name": "transactions", "description": "The outcome of a write answered 202 Accepted"},
     {"name": "webhooks", "description": "Signed pushes (Standard Webhooks) of partners' events to national systems"},
     {"name": "health", "description": "Liveness and readiness"},
 ]
@@ -91,7 +96,7 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
     # Most-read routes first: Starlette matches routes in order.
-    for module in (certificates, verification, partners, administrations, mras, webhooks, health):
+    for module in (certificates, verification, partners, administrations, mras, webhooks, transactions, health):
         app.include_router(module.router)
     install_console(app, chosen)
     install_docs(app)

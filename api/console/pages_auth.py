@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.console.i18n import LANGUAGE_COOKIE, LANGUAGES
@@ -45,10 +45,9 @@ async def logout(view: ViewDep) -> Response:
 
 @router.get("/language/{language}")
 async def switch_language(
-    language: str, view: ViewDep, request: Request, next_: Annotated[str | None, Query(alias="next")] = None
+    language: str, view: ViewDep, next_: Annotated[str | None, Query(alias="next", max_length=2000)] = None
 ) -> Response:
     """Remember the chosen language (a cookie) and go back."""
     if language in LANGUAGES:
         view.cookies[LANGUAGE_COOKIE] = language
-    del request
     return view.redirect(safe_next(next_))
