@@ -13,10 +13,11 @@ Every write goes the same way:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from eth_utils.crypto import keccak
@@ -95,6 +96,22 @@ def journaled(journal: TransactionJournal) -> Iterator[None]:
         _JOURNAL.reset(token)
 
 
+@dataclass
+class SendCounters:
+    """Outcomes of the transactions awaited since start (monotonic; the gateway's ``/metrics``).
+    Senders run in many threads: count with :meth:`add`."""
+
+    confirmed: int = 0
+    reverted: int = 0  # executed and reverted (mined with status 0, or rolled back on the in-memory chain)
+    timed_out: int = 0  # sent, but no receipt within the timeout
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, outcome: str) -> None:
+        """Count one ``confirmed``, ``reverted`` or ``timed_out`` transaction."""
+        with self._lock:
+            setattr(self, outcome, getattr(self, outcome) + 1)
+
+
 class TransactionSender:
     """Builds, signs, sends and awaits transactions for any number of local signers."""
 
@@ -116,6 +133,7 @@ class TransactionSender:
             gas_strategy = GasStrategy.SIMULATE if chain.embedded else GasStrategy.ESTIMATE
         self.gas_strategy = gas_strategy
         self.gas_margin = gas_margin
+        self.counters = SendCounters()
 
     def max_gas(self) -> int:
         """The most gas one transaction may carry: min(latest block gas limit, per-transaction cap)."""
@@ -209,12 +227,15 @@ class TransactionSender:
         try:
             receipt = self.chain.wait_for_receipt(tx_hash, timeout)
         except TransactionTimeoutError:
+            self.counters.add("timed_out")
             self.nonces.for_address(signer.address).invalidate()
             raise
         if receipt.status != 1:
+            self.counters.add("reverted")
             if to is None:
                 raise TransactionRejectedError(f"contract creation 0x{tx_hash.hex()} failed")
             raise self.chain.failure_of(receipt, to, data, signer.address)
+        self.counters.add("confirmed")
         return SentTransaction(tx_hash, receipt.block_number, receipt.gas_used, receipt)
 
     @property
@@ -263,11 +284,13 @@ class TransactionSender:
                         self.chain.revert(snapshot)
                         raise _Reverted
             except _Reverted:
+                self.counters.add("reverted")
                 return None
             except TransactionRejectedError as exc:
                 if attempt == 0 and any(hint in str(exc).lower() for hint in _NONCE_HINTS):
                     continue
                 raise
+            self.counters.add("confirmed")
             return SentTransaction(tx_hash, receipt.block_number, receipt.gas_used, receipt)
         raise AssertionError("unreachable")  # pragma: no cover
 
