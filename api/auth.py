@@ -83,6 +83,11 @@ def authenticate(tokens: TokenStore, authorization: str | None) -> Principal:
         raise ProblemError(
             401, "unauthorized", "Unauthorized", "the API token is unknown or revoked", headers=_CHALLENGE
         )
+    if not tokens.admits(record):
+        principal = Principal.of(record)
+        raise forbidden(
+            f"this gateway serves administration {tokens.administration} only, not a {principal.describe()}"
+        )
     return Principal.of(record)
 
 

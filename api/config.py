@@ -10,6 +10,9 @@ embedded durable node, else ``state_dir`` (default ``./aeo-data``)::
     <state>/webhooks.sqlite       webhook outbox: endpoints (with their secrets), deliveries, attempt log
     <state>/keystores/<CODE>.json administrations' encrypted signer keys (+ <CODE>.password)
     <state>/agency-reads.sqlite   the requests of agency tokens, per administration
+
+With ``administration`` set (``AEO_LEDGER_ADMINISTRATION=CR``) the process is that administration's
+*gateway* (:mod:`api.gateway`): its own key only, tokens of that administration (and auditors) only.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ledger_client.settings import Settings
 
@@ -27,6 +30,10 @@ DEFAULT_STATE_DIR = Path("aeo-data")
 class ApiSettings(Settings):
     """Settings of the API server (env prefix ``AEO_LEDGER_``, e.g. ``AEO_LEDGER_PORT=8080``)."""
 
+    administration: str | None = Field(
+        default=None,
+        description="gateway mode: serve this one administration (ISO alpha-2) with its own key only",
+    )
     host: str = Field(default="127.0.0.1", description="address uvicorn binds")
     port: int = Field(default=8000, ge=1, le=65535)
     state_dir: Path | None = Field(default=None, description="API state when not using data_dir (RPC mode)")
@@ -35,6 +42,13 @@ class ApiSettings(Settings):
     idempotency_path: Path | None = Field(default=None, description="default <state>/idempotency.sqlite")
     keystores_dir: Path | None = Field(default=None, description="signer keystores; default <state>/keystores")
     index_poll_seconds: float = Field(default=0.2, gt=0, description="background index follow interval")
+    worker_threads: int = Field(
+        default=128,
+        ge=8,
+        le=1024,
+        description="requests served at once (a write holds a thread until its block is sealed: on a chain "
+        "whose blocks follow the clock, concurrent writers share a block only if they hold a thread each)",
+    )
     index_wait_seconds: float = Field(default=30.0, gt=0, description="how long a write waits for the index")
     ready_max_lag_blocks: int = Field(default=5, ge=0, description="/ready fails when the index lags more")
     max_batch_size: int = Field(default=1000, ge=1, le=10_000, description="certificates per batch request")
@@ -72,6 +86,16 @@ class ApiSettings(Settings):
     access_log: bool = Field(
         default=True, description="one access-log line per request (api.access; never a token, never a query)"
     )
+
+    @field_validator("administration")
+    @classmethod
+    def _administration_code(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        code = value.strip().upper()
+        if len(code) != 2 or not code.isascii() or not code.isalpha():
+            raise ValueError(f"AEO_LEDGER_ADMINISTRATION must be an ISO 3166-1 alpha-2 code, got {value!r}")
+        return code
 
     def state_directory(self) -> Path:
         """Where the API's files live (``data_dir``, else ``state_dir``, else ``./aeo-data``)."""

@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Request
 
 from api.auth import Principal, authenticate
 from api.config import ApiSettings
+from api.errors import ProblemError
 from api.idempotency import MAX_KEY_LENGTH
 from api.runtime import Runtime
 from ledger_client.index import Index
@@ -31,7 +32,10 @@ async def get_settings(runtime: RuntimeDep) -> ApiSettings:
 
 
 async def get_index(runtime: RuntimeDep) -> Index:
-    """The read model."""
+    """The read model; 503 ``chain-reset`` while the chain lacks the deployment (the index then holds nothing)."""
+    reset = runtime.index.chain_reset
+    if reset is not None:
+        raise ProblemError(503, "chain-reset", "Chain reset: the deployment is gone", reset)
     return runtime.index
 
 

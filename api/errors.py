@@ -3,6 +3,7 @@
 =====================================  ======  =====================
 error                                  status  problem type slug
 =====================================  ======  =====================
+ChainResetError                         503     chain-reset
 ChainUnavailableError (LogSourceError)  503     chain-unavailable
 TransactionTimeoutError                 503     transaction-timeout
 IndexTimeoutError                       503     index-behind
@@ -19,6 +20,12 @@ other LedgerError / Exception           500     internal-error
 =====================================  ======  =====================
 
 Contract reverts add ``error`` (the Solidity error name) and ``inputs`` (decoded arguments).
+
+Not an error: a write whose transaction was handed to the node but not confirmed in time (a
+:class:`TransactionTimeoutError` that carries its hash, or :class:`WriteAccepted` when it landed
+but the index has not caught up) answers ``202 Accepted`` with the hash and the URL of its
+outcome (``Location: /v1/transactions/{hash}``). Answering 503 there would tell the caller the
+write failed while it may still land.
 """
 
 from __future__ import annotations
@@ -34,10 +41,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
+from api.schemas.transactions import WriteAccepted as WriteAcceptedOut
+from api.schemas.transactions import outcome_url
 from api.signers import SignerUnavailableError
 from ledger_client.errors import (
     AccessDeniedError,
     AuditError,
+    ChainResetError,
     ChainUnavailableError,
     ConflictError,
     ContractRevert,
@@ -57,6 +67,7 @@ RETRY_AFTER_SECONDS = 2
 
 #: (error class, status, slug, title), most specific first: the first match wins.
 ERROR_MAP: tuple[tuple[type[BaseException], int, str, str], ...] = (
+    (ChainResetError, 503, "chain-reset", "Chain reset: the deployment is gone"),
     (ChainUnavailableError, 503, "chain-unavailable", "Chain unavailable"),
     (TransactionTimeoutError, 503, "transaction-timeout", "Transaction not confirmed in time"),
     (IndexTimeoutError, 503, "index-behind", "Index behind the chain"),
@@ -82,6 +93,22 @@ _HTTP_TITLES = {
     422: ("invalid-input", "Invalid input"),
     503: ("service-unavailable", "Service unavailable"),
 }
+
+
+class WriteAccepted(Exception):
+    """A write's transaction landed (or was handed to the node) but cannot be confirmed yet: 202.
+
+    Args:
+        tx_hash: the transaction.
+        state: ``pending`` (not mined yet) or ``landed`` (mined; the index has not caught up).
+        detail: what happened.
+    """
+
+    def __init__(self, tx_hash: bytes, state: str, detail: str) -> None:
+        super().__init__(detail)
+        self.tx_hash = tx_hash
+        self.state = state
+        self.detail = detail
 
 
 class ProblemError(Exception):
@@ -172,6 +199,26 @@ async def _ledger_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, status, slug, title, str(exc), error=name, inputs=inputs)
 
 
+def accepted_response(tx_hash: bytes, state: str, detail: str) -> JSONResponse:
+    """``202 Accepted`` with the transaction hash and where to read its outcome."""
+    tx_hex = "0x" + tx_hash.hex()
+    body = WriteAcceptedOut(state=state, tx_hash=tx_hex, outcome_url=outcome_url(tx_hex), detail=detail)  # type: ignore[arg-type]
+    return JSONResponse(body.model_dump(), status_code=202, headers={"Location": body.outcome_url})
+
+
+async def _write_accepted(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WriteAccepted)
+    return accepted_response(exc.tx_hash, exc.state, exc.detail)
+
+
+async def _transaction_timeout(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TransactionTimeoutError)
+    if exc.tx_hash is None:
+        return await _ledger_error(request, exc)
+    log.warning("%s %s: %s", request.method, request.url.path, exc)
+    return accepted_response(exc.tx_hash, "pending", str(exc))
+
+
 async def _problem_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
     return problem_response(request, exc.status, exc.slug, exc.title, exc.detail, headers=exc.headers, **exc.extensions)
@@ -221,6 +268,8 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the problem+json handlers on ``app``."""
     app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(WriteAccepted, _write_accepted)
+    app.add_exception_handler(TransactionTimeoutError, _transaction_timeout)
     app.add_exception_handler(LedgerError, _ledger_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
@@ -19,7 +20,7 @@ from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.middleware import IdempotencyMiddleware
-from api.routes import administrations, certificates, health, mras, partners, verification, webhooks
+from api.routes import administrations, certificates, health, mras, partners, transactions, verification, webhooks
 from api.runtime import Runtime
 from api.webhooks import webhook_service
 
@@ -34,7 +35,11 @@ A shared EVM ledger on which customs administrations record **AEO certificates**
   and their requests are listed at `GET /v1/administrations/{code}/agency-reads`.
 * **Request ids**: send `X-Request-ID` (or get a new one); it is echoed in the response and logged.
 * **Writes** answer `201` with the resource, the transaction hash and block, once the index holds
-  that block (read-your-writes). Send an `Idempotency-Key` on every POST to retry safely.
+  that block (read-your-writes). Send an `Idempotency-Key` on every POST to retry safely. A write
+  sent but not confirmed in time answers `202 Accepted` with the hash and `outcome_url`
+  (`GET /v1/transactions/{hash}`: `pending`, `landed` with the resources it changed, or `failed`):
+  it may still land, so it is never reported as failed. On a chain that lost the deployment (a
+  node restarted empty) writes and reads answer `503 chain-reset` and nothing is sent.
 * **Errors** are RFC 9457 `application/problem+json` documents; contract reverts carry the error
   name (`error`) and its decoded arguments (`inputs`).
 * **Reads** come from the index (milliseconds); `/audit` endpoints verify against the chain.
@@ -50,6 +55,7 @@ TAGS = [
     {"name": "mras", "description": "Mutual Recognition Agreements"},
     {"name": "recognition", "description": "Whether an administration recognises a certificate"},
     {"name": "partners", "description": "Partners' certificate events: feed, stream, inbox, acknowledgements"},
+    {"name": "transactions", "description": "The outcome of a write answered 202 Accepted"},
     {"name": "webhooks", "description": "Signed pushes (Standard Webhooks) of partners' events to national systems"},
     {"name": "health", "description": "Liveness and readiness"},
 ]
@@ -67,6 +73,7 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = chosen.worker_threads
         if runtime is not None:
             app.state.runtime = runtime
             async with webhook_service(app, runtime):
@@ -96,7 +103,7 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AccessMiddleware)  # outermost: request id and access log of every answer, replays too
     # Most-read routes first: Starlette matches routes in order.
-    for module in (certificates, verification, partners, administrations, mras, webhooks, health):
+    for module in (certificates, verification, partners, administrations, mras, webhooks, transactions, health):
         app.include_router(module.router)
     install_console(app, chosen)
     install_docs(app)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from api.agency_reads import AgencyReadLog
 from api.config import ApiSettings
+from api.gateway import gateway_signers
 from api.idempotency import IdempotencyStore
 from api.signers import SignerRegistry
 from api.stopping import Stopping
@@ -84,7 +85,7 @@ class Runtime:
             ledger,
             open_index(ledger, settings.index_file()),
             signers,
-            TokenStore(settings.tokens_file()),
+            TokenStore(settings.tokens_file(), administration=settings.administration),
             IdempotencyStore(settings.idempotency_file(), owner=owner),
         )
 
@@ -93,8 +94,11 @@ class Runtime:
         settings.apply_environment()
         ledger = Ledger.from_settings(settings)
         try:
-            governance = load_signer(settings) or (ledger.signer if ledger.chain.embedded else None)
-            signers = SignerRegistry(settings.keystores_directory(), governance=governance)
+            if settings.administration is not None:
+                signers = gateway_signers(settings, ledger)
+            else:
+                governance = load_signer(settings) or (ledger.signer if ledger.chain.embedded else None)
+                signers = SignerRegistry(settings.keystores_directory(), governance=governance)
             runtime = cls.assemble(settings, ledger, signers, owner=uuid.uuid4().hex)
         except BaseException:
             ledger.close()

@@ -39,11 +39,14 @@ class SignerRegistry:
     Args:
         directory: the keystores directory (None: only signers given to :meth:`register`).
         governance: the governance signer used when no ``governance.json`` keystore exists.
+        only: a gateway's administration: no other administration's key (nor governance's) is
+            ever loaded; asking for one raises :class:`SignerUnavailableError`.
     """
 
-    def __init__(self, directory: Path | None, *, governance: Signer | None = None) -> None:
+    def __init__(self, directory: Path | None, *, governance: Signer | None = None, only: str | None = None) -> None:
         self._directory = directory
-        self._governance = governance
+        self._governance = None if only is not None else governance
+        self._only = only
         self._fixed: dict[str, Signer] = {}
         self._cache: dict[str, _Cached] = {}
         self._lock = threading.Lock()
@@ -79,6 +82,8 @@ class SignerRegistry:
 
     def has_signer(self, code: str) -> bool:
         """Whether a signer is configured for ``code`` (without decrypting anything)."""
+        if self._only is not None and code != self._only:
+            return False
         if code in self._fixed or (code == GOVERNANCE and self._governance is not None):
             return True
         return self._directory is not None and self.keystore_path(self._directory, code).exists()
@@ -88,6 +93,10 @@ class SignerRegistry:
         if self._directory is None:
             raise SignerUnavailableError("this signer registry has no keystores directory")
         name = GOVERNANCE if code == GOVERNANCE else validate_code(code)
+        if self._only is not None and name != self._only:
+            raise SignerUnavailableError(
+                f"this gateway serves administration {self._only} only: it keeps no {name} key"
+            )
         path = write_keystore(signer, self.keystore_path(self._directory, name), password)
         secret = self.password_path(self._directory, name)
         fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -97,7 +106,17 @@ class SignerRegistry:
             self._cache.pop(name, None)
         return path
 
+    @property
+    def only(self) -> str | None:
+        """The one administration of a gateway's registry (None: any administration)."""
+        return self._only
+
     def _resolve(self, name: str) -> Signer:
+        if self._only is not None and name != self._only:
+            what = "the governance key" if name == GOVERNANCE else f"administration {name}'s key"
+            raise SignerUnavailableError(
+                f"this gateway serves administration {self._only} only: it holds no signing key for {what}"
+            )
         with self._lock:
             fixed = self._fixed.get(name)
             if fixed is not None:

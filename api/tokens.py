@@ -74,8 +74,10 @@ def hash_token(token: str) -> str:
 class TokenStore:
     """Tokens in a SQLite file (thread-safe; authentication hits an in-memory cache)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, administration: str | None = None) -> None:
         self._path = str(path)
+        self.administration = administration
+        """A gateway's administration: only its tokens (and consortium auditors') are created and accepted."""
         Path(self._path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
@@ -103,6 +105,7 @@ class TokenStore:
             )
         else:
             administration = administration.upper()
+        self._check_gateway(role, administration)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = int(time.time())
         with self._lock:
@@ -112,6 +115,30 @@ class TokenStore:
             )
             token_id = int(cur.lastrowid or 0)
         return TokenRecord(token_id, role, administration, label, now, None), secret
+
+    def admits(self, record: TokenRecord) -> bool:
+        """Whether this store's gateway accepts ``record`` (always, outside gateway mode)."""
+        if self.administration is None:
+            return True
+        if record.role is Role.GOVERNANCE:
+            return False
+        if record.role is Role.AUDITOR and record.administration is None:
+            return True
+        return record.administration == self.administration
+
+    def _check_gateway(self, role: Role, administration: str | None) -> None:
+        if self.administration is None:
+            return
+        if role is Role.GOVERNANCE:
+            raise LedgerValueError(
+                f"this is administration {self.administration}'s gateway: governance tokens belong to the "
+                "consortium's governance, never to an administration's gateway"
+            )
+        if administration not in (None, self.administration):
+            raise LedgerValueError(
+                f"this is administration {self.administration}'s gateway: it issues tokens for "
+                f"{self.administration} only, not for {administration}"
+            )
 
     def revoke(self, token_id: int) -> TokenRecord:
         """Revoke a token: it is refused from the next request on."""

@@ -1,25 +1,35 @@
 """Writes: choose the signer, check what can be checked before sending, wait for the index.
 
 Every write runs in a worker thread (the blocking client), and answers only once the index
-holds the transaction's block (read-your-writes).
+holds the transaction's block (read-your-writes). Nothing is signed for a chain that lost the
+deployment (503 ``chain-reset``); a write whose transaction landed but whose block the index does
+not reach in time answers ``202 Accepted`` with the hash (:class:`~api.errors.WriteAccepted`).
 """
 
 from __future__ import annotations
 
 from api.auth import forbidden
+from api.errors import WriteAccepted
 from api.runtime import Runtime
 from api.schemas.administrations import AdministrationOut, AdministrationWritten
 from api.schemas.certificates import CertificateOut, CertificateWritten
 from api.schemas.common import Transaction
 from api.schemas.mras import MraOut, MraWritten
-from ledger_client.errors import AdministrationNotFoundError, CertificateNotFoundError, LedgerError, MraNotFoundError
+from ledger_client.errors import (
+    AdministrationNotFoundError,
+    CertificateNotFoundError,
+    IndexTimeoutError,
+    LedgerError,
+    MraNotFoundError,
+)
 from ledger_client.index import IndexedMra
 from ledger_client.ledger import Ledger
 from ledger_client.results import AdministrationResult, CertificateResult, MraResult, WriteResult
 
 
 def as_administration(runtime: Runtime, code: str) -> Ledger:
-    """The ledger acting as ``code``'s signer; 403 first when ``code`` is frozen."""
+    """The ledger acting as ``code``'s signer; 503 when the chain lost the deployment, 403 when ``code`` is frozen."""
+    runtime.ledger.guard.check()
     administration = runtime.index.administration(code)
     if administration is not None and administration.frozen:
         raise forbidden(f"administration {code} is frozen: its writes are refused until governance unfreezes it")
@@ -27,7 +37,8 @@ def as_administration(runtime: Runtime, code: str) -> Ledger:
 
 
 def as_governance(runtime: Runtime) -> Ledger:
-    """The ledger acting as the governance signer."""
+    """The ledger acting as the governance signer (503 when the chain lost the deployment)."""
+    runtime.ledger.guard.check()
     return runtime.ledger.with_signer(runtime.signers.governance())
 
 
@@ -36,9 +47,21 @@ def transaction(result: WriteResult) -> Transaction:
     return Transaction(tx_hash=result.tx_hash, block_number=result.block_number, gas_used=result.gas_used)
 
 
+def await_write(runtime: Runtime, result: WriteResult) -> None:
+    """Read-your-writes: wait for the index to hold the write's block; 202 when it does not in time."""
+    try:
+        runtime.await_block(result.block_number)
+    except IndexTimeoutError as exc:
+        raise WriteAccepted(
+            bytes.fromhex(result.tx_hash.removeprefix("0x")),
+            "landed",
+            f"mined in block {result.block_number}, but the index has not reached it yet ({exc})",
+        ) from exc
+
+
 def certificate_written(runtime: Runtime, result: CertificateResult) -> CertificateWritten:
     """The response of a certificate write, once the index holds it."""
-    runtime.await_block(result.block_number)
+    await_write(runtime, result)
     row = runtime.index.certificate(result.certificate_id)
     if row is None:  # the index holds the block, so this means the chain reorganised since
         raise LedgerError(f"certificate 0x{result.certificate_id.hex()} is not in the index after its write")
@@ -52,13 +75,13 @@ def certificate_written(runtime: Runtime, result: CertificateResult) -> Certific
 
 def mra_written(runtime: Runtime, result: MraResult) -> MraWritten:
     """The response of an MRA write, once the index holds it."""
-    runtime.await_block(result.block_number)
+    await_write(runtime, result)
     return MraWritten(mra=MraOut.of(indexed_mra(runtime, result.mra_id)), transaction=transaction(result))
 
 
 def administration_written(runtime: Runtime, result: AdministrationResult) -> AdministrationWritten:
     """The response of an administration write, once the index holds it."""
-    runtime.await_block(result.block_number)
+    await_write(runtime, result)
     row = runtime.index.administration(result.code)
     if row is None:
         raise AdministrationNotFoundError(f"administration {result.code} is not in the index after its write")

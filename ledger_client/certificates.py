@@ -200,6 +200,7 @@ class Certificates:
         """
         validation.batch(len(certificates), self.max_batch_inputs)
         chosen = self._ctx.require_signer(signer)
+        self._ctx.sender.require_deployment()
         issuer = self._issuer_of(chosen)
         rows: list[_Row] = []
         seen: dict[str, int] = {}

@@ -74,6 +74,16 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class SentFields:
+    """What a signed transaction says: who sent it, with which nonce, to whom, with which input."""
+
+    sender: str
+    nonce: int
+    to: str | None
+    data: bytes
+
+
+@dataclass(frozen=True)
 class BlockInfo:
     """Header fields of a block."""
 
@@ -330,6 +340,25 @@ class Chain:
         with self._rpc("eth_getTransactionCount"):
             return int(self.w3.eth.get_transaction_count(to_checksum_address(address), identifier))
 
+    def transaction(self, tx_hash: bytes) -> SentFields | None:
+        """Sender, nonce, recipient and input of a transaction the node holds (mined or pooled)."""
+        try:
+            with self._rpc("eth_getTransactionByHash"):
+                data = self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+        except ChainUnavailableError as exc:
+            if isinstance(exc.__cause__, TransactionNotFound):
+                return None
+            raise
+        if data is None:
+            return None
+        to = data.get("to")
+        return SentFields(
+            sender=to_checksum_address(data["from"]),
+            nonce=int(data["nonce"]),
+            to=None if to is None else to_checksum_address(to),
+            data=_bytes(data["input"]),
+        )
+
     def balance(self, address: str) -> int:
         """The balance of ``address`` in wei."""
         with self._rpc("eth_getBalance"):
@@ -524,14 +553,20 @@ def _tester_receipt(tester: EthereumTester, tx_hash: bytes) -> Receipt | None:
         block_number, index = chaindb.get_transaction_index(tx_hash)
     except PyEvmTransactionNotFound:
         return None
+    if block_number > chain.get_canonical_head().block_number:
+        return None  # a stale lookup entry: a revert (reorg) dropped the transaction's block
     header = chaindb.get_canonical_block_header_by_number(block_number)
+    encoded_tx = trie_item(chaindb.db, header.transaction_root, index)
+    if not encoded_tx:
+        return None  # a stale lookup entry: the block at that height holds fewer transactions since a revert
+    transaction = chain.get_vm_class(header).get_transaction_builder().decode(encoded_tx)
+    if bytes(transaction.hash) != tx_hash:
+        return None  # a stale lookup entry: another transaction holds that place since a revert
     # Each receipt up to this one decoded once: this one's fields, the gas and log counts before it.
     receipts = trie_items(chaindb.db, header.receipt_root)
     fields = [receipt_fields(encoded) for encoded in islice(receipts, index + 1)]
     cumulative = rlp.sedes.big_endian_int.deserialize(fields[index][1])
     previous = rlp.sedes.big_endian_int.deserialize(fields[index - 1][1]) if index else 0
-    encoded_tx = trie_item(chaindb.db, header.transaction_root, index)
-    transaction = chain.get_vm_class(header).get_transaction_builder().decode(encoded_tx)
     return _receipt(
         tx_hash,
         block_number,

@@ -11,6 +11,7 @@ from ledger_client.codec import LedgerCodec
 from ledger_client.deployment import Deployment
 from ledger_client.errors import ConfigurationError, LedgerError
 from ledger_client.foresight import Foresight
+from ledger_client.guard import DeploymentGuard
 from ledger_client.signers import Signer
 from ledger_client.transactions import SentTransaction, TransactionSender
 from ledger_client.validation import code as validate_code
@@ -27,6 +28,7 @@ class LedgerContext:
         deployment: the deployment manifest.
         signer: the default signer of writes (None for a read-only client).
         foresight: known state consulted before a write goes out unchecked (see :mod:`ledger_client.foresight`).
+        guard: checks that the chain still holds the deployment (shared by every client of it).
     """
 
     def __init__(
@@ -37,6 +39,8 @@ class LedgerContext:
         deployment: Deployment,
         signer: Signer | None,
         foresight: Foresight | None = None,
+        *,
+        guard: DeploymentGuard | None = None,
     ) -> None:
         self.chain = chain
         self.foresight = foresight
@@ -45,6 +49,7 @@ class LedgerContext:
         self.deployment = deployment
         self.address = deployment.address
         self.signer = signer
+        self.guard = guard
         self._codes: tuple[str, ...] | None = None
         self._codes_lock = threading.Lock()
 

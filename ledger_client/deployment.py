@@ -1,8 +1,10 @@
 """Deploying the ledger contract and the deployment manifest ``deployments/<name>.json``.
 
 The manifest records where the ledger lives and what it is: chain id, address, deployment
-block, and two hashes — the artifact's ``sourcesSha256`` (which Solidity sources it was built
-from) and the sha256 of the code actually at the address (runtime bytecode with immutables).
+block and its hash (a node restarted empty, or another chain behind the same URL, has another
+block there: see :mod:`ledger_client.guard`), and two hashes — the artifact's
+``sourcesSha256`` (which Solidity sources it was built from) and the sha256 of the code actually
+at the address (runtime bytecode with immutables).
 :func:`verify_deployment` checks all of it on connect, so a client never talks to the wrong
 chain, an empty address, or a contract built from other sources than its ABI.
 """
@@ -49,6 +51,8 @@ class Deployment:
     compiler_version: str
     deployed_at: str
     version: int = MANIFEST_VERSION
+    #: 0x-hex hash of the deployment block ("" in manifests written before it was recorded).
+    deployment_block_hash: str = ""
 
     def to_json(self) -> str:
         """The manifest text (sorted keys, trailing newline)."""
@@ -58,7 +62,8 @@ class Deployment:
     def from_dict(cls, data: dict[str, Any], source: str = "manifest") -> Deployment:
         """Parse a manifest document, with a clear error for missing or wrong fields."""
         fields = cls.__dataclass_fields__
-        missing = sorted(name for name, f in fields.items() if name not in data and name != "version")
+        optional = ("version", "deployment_block_hash")
+        missing = sorted(name for name in fields if name not in data and name not in optional)
         if missing:
             raise ConfigurationError(f"{source} lacks {', '.join(missing)}")
         unknown = sorted(set(data) - set(fields))
@@ -137,6 +142,7 @@ def deploy(
     if address is None:
         raise TransactionFailedError(f"deployment 0x{tx_hash.hex()} created no contract")
     code = chain.get_code(address)
+    block_hash = chain.block(sent.block_number).hash
     return Deployment(
         name=name,
         chain_id=chain.chain_id,
@@ -149,6 +155,7 @@ def deploy(
         code_sha256=code_sha256(code),
         compiler_version=artifact.compiler_version,
         deployed_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        deployment_block_hash="0x" + block_hash.hex(),
     )
 
 
@@ -175,6 +182,16 @@ def verify_deployment(chain: Chain, deployment: Deployment) -> None:
             f"the code at {deployment.address} (sha256 {code_sha256(code)[:16]}…) is not the code recorded in "
             f"deployment {deployment.name!r} (sha256 {deployment.code_sha256[:16]}…)"
         )
+    if deployment.deployment_block_hash:
+        number = deployment.deployment_block
+        block_hash = "0x" + chain.block(number).hash.hex() if chain.block_number() >= number else ""
+        if block_hash != deployment.deployment_block_hash.lower():
+            raise ConfigurationError(
+                f"block {deployment.deployment_block} of chain {actual_chain} is not the deployment block of "
+                f"{deployment.name!r} (hash {block_hash or 'missing: the chain is shorter'}, manifest "
+                f"{deployment.deployment_block_hash}): the chain was reset or the manifest belongs to another "
+                "network; redeploy"
+            )
     artifact = load_artifact(deployment.contract)
     if artifact.sources_sha256 != deployment.sources_sha256:
         raise ConfigurationError(

@@ -64,8 +64,26 @@ class ChainUnavailableError(LedgerError, ConnectionError):
     """The chain node cannot be reached or did not answer in time."""
 
 
+class ChainResetError(ChainUnavailableError):
+    """The node no longer holds the deployment: its deployment block or its code is gone.
+
+    The node was restarted empty, reset, or the URL now leads to another chain. Nothing is sent
+    until the chain holds the deployment again (or the ledger is redeployed and the manifest
+    replaced).
+    """
+
+
 class TransactionTimeoutError(LedgerError, TimeoutError):
-    """A transaction was sent but no receipt arrived in time."""
+    """A transaction was sent but no receipt arrived in time.
+
+    ``tx_hash`` names the signed transaction when one was handed to the node: it may still land
+    (the sender keeps it and re-sends it if a reorg drops it), so its outcome must be read later
+    by its hash rather than assumed failed.
+    """
+
+    def __init__(self, message: str, *, tx_hash: bytes | None = None) -> None:
+        super().__init__(message)
+        self.tx_hash = tx_hash
 
 
 class TransactionFailedError(LedgerError, RuntimeError):
@@ -144,6 +162,10 @@ class AdministrationNotFoundError(NotFoundError):
 
 class CertificateNotFoundError(NotFoundError):
     """No certificate has this id (read side)."""
+
+
+class TransactionNotFoundError(NotFoundError):
+    """Neither the node nor this client knows the transaction, or it is not a transaction to the ledger."""
 
 
 class MraNotFoundError(NotFoundError):

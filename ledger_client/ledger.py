@@ -27,12 +27,14 @@ from ledger_client.events import CertificateEventSource, ChainEventSource
 from ledger_client.evm import require_cancun
 from ledger_client.fees import FeePolicy
 from ledger_client.foresight import Foresight
+from ledger_client.guard import DeploymentGuard
 from ledger_client.mras import Mras
 from ledger_client.nonces import NonceRegistry
+from ledger_client.outcomes import TransactionOutcome, transaction_outcome
 from ledger_client.recognition import Recognitions
 from ledger_client.settings import Settings
 from ledger_client.signers import Signer, load_signer
-from ledger_client.transactions import TransactionSender
+from ledger_client.transactions import TransactionSender, rebroadcast
 
 
 def _sender(chain: Chain, settings: Settings) -> TransactionSender:
@@ -44,7 +46,7 @@ def _sender(chain: Chain, settings: Settings) -> TransactionSender:
         max_priority_fee_per_gas=settings.max_priority_fee_per_gas_wei,
         cache_seconds=settings.fee_cache_seconds,
     )
-    nonces = NonceRegistry(chain.transaction_count)
+    nonces = NonceRegistry(chain.transaction_count, lambda raw: rebroadcast(chain, raw))
     return TransactionSender(
         chain,
         fees,
@@ -67,8 +69,16 @@ class Ledger:
     """
 
     def __init__(self, context: LedgerContext, settings: Settings) -> None:
+        if context.guard is None:
+            context.guard = DeploymentGuard(
+                context.chain, context.deployment, max_age=settings.deployment_check_seconds
+            )
+            context.guard.check()  # on connect: the chain holds the deployment (and its block hash is known)
+        if context.sender.guard is None:
+            context.sender.guard = context.guard
         self.context = context
         self.settings = settings
+        self.guard = context.guard
         self.chain = context.chain
         self.deployment = context.deployment
         self.administrations = Administrations(context)
@@ -232,7 +242,8 @@ class Ledger:
         """The same ledger acting as ``signer`` (shares the connection, fees and nonce managers)."""
         ctx = self.context
         return Ledger(
-            LedgerContext(ctx.chain, ctx.sender, ctx.codec, ctx.deployment, signer, ctx.foresight), self.settings
+            LedgerContext(ctx.chain, ctx.sender, ctx.codec, ctx.deployment, signer, ctx.foresight, guard=ctx.guard),
+            self.settings,
         )
 
     def use_foresight(self, foresight: Foresight | None) -> None:
@@ -264,6 +275,11 @@ class Ledger:
     def now(self) -> int:
         """The chain's time: the latest block's timestamp."""
         return self.chain.block().timestamp
+
+    def transaction_outcome(self, tx_hash: bytes) -> TransactionOutcome | None:
+        """Pending, landed or failed: what became of a transaction sent to the ledger (see
+        :mod:`ledger_client.outcomes`); None when unknown to the node and to this client."""
+        return transaction_outcome(self.context, tx_hash)
 
     def event_source(self) -> ChainEventSource:
         """Reads certificate events from the chain (``eth_getLogs`` from the deployment block)."""

@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         description="longest wait between receipt polls: the first waits 2 ms, each next one doubles up to this cap",
     )
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+    deployment_check_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="seconds a check that the chain still holds the deployment (block hash, code) is reused",
+    )
     batch_size: int = Field(default=500, ge=1, le=2000, description="max certificates per issueBatch")
     max_batch_inputs: int = Field(default=100_000, ge=1, description="max inputs of one issue_many call")
 

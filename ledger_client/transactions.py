@@ -9,11 +9,20 @@ Every write goes the same way:
    ``eth_sendRawTransaction`` (a nonce refusal resyncs the counter and retries once);
 3. the receipt is awaited with a timeout; a reverted receipt is replayed with ``eth_call`` to
    name the custom error.
+
+Before anything is signed the sender asks its guard (:mod:`ledger_client.guard`) whether the chain
+still holds the deployment: a reset node gets nothing. Every signed transaction is kept by the
+signer's :class:`~ledger_client.nonces.NonceManager`, which re-sends it if a reorg drops it; while
+a receipt is awaited the sender checks for that every few seconds, so a write dropped by a reorg
+lands again instead of hanging. A transaction whose receipt does not arrive in time raises
+:class:`TransactionTimeoutError` carrying its hash: it may still land, and its outcome is read
+by hash later (:mod:`ledger_client.outcomes`), never assumed failed.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,18 +33,21 @@ from eth_utils.crypto import keccak
 
 from ledger_client.chain import Chain, Receipt
 from ledger_client.errors import (
+    ChainUnavailableError,
     GasLimitExceededError,
     TransactionFailedError,
     TransactionRejectedError,
     TransactionTimeoutError,
 )
 from ledger_client.fees import FeePolicy
-from ledger_client.nonces import NonceRegistry
+from ledger_client.nonces import NonceRegistry, Restoration
 from ledger_client.settings import GasStrategy
 from ledger_client.signers import Signer
 
 #: Gas limit used in ``simulate`` mode when the caller gives no model.
 DEFAULT_GAS_LIMIT = 500_000
+#: Seconds between checks, while a receipt is awaited, that a reorg did not drop the signer's transactions.
+RESTORE_EVERY_SECONDS = 2.0
 #: EIP-7825 (Osaka): no transaction may carry more than 2**24 gas (anvil ``--enable-tx-gas-limit``,
 #: Hardhat, Besu and geth after Fusaka enforce it).
 TX_GAS_CAP = 2**24
@@ -112,6 +124,25 @@ class SendCounters:
             setattr(self, outcome, getattr(self, outcome) + 1)
 
 
+def rebroadcast(chain: Chain, raw: bytes) -> None:
+    """Hand a signed transaction to the node again; one it already holds counts as handed.
+
+    Raises :class:`TransactionRejectedError` when the node refuses it and does not hold it.
+    """
+    try:
+        chain.send_raw(raw)
+    except TransactionRejectedError:
+        if not chain.knows_transaction(bytes(keccak(raw))):
+            raise
+
+
+class DeploymentCheck(Protocol):
+    """What the sender asks before signing: does the chain still hold the deployment?"""
+
+    def check(self, *, max_age: float | None = None) -> None:
+        """Raise :class:`~ledger_client.errors.ChainResetError` when it does not."""
+
+
 class TransactionSender:
     """Builds, signs, sends and awaits transactions for any number of local signers."""
 
@@ -134,6 +165,18 @@ class TransactionSender:
         self.gas_strategy = gas_strategy
         self.gas_margin = gas_margin
         self.counters = SendCounters()
+        #: Checks that the chain still holds the deployment (set by the ledger once deployed).
+        self.guard: DeploymentCheck | None = None
+
+    def require_deployment(self) -> None:
+        """Raise :class:`~ledger_client.errors.ChainResetError` when the chain lost the deployment."""
+        if self.guard is not None:
+            self.guard.check()
+
+    def restore(self, address: str) -> Restoration:
+        """Re-send the signer's transactions the node lost (a reorg); see :class:`NonceManager`."""
+        self.require_deployment()
+        return self.nonces.for_address(address).restore()
 
     def max_gas(self) -> int:
         """The most gas one transaction may carry: min(latest block gas limit, per-transaction cap)."""
@@ -162,6 +205,8 @@ class TransactionSender:
         Inside :func:`journaled`, the signed transaction is recorded before it is sent, and a
         transaction recorded by an earlier run of the same request is re-sent instead of a new one.
         """
+        if to is not None:
+            self.require_deployment()
         cursor = _JOURNAL.get()
         position = cursor.advance() if cursor is not None else -1
         if cursor is not None:
@@ -171,6 +216,7 @@ class TransactionSender:
         manager = self.nonces.for_address(signer.address)
         for attempt in range(2):
             fees = self.fees.current()
+            unanswered: ChainUnavailableError | None = None
             try:
                 with manager.reserve() as nonce:
                     transaction: dict[str, object] = {
@@ -184,9 +230,19 @@ class TransactionSender:
                     if to is not None:
                         transaction["to"] = to
                     raw = signer.sign_transaction(transaction)
+                    tx_hash = bytes(keccak(raw))
+                    manager.keep(nonce, tx_hash, raw)
                     if cursor is not None:
                         cursor.journal.record(position, to, data, raw)
-                    return self.chain.send_raw(raw)
+                    try:
+                        return self.chain.send_raw(raw)
+                    except ChainUnavailableError as exc:
+                        received = self._maybe_received(tx_hash)
+                        if received is False:
+                            raise  # the node answers that it does not have it: nothing was sent
+                        if received is True:
+                            return tx_hash
+                        unanswered = exc  # keep the nonce: the node may hold the transaction
             except TransactionRejectedError as exc:
                 message = str(exc).lower()
                 if any(hint in message for hint in _GAS_LIMIT_HINTS):
@@ -200,7 +256,22 @@ class TransactionSender:
                     self.fees.refresh()
                     continue
                 raise
+            raise TransactionTimeoutError(
+                f"transaction 0x{tx_hash.hex()} was handed to the node, which did not answer ({unanswered}); it "
+                "may land: it is kept and re-sent once the node answers, read its outcome by its hash",
+                tx_hash=tx_hash,
+            ) from unanswered
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _maybe_received(self, tx_hash: bytes) -> bool | None:
+        """After a failed ``eth_sendRawTransaction``: does the node hold the transaction anyway?
+
+        True or False when the node answers; None when it cannot say (it stopped answering).
+        """
+        try:
+            return self.chain.knows_transaction(tx_hash)
+        except ChainUnavailableError:
+            return None
 
     def has_replay(self, to: str | None, data: bytes) -> bool:
         """Whether the next :meth:`send` re-sends a transaction an earlier run of this request signed
@@ -223,13 +294,34 @@ class TransactionSender:
     def confirm(
         self, signer: Signer, tx_hash: bytes, to: str | None, data: bytes, timeout: float | None = None
     ) -> SentTransaction:
-        """Await the receipt; a revert raises the decoded error, a timeout resyncs the nonce."""
-        try:
-            receipt = self.chain.wait_for_receipt(tx_hash, timeout)
-        except TransactionTimeoutError:
-            self.counters.add("timed_out")
-            self.nonces.for_address(signer.address).invalidate()
-            raise
+        """Await the receipt; a revert raises the decoded error.
+
+        Every :data:`RESTORE_EVERY_SECONDS` without a receipt the signer's nonces are compared with
+        the node's (a reorg may have dropped the transaction: it is then re-sent, same hash). After
+        ``timeout`` (default: the chain's receipt timeout) :class:`TransactionTimeoutError` carries
+        the hash: the transaction may still land.
+        """
+        limit = self.chain.receipt_timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                receipt = self.chain.wait_for_receipt(tx_hash, max(0.0, min(remaining, RESTORE_EVERY_SECONDS)))
+                break
+            except TransactionTimeoutError:
+                if time.monotonic() >= deadline:
+                    self.counters.add("timed_out")
+                    raise TransactionTimeoutError(
+                        f"transaction 0x{tx_hash.hex()} was sent but not mined within {limit:g} s; it may still "
+                        "land (it is kept and re-sent if a reorg drops it): read its outcome by its hash",
+                        tx_hash=tx_hash,
+                    ) from None
+                try:
+                    self.restore(signer.address)
+                except ChainUnavailableError as exc:
+                    raise self._unconfirmed(tx_hash, exc) from exc
+            except ChainUnavailableError as exc:
+                raise self._unconfirmed(tx_hash, exc) from exc
         if receipt.status != 1:
             self.counters.add("reverted")
             if to is None:
@@ -237,6 +329,14 @@ class TransactionSender:
             raise self.chain.failure_of(receipt, to, data, signer.address)
         self.counters.add("confirmed")
         return SentTransaction(tx_hash, receipt.block_number, receipt.gas_used, receipt)
+
+    @staticmethod
+    def _unconfirmed(tx_hash: bytes, cause: ChainUnavailableError) -> TransactionTimeoutError:
+        return TransactionTimeoutError(
+            f"transaction 0x{tx_hash.hex()} was sent, then the chain stopped answering ({cause}); it may still "
+            "land: read its outcome by its hash",
+            tx_hash=tx_hash,
+        )
 
     @property
     def optimistic(self) -> bool:
@@ -263,6 +363,7 @@ class TransactionSender:
         simulation costs as much as the transaction). Returns None when the transaction reverted;
         the chain is then exactly as before and the signer's nonce is resynced.
         """
+        self.require_deployment()
         manager = self.nonces.for_address(signer.address)
         for attempt in range(2):
             fees = self.fees.current()
@@ -278,7 +379,9 @@ class TransactionSender:
                         **fees.transaction_fields(),
                     }
                     snapshot = self.chain.snapshot()
-                    tx_hash = self.chain.send_raw(signer.sign_transaction(transaction))
+                    raw = signer.sign_transaction(transaction)
+                    manager.keep(nonce, bytes(keccak(raw)), raw)
+                    tx_hash = self.chain.send_raw(raw)
                     receipt = self.chain.wait_for_receipt(tx_hash)
                     if receipt.status != 1:
                         self.chain.revert(snapshot)
@@ -307,6 +410,7 @@ class TransactionSender:
         On the in-memory chain the pre-flight is skipped: the transaction is mined speculatively
         and rolled back if it reverts, then replayed with ``eth_call`` to name the error.
         """
+        self.require_deployment()
         if self.can_speculate:
             gas = min(gas_model or DEFAULT_GAS_LIMIT, self.max_gas())
             sent = self.send_speculative(signer, to, data, gas)

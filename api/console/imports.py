@@ -3,6 +3,7 @@ its latest progress and final report in memory for the progress bar and the reje
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from pathlib import Path
 from api.runtime import Runtime
 from ledger_client.errors import LedgerError
 from ledger_client.importer import ImportAbortedError, ImportProgress, ImportReport, RowError, run_import
+
+log = logging.getLogger(__name__)
 
 #: Jobs kept (the oldest finished ones are forgotten first).
 MAX_JOBS = 50
@@ -97,5 +100,8 @@ class ImportJobs:
             job.report, job.failure = exc.report, str(exc)
         except (LedgerError, OSError) as exc:
             job.failure = str(exc)
+        except Exception as exc:  # a bug must still end the job visibly, not leave the page waiting
+            log.exception("console import %s failed", job.id)
+            job.failure = f"{type(exc).__name__}: {exc}"
         finally:
             job.finished.set()

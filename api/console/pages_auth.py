@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.console.i18n import LANGUAGE_COOKIE, LANGUAGES
@@ -29,7 +29,7 @@ async def login(view: ViewDep) -> Response:
     secret = str(form.get("token", "")).strip()
     target = safe_next(str(form.get("next", "/")))
     record = view.runtime.tokens.authenticate(secret) if secret else None
-    if record is None:
+    if record is None or not view.runtime.tokens.admits(record):  # a gateway admits its administration's only
         return view.render("login.html", status_code=401, next=target, failed=True)
     view.start_session(secret)
     return view.redirect(target)
@@ -45,10 +45,9 @@ async def logout(view: ViewDep) -> Response:
 
 @router.get("/language/{language}")
 async def switch_language(
-    language: str, view: ViewDep, request: Request, next_: Annotated[str | None, Query(alias="next")] = None
+    language: str, view: ViewDep, next_: Annotated[str | None, Query(alias="next", max_length=2000)] = None
 ) -> Response:
     """Remember the chosen language (a cookie) and go back."""
     if language in LANGUAGES:
         view.cookies[LANGUAGE_COOKIE] = language
-    del request
     return view.redirect(safe_next(next_))

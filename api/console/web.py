@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -194,7 +194,7 @@ async def view_of(request: Request) -> View:
     principal = None
     if session.secret is not None:
         record = runtime.tokens.authenticate(session.secret)
-        if record is None:  # revoked since sign-in: the session ends
+        if record is None or not runtime.tokens.admits(record):  # revoked since sign-in: the session ends
             state.sessions.end(session.id)
             session, new_session = state.sessions.new(), True
         else:
@@ -280,6 +280,4 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 def query(values: Mapping[str, object]) -> str:
     """A query string of the non-empty ``values``."""
-    from urllib.parse import urlencode
-
     return urlencode({k: v for k, v in values.items() if v not in (None, "", False)})

@@ -21,13 +21,14 @@ from api.schemas.administrations import (
 from api.schemas.common import At
 from api.schemas.partners import KpisOut
 from api.schemas.problems import problem_responses
+from api.schemas.transactions import write_responses
 from api.tokens import Role
 from api.writes import administration_written, as_administration, as_governance
 from ledger_client.errors import AdministrationNotFoundError
 
 router = APIRouter(prefix="/v1/administrations", tags=["administrations"])
 
-_WRITE = problem_responses(401, 403, 404, 409, 422, 503)
+_WRITE = write_responses(401, 403, 404, 409, 422, 503)
 
 
 def _known(index: IndexDep, code: str) -> None:

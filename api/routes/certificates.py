@@ -27,16 +27,23 @@ from api.schemas.certificates import (
 )
 from api.schemas.common import At, CertificateStatusName, Code, Page, ProgrammeName, RoleName, hex0x
 from api.schemas.problems import problem_responses
+from api.schemas.transactions import outcome_url, write_responses
 from api.writes import as_administration, certificate_issuer, certificate_written
 from ledger_client.certificates import Certificates
-from ledger_client.errors import CertificateNotFoundError, ContractRevert, InvalidBatchError, LedgerValueError
+from ledger_client.errors import (
+    CertificateNotFoundError,
+    ContractRevert,
+    InvalidBatchError,
+    LedgerValueError,
+    TransactionTimeoutError,
+)
 from ledger_client.ledger import Ledger
 from ledger_client.models import CertificateStatus, Programme, Role
 
 router = APIRouter(prefix="/v1/certificates", tags=["certificates"])
 
 _READ = problem_responses(401, 404, 422)
-_WRITE = problem_responses(401, 403, 404, 409, 422, 503)
+_WRITE = write_responses(401, 403, 404, 409, 422, 503)
 
 
 # --------------------------------------------------------------------------------------- reads
@@ -168,8 +175,13 @@ def issue_batch(
             tx_hash=r.tx_hash,
             block_number=r.block_number,
         )
-        if r.error is not None:
+        if isinstance(r.error, TransactionTimeoutError) and r.error.tx_hash is not None:
+            item.status = status.HTTP_202_ACCEPTED  # sent, not confirmed in time: may still land
+            item.tx_hash = hex0x(r.error.tx_hash)
+            item.outcome_url = outcome_url(item.tx_hash)
+        elif r.error is not None:
             item.status = classify(r.error)[0]
+        if r.error is not None:
             item.error = r.error.name if isinstance(r.error, ContractRevert) else type(r.error).__name__
             item.detail = str(r.error)
             item.inputs = jsonable(r.error.inputs) if isinstance(r.error, ContractRevert) else None

@@ -1,4 +1,4 @@
-"""``/health`` (liveness) and ``/ready`` (chain reachable, index caught up); no token needed."""
+"""``/health`` (liveness) and ``/ready`` (chain reachable and holding the deployment, index caught up); no token."""
 
 from __future__ import annotations
 
@@ -22,11 +22,26 @@ async def health() -> Health:
 
 @router.get("/ready", response_model=Readiness, responses=problem_responses(503))
 async def ready(runtime: RuntimeDep) -> Readiness:
-    """Ready when the chain answers and the index is at most ``ready_max_lag_blocks`` behind it."""
+    """Ready when the chain answers and still holds the deployment (its block hash and code, checked at
+    most every ``deployment_check_seconds``), and the index is at most ``ready_max_lag_blocks`` behind it."""
     try:
         head = await run_in_threadpool(runtime.ledger.chain.block_number)
+        deployment = await run_in_threadpool(runtime.ledger.guard.state)
     except LedgerError as exc:
         raise ProblemError(503, "chain-unavailable", "Chain unavailable", f"the chain does not answer: {exc}") from exc
+    reset = deployment.problem or runtime.index.chain_reset
+    if reset is not None:
+        expected = runtime.ledger.guard.expected_block_hash
+        raise ProblemError(
+            503,
+            "chain-reset",
+            "Chain reset: the deployment is gone",
+            reset,
+            deployment_block=runtime.ledger.deployment.deployment_block,
+            expected_block_hash=None if expected is None else "0x" + expected.hex(),
+            chain_block_hash=None if deployment.block_hash is None else "0x" + deployment.block_hash.hex(),
+            chain_block=head,
+        )
     indexed = runtime.index.block_number
     lag = max(0, head - indexed)
     if lag > runtime.settings.ready_max_lag_blocks:

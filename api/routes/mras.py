@@ -13,13 +13,14 @@ from api.runtime import Runtime
 from api.schemas.common import Code, MraStatusName, programme_mask, role_mask
 from api.schemas.mras import MraOut, MraReasonRequest, MraWritten, ProposeMraRequest
 from api.schemas.problems import problem_responses
+from api.schemas.transactions import write_responses
 from api.writes import as_administration, indexed_mra, mra_written
 from ledger_client.index import IndexedMra
 from ledger_client.ledger import Ledger
 
 router = APIRouter(prefix="/v1/mras", tags=["mras"])
 
-_WRITE = problem_responses(401, 403, 404, 409, 422, 503)
+_WRITE = write_responses(401, 403, 404, 409, 422, 503)
 
 
 @router.get("", response_model=list[MraOut], responses=problem_responses(401, 422))

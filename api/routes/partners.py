@@ -24,8 +24,9 @@ from api.schemas.partners import (
     RecognitionOut,
 )
 from api.schemas.problems import problem_responses
+from api.schemas.transactions import write_responses
 from api.stopping import Stopping
-from api.writes import as_administration, certificate_issuer, transaction
+from api.writes import as_administration, await_write, certificate_issuer, transaction
 from ledger_client import validation
 from ledger_client.errors import LedgerValueError
 from ledger_client.index import Index
@@ -179,7 +180,7 @@ async def partner_inbox(
     status_code=status.HTTP_201_CREATED,
     response_model=AcknowledgementWritten,
     dependencies=IDEMPOTENT,
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=write_responses(401, 403, 404, 409, 422, 503),
 )
 def acknowledge(body: AcknowledgeRequest, runtime: RuntimeDep, principal: PrincipalDep) -> AcknowledgementWritten:
     """Record that the token's administration applied a partner's certificate event (writer tokens)."""
@@ -188,7 +189,7 @@ def acknowledge(body: AcknowledgeRequest, runtime: RuntimeDep, principal: Princi
     if issuer not in runtime.index.reader.partner_links(code):
         raise forbidden(f"administration {code} has no live MRA with {issuer}, the issuer of this certificate")
     result = as_administration(runtime, code).recognition.acknowledge(body.certificate_id, body.sequence)
-    runtime.await_block(result.block_number)
+    await_write(runtime, result)
     return AcknowledgementWritten(
         certificate_id=body.certificate_id,
         partner=result.partner,

@@ -244,7 +244,10 @@ class BatchItemOut(BaseModel):
     certificate_id: Hex32 | None = None
     tx_hash: Hex32 | None = None
     block_number: int | None = None
-    status: int | None = Field(default=None, description="the HTTP status this row's error maps to")
+    status: int | None = Field(
+        default=None, description="the HTTP status this row's error maps to (202: sent, may still land)"
+    )
+    outcome_url: str | None = Field(default=None, description="where a row answered 202 reads its outcome")
     error: str | None = Field(default=None, description="error name (contract error or validation error)")
     detail: str | None = None
     inputs: dict[str, Any] | None = None

@@ -56,7 +56,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Unknown administration, certificate or MRA",
         409: "The current state forbids this (or the Idempotency-Key is in use)",
         422: "Invalid input (or an Idempotency-Key reused with another body)",
-        503: "The chain or the index is unavailable; retry later",
+        503: "The chain or the index is unavailable, or the chain lost the deployment (chain-reset); retry later",
     }
     return {
         s: {"model": Problem, "description": descriptions.get(s, "Problem"), "content": {PROBLEM_MEDIA_TYPE: {}}}

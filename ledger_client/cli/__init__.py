@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("ledger_client.cli.token", "create, revoke and list API tokens"),
     "import": ("ledger_client.cli.importer", "import a national AEO registry (CSV or JSON)"),
     "audit": ("ledger_client.cli.audit", "verify histories and the index against the chain"),
+    "network": ("ledger_client.cli.network", "run a node and one gateway per administration on this machine"),
     "consortium": ("ledger_client.cli.consortium", "generate a Hyperledger Besu QBFT network for the administrations"),
 }
 

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     settings = effective_settings(settings_from(args, ApiSettings))
     path = settings.tokens_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    store = TokenStore(path)
+    store = TokenStore(path, administration=settings.administration)
     try:
         if args.action == "create":
             record, secret = store.create(args.role, args.admin, args.label)

@@ -178,11 +178,14 @@ def plan_schedule(
 class HistoryClock:
     """Moves the embedded node's clock to each step's time while the history is written."""
 
-    def __init__(self, ledger: Ledger, schedule: Schedule) -> None:
+    def __init__(self, ledger: Ledger, schedule: Schedule, *, settable: bool | None = None) -> None:
+        """``settable``: whether the node's clock may be set (``evm_setTime``); default: only the
+        in-process embedded node's. ``aeo-ledger network`` passes True for its own node over JSON-RPC."""
         self._ledger = ledger
         self._schedule = schedule
         # only the embedded durable node's clock can be set back
-        self.enabled = schedule.backdated and ledger.chain.node is not None
+        can_set = ledger.chain.node is not None if settable is None else settable
+        self.enabled = schedule.backdated and can_set
 
     def at(self, moment: int) -> None:
         """The next transactions happen at ``moment`` (or just after the chain's latest block)."""

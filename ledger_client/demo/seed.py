@@ -73,6 +73,7 @@ def seed_demo(
     today: date | None = None,
     kdf_iterations: int | None = KDF_ITERATIONS,
     log: Log | None = None,
+    settable_clock: bool | None = None,
 ) -> DemoSeed:
     """Seed the demo network once; on a seeded data directory return its summary and change nothing.
 
@@ -85,6 +86,8 @@ def seed_demo(
         today: anchor date of the validity periods and end of the history (default: today, UTC).
         kdf_iterations: pbkdf2 rounds of new keystores (None: scrypt).
         log: receives one line per step (e.g. ``print`` to stderr from the CLI).
+        settable_clock: whether the node's clock may be set back to write the history (default:
+            only the in-process embedded node's; True for an ``aeo-ledger node`` over JSON-RPC).
 
     An interrupted seeding resumes with the parameters recorded in the marker (seed, count,
     anchor date), whatever is passed now, so it completes the same network.
@@ -109,7 +112,7 @@ def seed_demo(
     planned_acks = plan_acknowledgements(everything, plan, seed=seed)
     start = ledger.chain.block(ledger.deployment.deployment_block).timestamp
     schedule = plan_schedule(start, today, everything, plan, planned_acks, seed=seed)
-    clock = HistoryClock(ledger, schedule)
+    clock = HistoryClock(ledger, schedule, settable=settable_clock)
     acknowledgements = planned_acks
     if clock.enabled:  # the acknowledgements due after the history's end still wait in the inboxes
         acknowledgements = [a for a in planned_acks if _ack_key(a) in schedule.acknowledgements]

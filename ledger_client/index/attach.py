@@ -24,5 +24,9 @@ def open_index(ledger: Ledger, path: Path) -> Index:
     """The read model of ``ledger`` in ``path`` (created, or reopened and checked against the deployment)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     return Index(
-        path, log_source(ledger), start_block=ledger.deployment.deployment_block, chain_id=ledger.chain.chain_id
+        path,
+        log_source(ledger),
+        start_block=ledger.deployment.deployment_block,
+        chain_id=ledger.chain.chain_id,
+        start_hash=ledger.guard.expected_block_hash,
     )

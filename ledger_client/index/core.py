@@ -46,6 +46,8 @@ class Index:
         chain_id: checked against the database on reopen, when given.
         confirmations: stay this many blocks behind the head.
         batch_blocks: blocks per sync step (each step commits atomically).
+        start_hash: the deployment block's hash (a chain without it is a reset chain: see
+            :attr:`chain_reset`).
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class Index:
         chain_id: int | None = None,
         confirmations: int = 0,
         batch_blocks: int = 500,
+        start_hash: bytes | None = None,
     ) -> None:
         self._path = Path(path)
         self._follower = Follower(
@@ -66,6 +69,7 @@ class Index:
             chain_id=chain_id,
             confirmations=confirmations,
             batch_blocks=batch_blocks,
+            start_hash=start_hash,
         )
         self._local = threading.local()
         self._readers: list[Reader] = []
@@ -88,6 +92,11 @@ class Index:
     def block_number(self) -> int:
         """The last block fully indexed."""
         return self._follower.cursor
+
+    @property
+    def chain_reset(self) -> str | None:
+        """Why the index serves nothing: the chain lost the deployment block (None normally)."""
+        return self._follower.chain_reset
 
     @property
     def follower(self) -> Follower:

@@ -9,6 +9,13 @@ One sync step:
    and to the cursor (parent hashes), decode the logs.
 3. Re-check the cursor block (the chain must not have moved under the read), then commit the
    events, the block headers and the new cursor in one transaction.
+
+The deployment block itself is checked too (on the first sync, after every reorg, and while
+nothing is indexed yet): when its hash is not the one the index was built from, the chain was
+reset or the URL leads to another chain. The index then drops every row (they describe a chain
+that is gone, and must not be served as current), reports :class:`ChainResetError` from each sync
+(:attr:`Follower.chain_reset` says why) and rebuilds from the deployment block as soon as the
+chain holds it again.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger_client.errors import IndexTimeoutError
+from ledger_client.errors import ChainResetError, IndexTimeoutError
 from ledger_client.index.decoder import decode_blocks
 from ledger_client.index.schema import connect
 from ledger_client.index.sources import BlockHeader, BlockLogs, ChainMovedError, LogSource
@@ -55,6 +62,8 @@ class Follower:
         chain_id: recorded and checked on reopen when given.
         confirmations: stay this many blocks behind the head (0 follows the head).
         batch_blocks: blocks read per step (one transaction each).
+        start_hash: the hash of the deployment block (from the manifest); learned from the chain
+            on the first sync when not given.
     """
 
     def __init__(
@@ -66,11 +75,15 @@ class Follower:
         chain_id: int | None = None,
         confirmations: int = 0,
         batch_blocks: int = 500,
+        start_hash: bytes | None = None,
     ) -> None:
         self._conn: sqlite3.Connection = connect(path)
         self._conn_lock = threading.RLock()
         self._store = Store(self._conn)
         self._store.bind(source.address, start_block, chain_id)
+        self._start_hash = self._store.bind_start_hash(start_block, start_hash)
+        self._check_start = True  # check the deployment block on the next sync
+        self._reset: str | None = None
         self._source = source
         self._start_block = start_block
         self._confirmations = confirmations
@@ -94,6 +107,11 @@ class Follower:
         return self._source
 
     @property
+    def chain_reset(self) -> str | None:
+        """Why the index holds nothing: the chain lost the deployment block (None when it has it)."""
+        return self._reset
+
+    @property
     def last_error(self) -> BaseException | None:
         """The last error the background thread met (it keeps retrying)."""
         return self._error
@@ -108,6 +126,10 @@ class Follower:
             moved = 0
             while True:
                 fork = self._check_reorg()
+                if fork is not None:
+                    self._check_start = True
+                if self._check_start or self._reset is not None or self._cursor < self._start_block:
+                    self._check_deployment()
                 if fork is not None:
                     reorgs += 1
                     rewound = fork
@@ -142,6 +164,33 @@ class Follower:
         self._store.rewind(fork)
         self._set_cursor(fork)
         return fork
+
+    def _check_deployment(self) -> None:
+        """Raise :class:`ChainResetError` (after dropping every row) unless the chain holds the deployment block."""
+        header = self._source.header(self._start_block) if self._source.head() >= self._start_block else None
+        if header is not None and self._start_hash is None:
+            self._start_hash = self._store.bind_start_hash(self._start_block, header.hash)
+        if header is not None and header.hash == self._start_hash:
+            self._check_start = False
+            if self._reset is not None:
+                log.warning("the chain holds the deployment block %d again: rebuilding the index", self._start_block)
+            self._reset = None
+            return
+        if header is None and self._start_hash is None:
+            return  # nothing to compare with yet (the chain has not reached the deployment block)
+        found = "missing" if header is None else "0x" + header.hash.hex()
+        expected = "unknown" if self._start_hash is None else "0x" + self._start_hash.hex()
+        reason = (
+            f"the chain's block {self._start_block} (the deployment block) is {found}, not {expected}: the node "
+            "was reset or restarted empty, or the URL leads to another chain; the index holds nothing until the "
+            "chain holds the deployment again"
+        )
+        if self._cursor >= self._start_block:
+            log.warning("chain reset: %s; dropping the index's rows", reason)
+            self._store.rewind(self._start_block - 1)
+            self._set_cursor(self._start_block - 1)
+        self._reset = reason
+        raise ChainResetError(reason)
 
     def _step(self, to_block: int) -> int:
         from_block = self._cursor + 1

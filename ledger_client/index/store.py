@@ -103,6 +103,23 @@ class Store:
                 self._conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
             self._conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('cursor', ?)", (str(start_block - 1),))
 
+    def bind_start_hash(self, start_block: int, start_hash: bytes | None) -> bytes | None:
+        """Record (or check) the deployment block's hash; return the recorded one.
+
+        A database built from a chain whose deployment block had another hash (the chain was reset
+        and the ledger redeployed at the same block) is emptied: its rows describe a chain that is
+        gone.
+        """
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'start_hash'").fetchone()
+        stored = None if row is None else bytes.fromhex(str(row[0]))
+        if start_hash is None or stored == start_hash:
+            return stored
+        if stored is not None:
+            self.rewind(start_block - 1)
+        with self.transaction():
+            self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('start_hash', ?)", (start_hash.hex(),))
+        return start_hash
+
     def cursor(self) -> int:
         """The last block whose events are all in the index."""
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()

@@ -100,6 +100,9 @@ def test_api_answers_match_the_chain_after_a_reorg(tmp_path: Path) -> None:
 
         # the fork: the old branch (dropped issued, kept suspended) vanishes; a longer branch replaces it
         env.ledger.chain.revert(fork)
+        # a fork that discards the old branch for good: the gateway forgets what it sent there (else its
+        # nonce manager re-sends the dropped writes, as tests/api/test_reorg_writes.py checks)
+        env.ledger.context.sender.nonces.invalidate_all()
         cr = env.as_admin("CR")
         cr.certificates.revoke(kept, ReasonCode.FRAUD)
         other = "0x" + cr.certificates.issue(_request("REORG-OTHER")).certificate_id.hex()
@@ -219,6 +222,7 @@ def test_node_outage_mid_write_gives_503_and_the_api_recovers_by_itself(rpc: _Rp
     lock = threading.Lock()
     stop = threading.Event()
     landed: dict[str, int] = {}
+    accepted: dict[str, str] = {}
 
     with TestClient(create_app(rpc.settings), raise_server_exceptions=False) as client:
         first = client.post("/v1/certificates", json=issue_body("RPC-0000"), headers=rpc.headers("cr_writer"))
@@ -246,6 +250,8 @@ def test_node_outage_mid_write_gives_503_and_the_api_recovers_by_itself(rpc: _Rp
                         continue
                     with lock:
                         landed[number] = response.status_code
+                        if response.status_code == 202:  # sent when the node died: its outcome is read later
+                            accepted[number] = response.json()["outcome_url"]
                     break
 
         threads = [threading.Thread(target=writer, args=(w,)) for w in range(3)]
@@ -279,6 +285,14 @@ def test_node_outage_mid_write_gives_503_and_the_api_recovers_by_itself(rpc: _Rp
                 assert ledger.certificates.exists(cid), number
                 got = client.get(f"/v1/certificates/{cid}", headers=rpc.headers("auditor"))
                 assert got.status_code == 200, (number, got.text)
+            for number, url in accepted.items():  # a 202 is no failure: the write landed once the node returned
+                outcome = client.get(url, headers=rpc.headers("auditor"))
+                assert outcome.status_code == 200, outcome.text
+                assert outcome.json()["state"] == "landed", outcome.text
+                cid = "0x" + ledger.certificates.certificate_id("CR", number).hex()
+                assert {"kind": "certificate", "id": cid, "url": f"/v1/certificates/{cid}"} in outcome.json()[
+                    "resources"
+                ]
 
     assert statuses[500] == 0, statuses
     assert {p["type"].rsplit(":", 1)[-1] for p in problems} <= {
@@ -287,8 +301,9 @@ def test_node_outage_mid_write_gives_503_and_the_api_recovers_by_itself(rpc: _Rp
         "index-behind",
         "transaction-rejected",
     }, problems[:3]
-    # a request interrupted after its transaction was sent may meet its own landing on retry (409)
-    assert set(landed.values()) <= {201, 409}, Counter(landed.values())
+    # a request interrupted after its transaction was sent answers 202 (it may land; it did, above), or
+    # meets its own landing on retry (409)
+    assert set(landed.values()) <= {201, 202, 409}, Counter(landed.values())
 
 
 def _wait(condition: Any, what: str, limit: float = 90.0) -> None:

@@ -1,0 +1,137 @@
+"""What ``network up`` writes before the gateways start: deployment, keys, seeding, tokens.
+
+Everything goes through the node over JSON-RPC. The ledger is deployed by development account 0
+with a designated governance key of its own (``DIR/governance/keystores/governance.json``, never
+given to a gateway). Each administration's key is created in its own gateway's keystores; the demo
+seeding (:func:`ledger_client.demo.seed_demo`) then runs once, in ``DIR/seed``, as governance for
+the registrations and with each administration's own key for its certificates, MRAs and
+acknowledgements (the keys are lent to the seeding for that run and removed from ``DIR/seed``
+afterwards), writing the demo's year of history by setting the node's clock over JSON-RPC
+(``evm_setTime``; the node's new chain was rewound before it started). Each certificate's
+document goes to its issuer's gateway. Every step skips what is
+already there, so ``network up`` on an existing directory seeds nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from api.signers import GOVERNANCE, SignerRegistry
+from api.tokens import TokenStore
+from ledger_client.demo import CODES, DEFAULT_CERTIFICATES, ensure_signer, keystore_files, seed_demo
+from ledger_client.demo.keys import fund
+from ledger_client.demo.summary import DemoSeed
+from ledger_client.importer.store import documents_directory
+from ledger_client.ledger import Ledger
+from ledger_client.network.layout import DEPLOYMENT, Layout
+from ledger_client.node.accounts import derive_accounts
+from ledger_client.node.config import DEFAULT_HD_PATH, DEFAULT_MNEMONIC
+from ledger_client.settings import Settings
+from ledger_client.signers import Signer
+
+#: Governance pays for the administrations' funding (100 ether each) from this.
+GOVERNANCE_FUNDING_WEI = 1_000 * 10**18
+Log = Callable[[str], None]
+
+
+def deployer() -> Signer:
+    """Development account 0 of the node (the default mnemonic): pays for the deployment."""
+    account = derive_accounts(DEFAULT_MNEMONIC, 1, DEFAULT_HD_PATH)[0]
+    return Signer.from_key(account.private_key)
+
+
+def governance_signer(layout: Layout) -> Signer:
+    """The consortium's designated governance key, created on the first run."""
+    registry = SignerRegistry(layout.governance_keystores)
+    if not registry.has_signer(GOVERNANCE):
+        layout.governance_keystores.mkdir(parents=True, exist_ok=True)
+        registry.save(GOVERNANCE, Signer.from_key(secrets.token_bytes(32)), secrets.token_urlsafe(24))
+    return registry.governance()
+
+
+def governance_ledger(layout: Layout, rpc_url: str) -> Ledger:
+    """The ledger over the node acting as governance, deployed now unless ``DIR/deployments`` has it."""
+    settings = Settings(rpc_url=rpc_url, deployment=DEPLOYMENT, deployments_dir=layout.deployments_dir)
+    governance = governance_signer(layout)
+    if settings.manifest_path().exists():
+        return Ledger.connect(rpc_url, DEPLOYMENT, signer=governance, settings=settings)
+    layout.deployments_dir.mkdir(parents=True, exist_ok=True)
+    with Ledger.deploy(rpc_url, signer=deployer(), governance=governance.address, settings=settings) as deployed:
+        fund(deployed, deployer(), governance.address, GOVERNANCE_FUNDING_WEI)
+    return Ledger.connect(rpc_url, DEPLOYMENT, signer=governance, settings=settings)
+
+
+def seed_network(ledger: Ledger, layout: Layout, *, certificates: int = DEFAULT_CERTIFICATES, log: Log) -> DemoSeed:
+    """Seed the demo network once, each administration with the key of its own gateway."""
+    for code in CODES:
+        ensure_signer(layout.gateway_dir(code), code, _seed_of(layout))
+    lent = layout.seed_dir / "keystores"
+    for code in CODES:
+        own, borrowed = keystore_files(layout.gateway_dir(code), code), keystore_files(layout.seed_dir, code)
+        borrowed.keystore.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(own.keystore, borrowed.keystore)
+        shutil.copy2(own.password, borrowed.password)
+    try:
+        seed = seed_demo(ledger, layout.seed_dir, certificates=certificates, log=log, settable_clock=True)
+    finally:
+        shutil.rmtree(lent, ignore_errors=True)
+    _hand_out_documents(layout)
+    return seed
+
+
+def _seed_of(layout: Layout) -> int:
+    from ledger_client.demo import DEFAULT_SEED, read_marker
+
+    marker = read_marker(layout.seed_dir)
+    return DEFAULT_SEED if marker is None else marker.seed
+
+
+def _hand_out_documents(layout: Layout) -> None:
+    """Each seeded certificate's document moved to its issuer's gateway (the issuer is the id's first 2 bytes)."""
+    source = documents_directory(layout.seed_dir)
+    if not source.is_dir():
+        return
+    for path in source.glob("*.json"):
+        issuer = bytes.fromhex(path.stem[:4]).decode("ascii", errors="replace")
+        if issuer not in CODES:
+            continue
+        target = documents_directory(layout.gateway_dir(issuer)) / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, target)
+
+
+def prepare_gateway(layout: Layout, code: str) -> dict[str, str]:
+    """``code``'s gateway state: the deployment manifest and its tokens (created once); returns the tokens."""
+    state = layout.gateway_dir(code)
+    manifest = state / "deployments" / f"{DEPLOYMENT}.json"
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(layout.deployments_dir / f"{DEPLOYMENT}.json", manifest)
+    store = TokenStore(state / "tokens.sqlite", administration=code)
+    try:
+        return gateway_tokens(store, layout.tokens_file(code), code)
+    finally:
+        store.close()
+
+
+def gateway_tokens(store: TokenStore, path: Path, code: str) -> dict[str, str]:
+    """The gateway's tokens (label -> secret): ``<CODE> writer``, ``<CODE> reader``, ``auditor``; created once."""
+    if path.exists():
+        saved: dict[str, str] = json.loads(path.read_text())
+        known = {record.label for record in store.list() if record.active}
+        if all(label in known for label in saved):
+            return saved
+    wanted: list[tuple[str, str, str | None]] = [
+        (f"{code} writer", "writer", code),
+        (f"{code} reader", "reader", code),
+        ("auditor", "auditor", None),
+    ]
+    tokens = {label: store.create(role, admin, label)[1] for label, role, admin in wanted}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(tokens, handle, indent=1)
+    return tokens
