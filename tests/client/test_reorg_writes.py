@@ -12,7 +12,13 @@ import pytest
 
 from ledger_client.certificates import CertificateRequest
 from ledger_client.codec import encode_issue
-from ledger_client.errors import CertificateAlreadyIssued, ChainResetError, TransactionRejectedError
+from ledger_client.errors import (
+    CertificateAlreadyIssued,
+    ChainResetError,
+    ChainUnavailableError,
+    TransactionRejectedError,
+    TransactionTimeoutError,
+)
 from ledger_client.ledger import Ledger
 from ledger_client.models import CertificateStatus, ReasonCode
 from ledger_client.nonces import NonceManager
@@ -181,3 +187,52 @@ def test_a_reset_chain_gets_no_transaction() -> None:
             ledger.with_signer(signers[1]).certificates.issue_many([make_request()])
         assert ledger.chain.transaction_count(signers[0].address) == 0  # nothing was sent
         assert ledger.guard.state().problem is not None
+
+
+def _encoded(number: str) -> bytes:
+    return encode_issue(make_request(number).encode())
+
+
+def test_a_send_the_node_may_have_received_is_reported_pending_with_its_hash(
+    cr: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain, signer = cr.chain, cr.signer
+    assert signer is not None
+    original = chain.send_raw
+
+    def lost_answer(raw: bytes) -> bytes:
+        original(raw)  # the node got it, then the connection broke before its answer
+        raise ChainUnavailableError("eth_sendRawTransaction: the node cannot be reached (reset by peer)")
+
+    def unreachable(tx_hash: bytes) -> bool:
+        raise ChainUnavailableError("eth_getTransactionByHash: the node cannot be reached")
+
+    monkeypatch.setattr(chain, "send_raw", lost_answer)
+    monkeypatch.setattr(chain, "knows_transaction", unreachable)
+    with pytest.raises(TransactionTimeoutError) as caught:
+        cr.context.sender.send(signer, cr.deployment.address, _encoded("LOST-1"), 500_000)
+    monkeypatch.undo()
+
+    assert caught.value.tx_hash is not None  # 202 with this hash in the API, never a 503
+    assert chain.receipt(caught.value.tx_hash) is not None  # it did land
+    later = cr.certificates.issue(make_request("LOST-2"))  # the nonce stayed consumed: no collision
+    assert later.sequence == 1
+
+
+def test_a_send_the_node_says_it_never_got_fails_and_frees_the_nonce(
+    cr: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain, signer = cr.chain, cr.signer
+    assert signer is not None
+    before = chain.transaction_count(signer.address)
+
+    def refused(raw: bytes) -> bytes:
+        raise ChainUnavailableError("eth_sendRawTransaction: the node cannot be reached (refused)")
+
+    monkeypatch.setattr(chain, "send_raw", refused)
+    with pytest.raises(ChainUnavailableError):
+        cr.context.sender.send(signer, cr.deployment.address, _encoded("LOST-3"), 500_000)
+    monkeypatch.undo()
+
+    assert chain.transaction_count(signer.address) == before  # nothing was sent: a 503 is the truth
+    assert cr.certificates.issue(make_request("LOST-3")).sequence == 1
