@@ -12,6 +12,10 @@ reader          read the shared registers (administrations, certificates, MRAs,
                 inbox, KPIs and certificate audits
 auditor         read everything, run every verification
 governance      read everything; register, freeze and unfreeze administrations
+agency          another government agency of an administration (e.g. its sanitary
+                authority): read what a reader of that administration reads, never write
+                (no write check admits it); each of its requests is recorded in the
+                administration's agency-read log (:mod:`api.agency_reads`)
 ==============  =====================================================================
 
 Each check runs before anything is sent to the chain (which enforces the same rules anyway).
@@ -34,16 +38,22 @@ class Principal:
     token_id: int
     role: Role
     administration: str | None
+    label: str = ""
 
     @classmethod
     def of(cls, record: TokenRecord) -> Principal:
         """The principal of a token record."""
-        return cls(record.id, record.role, record.administration)
+        return cls(record.id, record.role, record.administration, record.label)
 
     @property
     def sees_everything(self) -> bool:
         """Auditors and governance read every administration's data."""
         return self.role in (Role.AUDITOR, Role.GOVERNANCE)
+
+    @property
+    def reads_are_logged(self) -> bool:
+        """Agency tokens' requests go to their administration's agency-read log."""
+        return self.role is Role.AGENCY and self.administration is not None
 
     def describe(self) -> str:
         """``"reader token 3 of CR"`` (for error messages; never the secret)."""

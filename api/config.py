@@ -9,6 +9,7 @@ embedded durable node, else ``state_dir`` (default ``./aeo-data``)::
     <state>/idempotency.sqlite    Idempotency-Key replays
     <state>/webhooks.sqlite       webhook outbox: endpoints (with their secrets), deliveries, attempt log
     <state>/keystores/<CODE>.json administrations' encrypted signer keys (+ <CODE>.password)
+    <state>/agency-reads.sqlite   the requests of agency tokens, per administration
 
 With ``administration`` set (``AEO_LEDGER_ADMINISTRATION=CR``) the process is that administration's
 *gateway* (:mod:`api.gateway`): its own key only, tokens of that administration (and auditors) only.
@@ -17,6 +18,7 @@ With ``administration`` set (``AEO_LEDGER_ADMINISTRATION=CR``) the process is th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -58,6 +60,9 @@ class ApiSettings(Settings):
     console_session_max_seconds: float = Field(default=8 * 3600, gt=0, description="console session lifetime")
     console_secure_cookie: bool = Field(default=False, description="mark the console cookie Secure (behind HTTPS)")
     webhooks_path: Path | None = Field(default=None, description="webhook outbox; default <state>/webhooks.sqlite")
+    agency_reads_path: Path | None = Field(
+        default=None, description="agency tokens' read log; default <state>/agency-reads.sqlite"
+    )
     webhook_delivery: bool = Field(default=True, description="run the webhook delivery worker in the API process")
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120, description="per-request timeout")
     webhook_max_attempts: int = Field(default=8, ge=1, le=100, description="attempts before a delivery fails")
@@ -75,7 +80,12 @@ class ApiSettings(Settings):
         default=30.0, gt=0, description="delivered webhooks (and their log) are purged after this long"
     )
     log_level: str = Field(default="info")
-    access_log: bool = Field(default=True, description="uvicorn access log (never contains tokens)")
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object a line (with the request id); text: plain lines"
+    )
+    access_log: bool = Field(
+        default=True, description="one access-log line per request (api.access; never a token, never a query)"
+    )
 
     @field_validator("administration")
     @classmethod
@@ -108,6 +118,10 @@ class ApiSettings(Settings):
     def webhooks_file(self) -> Path:
         """The webhook outbox."""
         return self.webhooks_path or self.state_directory() / "webhooks.sqlite"
+
+    def agency_reads_file(self) -> Path:
+        """The agency-read log."""
+        return self.agency_reads_path or self.state_directory() / "agency-reads.sqlite"
 
     def keystores_directory(self) -> Path:
         """Where each administration's signer keystore is read."""

@@ -40,13 +40,19 @@ async def get_index(runtime: RuntimeDep) -> Index:
 
 
 async def get_principal(
+    request: Request,
     runtime: RuntimeDep,
     authorization: Annotated[
         str | None, Header(description="`Bearer aeo_…` (an API token)", examples=["Bearer aeo_…"])
     ] = None,
 ) -> Principal:
-    """The authenticated caller (401 problem otherwise). Async: runs on the event loop, no thread hop."""
-    return authenticate(runtime.tokens, authorization)
+    """The authenticated caller (401 problem otherwise). Async: runs on the event loop, no thread hop.
+
+    Kept in ``request.state.principal``: the access log (:mod:`api.access`) names it and records
+    the reads of agency tokens."""
+    principal = authenticate(runtime.tokens, authorization)
+    request.state.principal = principal
+    return principal
 
 
 async def idempotency_key(

@@ -13,10 +13,12 @@ import anyio.to_thread
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from api.access import AccessMiddleware
 from api.config import ApiSettings
 from api.console import install_console
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.metrics import install_metrics
 from api.middleware import IdempotencyMiddleware
 from api.openapi import install_openapi
 from api.routes import administrations, certificates, health, mras, partners, transactions, verification, webhooks
@@ -28,8 +30,11 @@ A shared EVM ledger on which customs administrations record **AEO certificates**
 **Mutual Recognition Agreements** under which they honour each other's certificates.
 
 * **Auth**: `Authorization: Bearer aeo_…` — tokens are created with `aeo-ledger token create --admin CR
-  --role writer|reader|auditor|governance`. Writers write for their administration; readers read;
-  auditors read everything and run verifications; governance registers and freezes administrations.
+  --role writer|reader|auditor|governance|agency`. Writers write for their administration; readers read;
+  auditors read everything and run verifications; governance registers and freezes administrations;
+  agency tokens (another government agency of an administration) read like its readers, never write,
+  and their requests are listed at `GET /v1/administrations/{code}/agency-reads`.
+* **Request ids**: send `X-Request-ID` (or get a new one); it is echoed in the response and logged.
 * **Writes** answer `201` with the resource, the transaction hash and block, once the index holds
   that block (read-your-writes). Send an `Idempotency-Key` on every POST to retry safely. A write
   sent but not confirmed in time answers `202 Accepted` with the hash and `outcome_url`
@@ -95,7 +100,9 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
     if runtime is not None:
         app.state.runtime = runtime
     install_error_handlers(app)
+    install_metrics(app)
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(AccessMiddleware)  # outermost: request id and access log of every answer, replays too
     # Most-read routes first: Starlette matches routes in order.
     for module in (certificates, verification, partners, administrations, mras, webhooks, transactions, health):
         app.include_router(module.router)

@@ -12,6 +12,7 @@ import sqlite3
 import uuid
 from dataclasses import dataclass, field
 
+from api.agency_reads import AgencyReadLog
 from api.config import ApiSettings
 from api.gateway import gateway_signers
 from api.idempotency import IdempotencyStore
@@ -45,12 +46,14 @@ class Runtime:
     #: Set when the server starts shutting down: open streams end (see :mod:`api.stopping`).
     stopping: Stopping = field(init=False, default_factory=Stopping)
     outbox: Outbox = field(init=False)
+    agency_reads: AgencyReadLog = field(init=False)
 
     def __post_init__(self) -> None:
         # Writes the index can foresee failing are checked before they are sent (no reverted tx).
         self.ledger.use_foresight(IndexForesight(self.index))
         retention = self.settings.webhook_retention_days * 86_400
         self.outbox = Outbox(self.settings.webhooks_file(), retention_seconds=retention)
+        self.agency_reads = AgencyReadLog(self.settings.agency_reads_file())
         self.auditor = Auditor(
             self.ledger.chain.w3,
             self.ledger.deployment.address,
@@ -129,5 +132,6 @@ class Runtime:
         self.tokens.close()
         self.idempotency.close()
         self.outbox.close()
+        self.agency_reads.close()
         if self.owns:
             self.ledger.close()

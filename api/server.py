@@ -9,6 +9,7 @@ from types import FrameType
 import uvicorn
 
 from api.config import DEFAULT_STATE_DIR, ApiSettings
+from api.logs import logging_config
 from api.main import create_app
 from api.runtime import Runtime
 from api.stopping import Stopping
@@ -45,13 +46,13 @@ def serve(settings: ApiSettings | None = None, *, runtime: Runtime | None = None
             host=chosen.host,
             port=chosen.port,
             log_level=chosen.log_level,
-            access_log=chosen.access_log,
+            log_config=logging_config(chosen.log_format, chosen.log_level),
+            access_log=False,  # the access log is api.access's (request id, principal, duration)
             proxy_headers=False,
             server_header=False,
             # A request still running this long after Ctrl-C is cancelled (streams end sooner: see below).
             timeout_graceful_shutdown=chosen.shutdown_grace_seconds,
         )
-        logging.getLogger("uvicorn.access").addFilter(QueryStringFilter())
         log.info("aeo-ledger API on http://%s:%d (docs at /docs)", chosen.host, chosen.port)
         # Objects alive now (chain, index, app) live as long as the process: move them out of the
         # garbage collector's generations so full collections stay short under load (tail latency).
@@ -74,14 +75,3 @@ class StoppingServer(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self.stopping.set()
         super().handle_exit(sig, frame)
-
-
-class QueryStringFilter(logging.Filter):
-    """Drops query strings from access-log lines: a client that wrongly puts a token in the URL
-    (``?access_token=aeo_…``) must not get it written to the log. Paths carry no secrets."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
-            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
-        return True

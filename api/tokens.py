@@ -2,7 +2,8 @@
 
 A token is shown once, at creation (``aeo_`` + 43 url-safe characters, 256 random bits). Only
 its sha256 is stored: a high-entropy secret needs no slow hash, and a stolen database yields no
-usable token. Each token grants one role, for one administration (governance tokens for none).
+usable token. Each token grants one role, for one administration (governance tokens for none; an ``agency``
+token, another government agency of that administration, only reads, and its reads are logged).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Role(StrEnum):
     READER = "reader"  # read what its administration may see
     AUDITOR = "auditor"  # read everything, run verifications (administration optional)
     GOVERNANCE = "governance"  # register and freeze administrations; read everything
+    AGENCY = "agency"  # another government agency under an administration: reads, never writes; its reads are logged
 
 
 class UnknownTokenError(LedgerValueError, LookupError):

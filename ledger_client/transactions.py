@@ -21,11 +21,12 @@ by hash later (:mod:`ledger_client.outcomes`), never assumed failed.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from eth_utils.crypto import keccak
@@ -107,6 +108,22 @@ def journaled(journal: TransactionJournal) -> Iterator[None]:
         _JOURNAL.reset(token)
 
 
+@dataclass
+class SendCounters:
+    """Outcomes of the transactions awaited since start (monotonic; the gateway's ``/metrics``).
+    Senders run in many threads: count with :meth:`add`."""
+
+    confirmed: int = 0
+    reverted: int = 0  # executed and reverted (mined with status 0, or rolled back on the in-memory chain)
+    timed_out: int = 0  # sent, but no receipt within the timeout
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, outcome: str) -> None:
+        """Count one ``confirmed``, ``reverted`` or ``timed_out`` transaction."""
+        with self._lock:
+            setattr(self, outcome, getattr(self, outcome) + 1)
+
+
 def rebroadcast(chain: Chain, raw: bytes) -> None:
     """Hand a signed transaction to the node again; one it already holds counts as handed.
 
@@ -147,6 +164,7 @@ class TransactionSender:
             gas_strategy = GasStrategy.SIMULATE if chain.embedded else GasStrategy.ESTIMATE
         self.gas_strategy = gas_strategy
         self.gas_margin = gas_margin
+        self.counters = SendCounters()
         #: Checks that the chain still holds the deployment (set by the ledger once deployed).
         self.guard: DeploymentCheck | None = None
 
@@ -292,6 +310,7 @@ class TransactionSender:
                 break
             except TransactionTimeoutError:
                 if time.monotonic() >= deadline:
+                    self.counters.add("timed_out")
                     raise TransactionTimeoutError(
                         f"transaction 0x{tx_hash.hex()} was sent but not mined within {limit:g} s; it may still "
                         "land (it is kept and re-sent if a reorg drops it): read its outcome by its hash",
@@ -304,9 +323,11 @@ class TransactionSender:
             except ChainUnavailableError as exc:
                 raise self._unconfirmed(tx_hash, exc) from exc
         if receipt.status != 1:
+            self.counters.add("reverted")
             if to is None:
                 raise TransactionRejectedError(f"contract creation 0x{tx_hash.hex()} failed")
             raise self.chain.failure_of(receipt, to, data, signer.address)
+        self.counters.add("confirmed")
         return SentTransaction(tx_hash, receipt.block_number, receipt.gas_used, receipt)
 
     @staticmethod
@@ -366,11 +387,13 @@ class TransactionSender:
                         self.chain.revert(snapshot)
                         raise _Reverted
             except _Reverted:
+                self.counters.add("reverted")
                 return None
             except TransactionRejectedError as exc:
                 if attempt == 0 and any(hint in str(exc).lower() for hint in _NONCE_HINTS):
                     continue
                 raise
+            self.counters.add("confirmed")
             return SentTransaction(tx_hash, receipt.block_number, receipt.gas_used, receipt)
         raise AssertionError("unreachable")  # pragma: no cover
 

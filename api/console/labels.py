@@ -57,6 +57,7 @@ LABELS = {
     "reader": N_("reader"),
     "auditor": N_("auditor"),
     "governance": N_("governance"),
+    "agency": N_("government agency"),
 }
 
 

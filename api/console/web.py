@@ -199,6 +199,7 @@ async def view_of(request: Request) -> View:
             session, new_session = state.sessions.new(), True
         else:
             principal = Principal.of(record)
+            request.state.principal = principal  # the access log names it (and records agency reads)
     language = negotiate(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
     view = View(request, runtime, state, session, principal, language, new_session)
     request.state.console_view = view

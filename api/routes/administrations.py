@@ -9,10 +9,12 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import require_role, require_visible, require_writer_for
 from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep
-from api.routes.params import CodePath
+from api.routes.params import CodePath, LimitQuery
 from api.schemas.administrations import (
     AdministrationOut,
     AdministrationWritten,
+    AgencyReadOut,
+    AgencyReadsPage,
     RegisterAdministrationRequest,
     SignerRequest,
 )
@@ -69,6 +71,24 @@ async def administration_kpis(
     require_visible(principal, code)
     _known(index, code)
     return KpisOut.of(await run_in_threadpool(index.kpis, code, at, months))
+
+
+@router.get("/{code}/agency-reads", response_model=AgencyReadsPage, responses=problem_responses(401, 403, 404))
+async def agency_reads(
+    code: CodePath,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    after: Annotated[int, Query(ge=0, description="`next_after` of the previous page (0: from the start)")] = 0,
+    limit: LimitQuery = 100,
+) -> AgencyReadsPage:
+    """What the administration's agency tokens (other government agencies) read: every request
+    they made, oldest first (its writers and auditors)."""
+    require_role(principal, Role.WRITER, Role.AUDITOR)
+    require_visible(principal, code)
+    _known(runtime.index, code)
+    reads = await run_in_threadpool(runtime.agency_reads.list, code, after, limit)
+    items = [AgencyReadOut.of(r) for r in reads]
+    return AgencyReadsPage(items=items, next_after=items[-1].id if len(items) == limit else None)
 
 
 @router.post(

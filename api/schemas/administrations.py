@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.agency_reads import AgencyRead
 from api.schemas.common import Code, SignerAddress, Transaction
 from ledger_client.index import IndexedAdministration
 
@@ -58,3 +61,39 @@ class AdministrationWritten(BaseModel):
 
     administration: AdministrationOut
     transaction: Transaction
+
+
+class AgencyReadOut(BaseModel):
+    """One request an agency token of the administration made (its access log)."""
+
+    id: int = Field(description="position in the log; pass the last one as `after` for the next page")
+    token_id: int = Field(description="the agency token's id (`aeo-ledger token list`)")
+    label: str = Field(description="the token's label, e.g. the agency's name", examples=["SENASA"])
+    method: str = Field(examples=["GET"])
+    path: str = Field(examples=["/v1/recognition"])
+    query: str = Field(description="the query string (parameters that look like tokens removed)")
+    status: int = Field(description="the HTTP status answered", examples=[200])
+    request_id: str = Field(description="the request's X-Request-ID (as in the access log)")
+    at: datetime = Field(description="when it was answered (ISO 8601 UTC)")
+
+    @classmethod
+    def of(cls, read: AgencyRead) -> AgencyReadOut:
+        """From the log's record."""
+        return cls(
+            id=read.id,
+            token_id=read.token_id,
+            label=read.label,
+            method=read.method,
+            path=read.path,
+            query=read.query,
+            status=read.status,
+            request_id=read.request_id,
+            at=datetime.fromtimestamp(read.at, UTC),
+        )
+
+
+class AgencyReadsPage(BaseModel):
+    """A page of the administration's agency reads, oldest first."""
+
+    items: list[AgencyReadOut]
+    next_after: int | None = Field(description="pass as `after` for the next page (null: no more yet)")

@@ -2,6 +2,7 @@
 
 aeo-ledger token create --admin CR --role writer [--label "CR customs IT"]
 aeo-ledger token create --role governance
+aeo-ledger token create --admin PE --role agency --label "SENASA"
 aeo-ledger token revoke 7
 aeo-ledger token list
 """
@@ -21,9 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     create.add_argument(
         "--role",
         required=True,
-        choices=["writer", "reader", "auditor", "governance"],
+        choices=["writer", "reader", "auditor", "governance", "agency"],
         help="writer: writes and reads for its administration; reader: reads; auditor: reads everything and "
-        "verifies; governance: registers and freezes administrations",
+        "verifies; governance: registers and freezes administrations; agency: another government agency of the "
+        "administration (e.g. its sanitary authority): reads like a reader, never writes, its reads are logged",
     )
     create.add_argument("--admin", default=None, help="ISO alpha-2 code of the administration (not for governance)")
     create.add_argument("--label", default="", help="who or what uses it")

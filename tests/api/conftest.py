@@ -105,6 +105,8 @@ def open_env(state: Path, ledger: Ledger) -> Iterator[Env]:
         ("cr_reader", Role.READER, "CR"),
         ("pe_writer", Role.WRITER, "PE"),
         ("pe_reader", Role.READER, "PE"),
+        ("cr_agency", Role.AGENCY, "CR"),
+        ("pe_agency", Role.AGENCY, "PE"),
         ("mx_writer", Role.WRITER, "MX"),
         ("cl_writer", Role.WRITER, "CL"),
         ("auditor", Role.AUDITOR, None),

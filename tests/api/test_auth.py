@@ -15,10 +15,11 @@ import pytest
 from ledger_client.signers import Signer
 from tests.api.conftest import Env, issue_body, unique_number
 
-ROLES = ("cr_writer", "cr_reader", "pe_writer", "mx_writer", "auditor", "governance")
+ROLES = ("cr_writer", "cr_reader", "cr_agency", "pe_writer", "pe_agency", "mx_writer", "auditor", "governance")
 EVERYONE = frozenset(ROLES)
-CR_SIDE = frozenset({"cr_writer", "cr_reader", "auditor", "governance"})
-CR_PE_SIDE = frozenset({"cr_writer", "cr_reader", "pe_writer", "auditor", "governance"})
+# An agency token reads what a reader of its administration reads, and never writes.
+CR_SIDE = frozenset({"cr_writer", "cr_reader", "cr_agency", "auditor", "governance"})
+CR_PE_SIDE = frozenset({"cr_writer", "cr_reader", "cr_agency", "pe_writer", "pe_agency", "auditor", "governance"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,9 @@ CASES = [
     Case("list administrations", "GET", lambda e, c: "/v1/administrations", EVERYONE),
     Case("get administration", "GET", lambda e, c: "/v1/administrations/CR", EVERYONE),
     Case("kpis", "GET", lambda e, c: "/v1/administrations/CR/kpis", CR_SIDE),
+    Case(
+        "agency reads", "GET", lambda e, c: "/v1/administrations/CR/agency-reads", frozenset({"cr_writer", "auditor"})
+    ),
     Case(
         "register administration",
         "POST",

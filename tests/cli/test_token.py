@@ -41,3 +41,16 @@ def test_bad_requests_are_refused_with_a_reason(tmp_path: Path, capsys: pytest.C
     assert "--admin" in capsys.readouterr().err
     assert main([*data, "create", "--role", "governance", "--admin", "CR"]) == 2
     assert "governance" in capsys.readouterr().err
+
+
+def test_agency_tokens_belong_to_an_administration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = ["token", "--data-dir", str(tmp_path)]
+    assert main([*data, "create", "--admin", "PE", "--role", "agency", "--label", "SENASA"]) == 0
+    secret = capsys.readouterr().out.strip().splitlines()[-1]
+    store = TokenStore(tmp_path / "tokens.sqlite")
+    record = store.authenticate(secret)
+    store.close()
+    assert record is not None
+    assert (record.role.value, record.administration, record.label) == ("agency", "PE", "SENASA")
+    assert main([*data, "create", "--role", "agency"]) == 2  # an agency works under an administration
+    assert "--admin" in capsys.readouterr().err

@@ -271,7 +271,7 @@ def api_env(
     state_dir: Path, admins: tuple[str, ...] = ("CR", "PE", "MX"), *, keystore_admins: tuple[str, ...] = ()
 ) -> Iterator[ApiEnv]:
     """An :class:`ApiEnv`: ``admins`` registered (dev accounts 1..n); CR-PE MRA in force when both exist;
-    tokens ``<code>_writer``/``<code>_reader`` per administration, ``auditor``, ``governance``.
+    tokens ``<code>_writer``/``<code>_reader``/``<code>_agency`` per administration, ``auditor``, ``governance``.
 
     The signers of ``keystore_admins`` are encrypted keystores in ``<state>/keystores`` (as in
     production); the others are registered in memory (faster)."""
@@ -296,7 +296,11 @@ def api_env(
         ("governance", Role.GOVERNANCE, None),
     ]
     for code in admins:
-        wanted += [(f"{code.lower()}_writer", Role.WRITER, code), (f"{code.lower()}_reader", Role.READER, code)]
+        wanted += [
+            (f"{code.lower()}_writer", Role.WRITER, code),
+            (f"{code.lower()}_reader", Role.READER, code),
+            (f"{code.lower()}_agency", Role.AGENCY, code),
+        ]
     for name, role, admin in wanted:
         record, secret = runtime.tokens.create(role, admin, label=name)
         env.tokens[name], env.token_ids[name] = secret, record.id

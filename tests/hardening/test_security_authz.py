@@ -1,6 +1,6 @@
 """Security: the authorisation matrix end to end (API and chain), signer rotation, frozen administrations.
 
-- Every write endpoint x every principal (writers and readers of CR, PE and MX, the auditor,
+- Every write endpoint x every principal (writers, readers and agencies of CR, PE and MX, the auditor,
   governance, no token, a revoked token): the allowed ones get past authorisation and succeed;
   the others get a 401/403 problem *before anything is sent* (the chain's block number stays put).
 - The same cross-administration writes, signed with the wrong administration's key and sent raw to
@@ -32,7 +32,7 @@ from tests.hardening.support import KEYSTORE_PASSWORD, ApiEnv, api_env, assert_p
 
 ADMINS = ("CR", "PE", "MX")
 PRINCIPALS = (
-    *(f"{c.lower()}_{r}" for c in ADMINS for r in ("writer", "reader")),
+    *(f"{c.lower()}_{r}" for c in ADMINS for r in ("writer", "reader", "agency")),
     "auditor",
     "governance",
     "anonymous",
