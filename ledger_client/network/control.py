@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,6 +83,27 @@ def _answers(check: Callable[[], object]) -> Callable[[], bool]:
     return probe
 
 
+def require_free(port: int, what: str, option: str) -> None:
+    """:class:`NetworkError` when ``port`` is taken on 127.0.0.1 (so that no other server is mistaken for ours)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: TIME_WAIT is no use
+        try:
+            probe.bind((HOST, port))
+        except OSError as exc:
+            raise NetworkError(
+                f"port {port} of the {what} is in use on {HOST} ({exc.strerror}): stop what holds it or choose {option}"
+            ) from exc
+
+
+def check_ports(layout: Layout, ports: Ports) -> None:
+    """Every port of a process ``up`` will start must be free."""
+    if running_pid(layout.pid_file(NODE)) is None:
+        require_free(ports.rpc, "node", "another --rpc-port")
+    for code, port in ports.gateways.items():
+        if running_pid(layout.pid_file(gateway_name(code))) is None:
+            require_free(port, f"{code} gateway", "other --gateway-ports")
+
+
 def start_node(layout: Layout, port: int, log: Log) -> str:
     """The node's JSON-RPC URL, starting the node unless it already runs."""
     url = f"http://{HOST}:{port}"
@@ -133,6 +155,7 @@ def start_gateway(layout: Layout, code: str, rpc_url: str, port: int, log: Log) 
 
 def up(layout: Layout, ports: Ports, *, certificates: int = DEFAULT_CERTIFICATES, log: Log) -> NetworkUp:
     """Bring the network up (reusing whatever ``layout`` already holds) and wait until every gateway is ready."""
+    check_ports(layout, ports)
     layout.root.mkdir(parents=True, exist_ok=True)
     rpc_url = start_node(layout, ports.rpc, log)
     with governance_ledger(layout, rpc_url) as ledger:

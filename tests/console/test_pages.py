@@ -123,6 +123,8 @@ def test_the_auditor_verifies_a_history_exports_it_and_catches_an_altered_docume
     assert audit.status_code == 200, audit.text
     assert "✓ VERIFIED" in audit.text
     assert "after event #1" in audit.text
+    assert "<td>✓</td>" in audit.text  # each verified event is marked in the history table
+    assert "<td>✗</td>" not in audit.text
     csv_export = auditor.get(f"/audit/certificates/{cid}/history.csv")
     assert csv_export.headers["content-type"].startswith("text/csv")
     assert "attachment" in csv_export.headers["content-disposition"]

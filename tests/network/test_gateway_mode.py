@@ -126,3 +126,23 @@ def test_token_cli_in_a_gateways_state_directory(
     assert main([*base, "--role", "governance"]) == 2
     assert main([*base, "--role", "reader", "--admin", "CR"]) == 0
     assert "(reader, CR)" in capsys.readouterr().out
+
+
+def test_network_up_refuses_a_taken_port(tmp_path: Path) -> None:
+    import socket
+
+    from ledger_client.demo import CODES
+    from ledger_client.network import Layout, NetworkError, Ports
+    from ledger_client.network.control import up
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        layout = Layout(tmp_path / "net")
+        with pytest.raises(NetworkError, match=f"port {port} of the node is in use"):
+            up(layout, Ports(port, Ports.default(CODES).gateways), log=print)
+        gateways = dict.fromkeys(CODES, 0) | {"PE": port}
+        with pytest.raises(NetworkError, match=f"port {port} of the PE gateway is in use"):
+            up(layout, Ports(0, gateways), log=print)
+    assert not layout.pid_file("node").exists()
