@@ -5,6 +5,7 @@ aeo-ledger node --data-dir DIR       the embedded durable node over JSON-RPC
 aeo-ledger deploy --rpc-url URL      deploy the contracts, write deployments/<name>.json
 aeo-ledger serve                     the HTTP API
 aeo-ledger token create|revoke|list  API tokens
+aeo-ledger backup --to FILE | restore --from FILE --data-dir DIR   a gateway's state
 aeo-ledger import --admin CR FILE    bulk import of a national AEO registry
 aeo-ledger audit certificate|mra|index   prove histories against the chain
 aeo-ledger consortium init --validators CL,CO,CR,MX,PE --out DIR   Besu QBFT network kit
@@ -25,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deploy": ("ledger_client.cli.deploy", "deploy the contracts on a JSON-RPC node"),
     "serve": ("ledger_client.cli.serve", "serve the HTTP API"),
     "token": ("ledger_client.cli.token", "create, revoke and list API tokens"),
+    "backup": ("ledger_client.cli.backup", "back up a gateway's state while it runs (not the index)"),
+    "restore": ("ledger_client.cli.restore", "restore a gateway backup into an empty directory"),
     "import": ("ledger_client.cli.importer", "import a national AEO registry (CSV or JSON)"),
     "audit": ("ledger_client.cli.audit", "verify histories and the index against the chain"),
     "network": ("ledger_client.cli.network", "run a node and one gateway per administration on this machine"),
