@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from eth_utils.crypto import keccak
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, field_serializer, field_validator
 
 from ledger_client import validation
 from ledger_client.canonical import canonical_json
@@ -25,19 +25,54 @@ from ledger_client.certificates import CertificateRequest
 from ledger_client.errors import InvalidDocumentError, LedgerValueError
 from ledger_client.events import CertificateEventSource, replay_heads
 from ledger_client.hashing import certificate_id
-from ledger_client.models import FLAG_SME, CertificateStatus, Programme, Role
+from ledger_client.models import FLAG_SME, PROGRAMME_MASK, ROLE_MASK, CertificateStatus, Programme, Role
 
 SCHEMA = "aeo-ledger/certificate-document/1"
 
 Text = Annotated[str, Field(min_length=1, max_length=512)]
 
+#: A document's date: RFC 3339 with a zone and whole seconds, years 1971..2105 as written (inside the
+#: ledger's uint32 seconds whatever the offset), or Unix seconds in those years.
+Date = Annotated[
+    datetime,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "format": "date-time",
+                    "pattern": r"^(?:197[1-9]|19[89][0-9]|20[0-9]{2}|210[0-5])-[0-9]{2}-[0-9]{2}[Tt]"
+                    r"[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[Zz]|[+-][0-9]{2}:[0-9]{2})$",
+                },
+                {"type": "integer", "minimum": 31_536_000, "maximum": 4_291_747_199},
+            ],
+            "description": "RFC 3339 date-time with a zone and whole seconds (years 1971..2105) or Unix seconds",
+        }
+    ),
+]
+
 
 def _flag_names(value: Any, flag_type: type[Programme] | type[Role]) -> list[str]:
+    if isinstance(value, float) and value.is_integer():  # JSON has one number type: 4.0 is the mask 4
+        value = int(value)
     try:
         mask = validation.programmes(value) if flag_type is Programme else validation.roles(value)
     except LedgerValueError as exc:
         raise ValueError(str(exc)) from None
     return [m.name for m in flag_type if int(m) & mask and m.name is not None]
+
+
+def _flags_schema(flag_type: type[Programme] | type[Role], mask: int, kind: str) -> WithJsonSchema:
+    """What ``roles``/``programmes`` accept: at least one name, or a non-zero mask of the defined bits."""
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(flag_type.__members__)}},
+                {"type": "integer", "minimum": 1, "maximum": mask},
+            ],
+            "description": f"{kind} names (stored as the sorted list of names) or the on-chain {kind}s mask",
+        }
+    )
 
 
 class PostalAddress(BaseModel):
@@ -91,11 +126,11 @@ class CertificateDocument(BaseModel):
     issuer: str = Field(pattern=r"^[A-Z]{2}$", description="issuing administration, ISO 3166-1 alpha-2")
     issuing_office: Text
     operator: Operator
-    roles: list[str]
-    programmes: list[str]
+    roles: Annotated[list[str], _flags_schema(Role, ROLE_MASK, "role")]
+    programmes: Annotated[list[str], _flags_schema(Programme, PROGRAMME_MASK, "programme")]
     sme: bool
-    valid_from: datetime
-    valid_until: datetime | None = None
+    valid_from: Date
+    valid_until: Date | None = None
 
     @field_validator("certificate_number")
     @classmethod
@@ -132,6 +167,8 @@ class CertificateDocument(BaseModel):
             raise ValueError("dates must carry a time zone (e.g. 2025-01-01T00:00:00Z)")
         if value.microsecond:
             raise ValueError("dates must be whole seconds (the ledger stores Unix seconds)")
+        if not 1971 <= value.year <= 2105:  # as written: with any offset, inside the ledger's uint32 seconds
+            raise ValueError(f"{value.isoformat()} is outside the years 1971..2105 (the ledger's Unix seconds)")
         validation_value = int(value.timestamp())
         try:
             validation.timestamp(validation_value, "date")

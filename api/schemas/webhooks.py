@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from api.schemas.certificates import CertificateEventOut
 from api.schemas.common import At, Code, Hex32
@@ -35,6 +37,13 @@ class WebhookEventType(StrEnum):
     CERTIFICATE_AMENDED = "certificate.amended"
     CERTIFICATE_RENEWED = "certificate.renewed"
     ACKNOWLEDGEMENT_RECORDED = "acknowledgement.recorded"
+
+
+def _not_null(field: JsonSchemaValue) -> JsonSchemaValue:
+    """A property's schema without its ``null`` alternative and default (the field is given, not null)."""
+    options = [o for o in field.pop("anyOf") if o != {"type": "null"}]
+    field.pop("default", None)
+    return {**field, **options[0]} if len(options) == 1 else {**field, "anyOf": options}
 
 
 def _time(seconds: float | None) -> datetime | None:
@@ -132,9 +141,27 @@ class ReplayRequest(BaseModel):
 
     @model_validator(mode="after")
     def _one_origin(self) -> ReplayRequest:
-        if (self.since_event_id is None) == (self.since is None):
+        if len(self.model_fields_set) != 1 or (self.since_event_id is None) == (self.since is None):
             raise ValueError("give exactly one of since_event_id and since")
         return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """State the rule: ``oneOf`` an object with only ``since_event_id`` and one with only ``since``."""
+        reference = handler(schema)
+        document = handler.resolve_ref_schema(reference)
+        fields = document.pop("properties")
+        document.pop("additionalProperties", None)
+        document["oneOf"] = [
+            {
+                "type": "object",
+                "properties": {name: _not_null(fields[name])},
+                "required": [name],
+                "additionalProperties": False,
+            }
+            for name in ("since_event_id", "since")
+        ]
+        return reference
 
 
 class ReplayOut(BaseModel):

@@ -30,15 +30,6 @@ GOVERNANCE = (
 )
 
 
-#: Operations whose document does not state a server rule yet (the reason), skipped until it does.
-NOT_YET = {
-    "POST /v1/webhooks/endpoints/{endpoint_id}/replay": "exactly one of since_event_id and since: the body schema "
-    "does not say so yet",
-    "POST /v1/certificates/verify-document": "the document's roles and programmes (names or masks, at least one) "
-    "are not stated in its schema yet",
-}
-
-
 def _seconds(value: Any) -> float:
     if isinstance(value, int | float):
         return float(value)
@@ -94,9 +85,6 @@ def test_operation_conforms_to_the_openapi_document(
     assert operation is not None, label
     token = fuzzed.tokens["governance" if label in GOVERNANCE else "cr_writer"]
     positive = mode is schemathesis.GenerationMode.POSITIVE
-
-    if label in NOT_YET:
-        pytest.skip(NOT_YET[label])
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)

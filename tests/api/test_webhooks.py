@@ -147,6 +147,9 @@ def test_endpoints_api_and_its_problems(hooks: Hooks) -> None:
     )
     replay = f"/v1/webhooks/endpoints/{created['id']}/replay"
     problem(hooks.call("POST", replay, "pe_writer", {"since_event_id": "x", "since": "1700000000"}), 422)
+    # a null counts as given (the document's oneOf has no null): neither nor both with a null is accepted
+    problem(hooks.call("POST", replay, "pe_writer", {}), 422)
+    problem(hooks.call("POST", replay, "pe_writer", {"since_event_id": None, "since": "1700000000"}), 422)
     problem(hooks.call("POST", replay, "pe_writer", {"since_event_id": "ce_unknown_1"}), 404)
     problem(hooks.call("GET", "/v1/webhooks/deliveries/999999", "pe_writer"), 404)
     assert hooks.call("DELETE", f"/v1/webhooks/endpoints/{created['id']}", "pe_writer").status_code == 204
