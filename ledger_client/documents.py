@@ -120,7 +120,8 @@ class CertificateDocument(BaseModel):
         default="aeo-ledger/certificate-document/1", alias="schema"
     )
     certificate_number: str = Field(
-        pattern=r"^[!-~](?:[ -~]{0,30}[!-~])?$",
+        # stated in the schema; enforced by _number, whose message says what is wrong in words
+        json_schema_extra={"pattern": r"^[!-~](?:[ -~]{0,30}[!-~])?$"},
         description="national number: 1..32 printable ASCII characters, no space at either end",
     )
     issuer: str = Field(pattern=r"^[A-Z]{2}$", description="issuing administration, ISO 3166-1 alpha-2")
