@@ -16,7 +16,7 @@ from api.console.pages_certificates import stored_document
 from api.console.web import ConsoleRoute, View, view_of
 from api.routes import certificates as certificate_routes
 from api.routes import verification as routes
-from api.routes.params import parse_certificate_id
+from api.routes.params import SQLITE_MAX_INTEGER, MraIdPath, parse_certificate_id
 from api.schemas.certificates import CertificateOut
 from ledger_client.certificates import Certificates
 from ledger_client.documents import CertificateDocument
@@ -33,7 +33,7 @@ async def audit_home(
     view: ViewDep,
     issuer: Annotated[str | None, Query(max_length=2)] = None,
     number: Annotated[str | None, Query(max_length=64)] = None,
-    mra: Annotated[int | None, Query(ge=1)] = None,
+    mra: Annotated[int | None, Query(ge=1, le=SQLITE_MAX_INTEGER)] = None,
 ) -> Response:
     """Choose what to audit: a certificate (issuer + national number) or an MRA."""
     view.signed_in()
@@ -86,7 +86,7 @@ async def export_history(certificate_id: str, extension: str, view: ViewDep) -> 
 
 
 @router.get("/audit/mras/{mra_id}")
-async def audit_mra(mra_id: int, view: ViewDep) -> Response:
+async def audit_mra(mra_id: MraIdPath, view: ViewDep) -> Response:
     """An MRA's history audit."""
     principal = view.signed_in()
     audit = await run_in_threadpool(routes.audit_mra, mra_id, view.runtime, principal)

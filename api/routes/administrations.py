@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import require_role, require_visible, require_writer_for
 from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep
-from api.routes.params import CodePath, LimitQuery
+from api.routes.params import AfterRowQuery, CodePath, LimitQuery
 from api.schemas.administrations import (
     AdministrationOut,
     AdministrationWritten,
@@ -78,7 +78,7 @@ async def agency_reads(
     code: CodePath,
     runtime: RuntimeDep,
     principal: PrincipalDep,
-    after: Annotated[int, Query(ge=0, description="`next_after` of the previous page (0: from the start)")] = 0,
+    after: AfterRowQuery = 0,
     limit: LimitQuery = 100,
 ) -> AgencyReadsPage:
     """What the administration's agency tokens (other government agencies) read: every request

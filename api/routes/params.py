@@ -24,7 +24,13 @@ CertificateIdPath = Annotated[
 CodePath = Annotated[str, Path(pattern=r"^[A-Z]{2}$", description="administration code", examples=["CR"])]
 #: MRA ids are uint64 on-chain and sequential from 1; the read model stores them as SQLite
 #: integers (signed 64-bit), far beyond any id the chain will reach.
-MraIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="MRA id", examples=[1])]
+SQLITE_MAX_INTEGER = 2**63 - 1
+MraIdPath = Annotated[int, Path(ge=1, le=SQLITE_MAX_INTEGER, description="MRA id", examples=[1])]
+#: A row id to resume after (local SQLite rows: signed 64-bit).
+AfterRowQuery = Annotated[
+    int,
+    Query(ge=0, le=SQLITE_MAX_INTEGER, description="`next_after` of the previous page (0: from the start)"),
+]
 LimitQuery = Annotated[int, Query(ge=1, le=1000, description="page size")]
 
 EXAMPLE_CURSOR_VALUES: dict[str, int | str] = {

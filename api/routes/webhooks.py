@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from api.auth import writer_administration
 from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep
-from api.routes.params import DeliveriesCursor, LimitQuery
+from api.routes.params import SQLITE_MAX_INTEGER, DeliveriesCursor, LimitQuery
 from api.schemas.problems import problem_responses
 from api.schemas.webhooks import (
     AcknowledgementWebhook,
@@ -38,7 +38,7 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 EndpointIdPath = Annotated[
     str, Path(pattern=r"^ep_[0-9a-f]{16}$", description="endpoint id", examples=["ep_4f3c2a1b0d9e8f7a"])
 ]
-DeliveryIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="delivery id")]
+DeliveryIdPath = Annotated[int, Path(ge=1, le=SQLITE_MAX_INTEGER, description="delivery id")]
 WebhooksDep = Annotated[WebhookService, Depends(get_webhooks)]
 
 _READ = problem_responses(401, 403, 404, 422)

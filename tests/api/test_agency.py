@@ -118,3 +118,12 @@ def test_the_agency_read_log_pages(env: Env) -> None:
         after = page["next_after"]
     assert len(seen) == 5
     assert seen == sorted(seen)
+
+
+def test_a_cursor_beyond_a_local_row_id_is_a_problem_not_a_crash(env: Env) -> None:
+    response = env.get("/v1/administrations/CR/agency-reads", "cr_writer", params={"after": 2**63})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    last = env.get("/v1/administrations/CR/agency-reads", "cr_writer", params={"after": 2**63 - 1})
+    assert last.status_code == 200, last.text
+    assert last.json() == {"items": [], "next_after": None}
