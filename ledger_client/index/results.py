@@ -414,3 +414,23 @@ class AdministrationKpis:
     programmes: tuple[ProgrammeKpis, ...] = ()
     monthly: tuple[MonthKpis, ...] = ()
     units: dict[str, str] = field(default_factory=lambda: dict(KPI_UNITS))
+
+
+@dataclass(frozen=True)
+class SignerPeriod:
+    """A span during which an address was a signer of an administration (from the chain's events).
+
+    ``added_time``/``removed_time`` are the block timestamps of the events that added and removed
+    it (registration counts as an addition); ``removed_time`` is None while it is still a signer.
+    """
+
+    code: str
+    address: str
+    added_block: int
+    added_time: int
+    removed_block: int | None
+    removed_time: int | None
+
+    def covers(self, timestamp: int) -> bool:
+        """Whether the address was a signer at ``timestamp`` (added at or before it, removed after it)."""
+        return self.added_time <= timestamp and (self.removed_time is None or timestamp < self.removed_time)
