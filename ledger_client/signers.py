@@ -77,6 +77,11 @@ class Signer:
         signed = self._account.sign_transaction(dict(transaction))
         return bytes(signed.raw_transaction)
 
+    def sign_typed_data(self, typed_data: Mapping[str, Any]) -> bytes:
+        """Sign EIP-712 typed data (``types``, ``primaryType``, ``domain``, ``message``); return r ‖ s ‖ v."""
+        signed = self._account.sign_typed_data(full_message=dict(typed_data))
+        return bytes(signed.signature)
+
     def keystore_json(self, password: str, iterations: int | None = None) -> dict[str, Any]:
         """This key as an encrypted keystore document (scrypt unless ``iterations`` is given for pbkdf2)."""
         if iterations is None:
