@@ -322,19 +322,19 @@ def verify_document(
             "issued/amended/renewed document hash)"
         )
     terms = (
-        replay.terms.programmes == document.programme_mask
-        and replay.terms.roles == document.role_mask
-        and bool(replay.terms.flags & FLAG_SME) == document.sme
-        and replay.terms.valid_from == document.valid_from_ts
-        and replay.terms.valid_until == document.valid_until_ts
+        replay.state.terms.programmes == document.programme_mask
+        and replay.state.terms.roles == document.role_mask
+        and bool(replay.state.terms.flags & FLAG_SME) == document.sme
+        and replay.state.terms.valid_from == document.valid_from_ts
+        and replay.state.terms.valid_until == document.valid_until_ts
     )
     if intact and not terms:
         problems.append("the document's programmes, roles, SME flag or dates differ from the on-chain terms")
     valid_now = (
         intact
         and replay.status == CertificateStatus.ACTIVE
-        and replay.terms.valid_from <= now
-        and (replay.terms.valid_until == 0 or now <= replay.terms.valid_until)
+        and replay.state.terms.valid_from <= now
+        and (replay.state.terms.valid_until == 0 or now <= replay.state.terms.valid_until)
     )
     return DocumentVerification(
         certificate_id=cid,

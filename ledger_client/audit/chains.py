@@ -19,7 +19,7 @@ from ledger_client.events import (
     MraStatusChanged,
 )
 from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, mra_head, mra_terms_hash
-from ledger_client.history import Terms, certificate_inputs
+from ledger_client.history import State, certificate_inputs
 from ledger_client.models import MraAction, MraStatus
 
 
@@ -66,7 +66,7 @@ def audit_certificate_events(
         by_sequence.setdefault(sequence, record)
     emitted_previous: bytes | None = ZERO_HEAD16
     recomputed = ZERO_HEAD16
-    terms: Terms | None = None
+    state: State | None = None
     last = max([onchain_count, *by_sequence])
     for sequence in range(1, last + 1):
         found = by_sequence.get(sequence)
@@ -88,7 +88,7 @@ def audit_certificate_events(
                     where.tx_hash,
                 )
             )
-        inputs = certificate_inputs(event, terms)
+        inputs = certificate_inputs(event, state)
         if inputs is None:
             emitted_previous = event.head
             continue
@@ -107,7 +107,7 @@ def audit_certificate_events(
                     )
                 )
         emitted_previous = event.head
-        terms = inputs.terms
+        state = inputs.state
     return findings, recomputed
 
 
