@@ -462,14 +462,13 @@ def _error_table() -> dict[bytes, tuple[str, tuple[str, ...], tuple[str, ...]]]:
     from ledger_client.artifacts import load_artifact
 
     table: dict[bytes, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
-    for artifact in ("AeoLedger", "AeoLedgerHarness"):
-        for item in load_artifact(artifact).abi:
-            if item.get("type") != "error":
-                continue
-            types = tuple(str(i["type"]) for i in item["inputs"])
-            names = tuple(str(i["name"]) for i in item["inputs"])
-            selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
-            table[selector] = (str(item["name"]), types, names)
+    for item in load_artifact("AeoLedger").abi:
+        if item.get("type") != "error":
+            continue
+        types = tuple(str(i["type"]) for i in item["inputs"])
+        names = tuple(str(i["name"]) for i in item["inputs"])
+        selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
+        table[selector] = (str(item["name"]), types, names)
     return table
 
 
