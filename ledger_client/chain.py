@@ -17,12 +17,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import rlp  # type: ignore[import-untyped]
-from eth._utils.address import generate_contract_address
-from eth.exceptions import TransactionNotFound as PyEvmTransactionNotFound
-from eth_tester import EthereumTester, PyEVMBackend
 from eth_utils.address import to_checksum_address
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound
@@ -40,6 +37,9 @@ from ledger_client.errors import (
 )
 from ledger_client.pyevm_tries import receipt_fields, trie_item, trie_items
 from ledger_client.signers import Signer
+
+if TYPE_CHECKING:  # the in-process chains need eth-tester/py-evm (the [node] extra); imported where built
+    from eth_tester import EthereumTester
 
 DEFAULT_DEV_ACCOUNTS = 20
 #: Seconds before the second receipt poll; each further wait doubles, up to ``poll_interval``.
@@ -207,6 +207,8 @@ class Chain:
     @classmethod
     def in_memory(cls, *, accounts: int = DEFAULT_DEV_ACCOUNTS, receipt_timeout: float = 120.0) -> Chain:
         """A fresh in-memory eth-tester chain with ``accounts`` funded development accounts."""
+        from eth_tester import EthereumTester, PyEVMBackend
+
         genesis = PyEVMBackend.generate_genesis_state(num_accounts=accounts)
         backend = PyEVMBackend(genesis_state=genesis)
         tester = EthereumTester(backend)
@@ -547,6 +549,8 @@ def _tester_receipt(tester: EthereumTester, tx_hash: bytes) -> Receipt | None:
     eth-tester's own receipt call formats every log through several layers (~0.4 ms per log of
     a 500-certificate batch); this reads the receipts trie once and decodes only what is used.
     """
+    from eth.exceptions import TransactionNotFound as PyEvmTransactionNotFound
+
     chain = tester.backend.chain
     chaindb = chain.chaindb
     try:
@@ -616,6 +620,8 @@ def _receipt(
     """A :class:`Receipt` from fields read in-process (the in-memory chain or the durable node)."""
     contract_address = None
     if not transaction.to:
+        from eth._utils.address import generate_contract_address
+
         contract_address = to_checksum_address(generate_contract_address(transaction.sender, transaction.nonce))
     entries = tuple(
         LogEntry(
