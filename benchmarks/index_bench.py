@@ -28,9 +28,7 @@ from typing import Any
 from eth_tester import EthereumTester, PyEVMBackend
 from web3 import Web3
 
-from ledger_client.hashing import certificate_id, code_bytes, number_bytes
-from ledger_client.index import EthTesterLogSource, Index
-from ledger_client.index.events import (
+from ledger_client.events import (
     AdministrationRegistered,
     CertificateIssued,
     CertificateStatusChanged,
@@ -40,6 +38,8 @@ from ledger_client.index.events import (
     MraAccepted,
     MraProposed,
 )
+from ledger_client.hashing import certificate_id, code_bytes, number_bytes
+from ledger_client.index import EthTesterLogSource, Index
 from ledger_client.index.schema import connect
 from ledger_client.index.sources import BlockHeader
 from ledger_client.index.store import Store

@@ -3,21 +3,23 @@
 ``head_n = H(head_{n-1}, id, n, action, state_after, documentHash, reasonCode)``: the state after
 an event (status, scope, flags, validity) follows from the event and the state before it. The
 auditor's per-event checks, its history reports and the document verification of the library
-all derive it here.
+all derive it here; :func:`replay_heads` recomputes a whole history and says where it breaks
+(document verification), the auditor's :mod:`ledger_client.audit.chains` reports every fault.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ledger_client.hashing import ZERO_HEAD32, certificate_head, pack_state
-from ledger_client.index.events import (
+from ledger_client.events import (
     CertificateAmended,
     CertificateEvent,
     CertificateIssued,
     CertificateRenewed,
     CertificateStatusChanged,
 )
+from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, certificate_head, pack_state
 from ledger_client.models import CertificateAction, CertificateStatus
 
 _STATUS_AFTER = {
@@ -67,11 +69,6 @@ class HeadInputs:
         )
 
 
-def certificate_sequence(event: CertificateEvent) -> int:
-    """The event number of a certificate event (issue is 1)."""
-    return 1 if isinstance(event, CertificateIssued) else event.sequence
-
-
 def certificate_inputs(event: CertificateEvent, previous: Terms | None) -> HeadInputs | None:
     """The head inputs of an event given the state before it (``None`` when that is unknown)."""
     if isinstance(event, CertificateIssued):
@@ -97,3 +94,62 @@ def certificate_inputs(event: CertificateEvent, previous: Terms | None) -> HeadI
         previous.status, previous.programmes, previous.roles, previous.flags, event.valid_from, event.valid_until
     )
     return HeadInputs(event.sequence, CertificateAction.RENEWED, terms, event.document_hash, 0)
+
+
+#: Actions whose event carries a document hash.
+DOCUMENT_ACTIONS = frozenset({CertificateAction.ISSUED, CertificateAction.AMENDED, CertificateAction.RENEWED})
+#: The state before a certificate's issue.
+NO_TERMS = Terms(int(CertificateStatus.NONE), 0, 0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class HeadReplay:
+    """The outcome of replaying a certificate's events.
+
+    Attributes:
+        head: the recomputed head after the last verified event (zero when none is).
+        count: number of events verified.
+        consistent: every event's recorded head equals the recomputed one and the sequence
+            numbers run 1..count without gaps.
+        problem: what broke first (None when consistent).
+        terms: the state after the last verified event (:data:`NO_TERMS` when none is).
+        document_hash: the hash carried by the latest Issued/Amended/Renewed event.
+    """
+
+    head: bytes
+    count: int
+    consistent: bool
+    problem: str | None
+    terms: Terms
+    document_hash: bytes | None
+
+    @property
+    def status(self) -> CertificateStatus:
+        """The status after the last verified event."""
+        return CertificateStatus(self.terms.status)
+
+
+def replay_heads(events: Iterable[CertificateEvent]) -> HeadReplay:
+    """Recompute the history head from the events alone, in the order given; stop at the first fault."""
+    head = ZERO_HEAD16
+    terms: Terms | None = None
+    document: bytes | None = None
+    expected = 1
+    problem: str | None = None
+    for event in events:
+        if event.sequence != expected:
+            problem = f"event {expected} is missing or out of order (found event {event.sequence})"
+            break
+        inputs = certificate_inputs(event, terms)
+        if inputs is None:
+            problem = f"event {event.sequence} ({event.action.name.lower()}) comes before the certificate's issue"
+            break
+        recomputed = inputs.head(head, event.certificate_id)
+        if recomputed != event.head:
+            problem = f"event {event.sequence} ({event.action.name.lower()}) does not match its recorded head: altered"
+            break
+        head, terms = recomputed, inputs.terms
+        if inputs.action in DOCUMENT_ACTIONS:
+            document = inputs.document_hash
+        expected += 1
+    return HeadReplay(head, expected - 1, problem is None, problem, terms or NO_TERMS, document)

@@ -13,8 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger_client.history import Terms, certificate_inputs, certificate_sequence
-from ledger_client.index.events import (
+from ledger_client.events import (
     CertificateAmended,
     CertificateEvent,
     CertificateIssued,
@@ -22,6 +21,7 @@ from ledger_client.index.events import (
     CertificateStatusChanged,
     EventRecord,
 )
+from ledger_client.history import Terms, certificate_inputs
 from ledger_client.models import FLAG_SME, CertificateStatus
 from ledger_client.vocabulary import iso_instant, iso_or_none, programme_names, reason_name, role_names
 
@@ -160,7 +160,7 @@ def build_entries(records: list[EventRecord], verified_sequences: set[int]) -> t
     terms: Terms | None = None
     for record in records:
         event: CertificateEvent = record.event  # type: ignore[assignment]
-        sequence = certificate_sequence(event)
+        sequence = event.sequence
         inputs = certificate_inputs(event, terms)
         after = inputs.terms if inputs is not None else terms
         p = record.position

@@ -12,8 +12,7 @@ from itertools import combinations
 from typing import Any
 
 from ledger_client.errors import IndexConfigurationError
-from ledger_client.hashing import mra_terms_hash
-from ledger_client.index.events import (
+from ledger_client.events import (
     AdministrationFrozenChanged,
     AdministrationRegistered,
     CertificateAmended,
@@ -28,6 +27,7 @@ from ledger_client.index.events import (
     MraStatusChanged,
     SignerChanged,
 )
+from ledger_client.hashing import mra_terms_hash
 from ledger_client.index.schema import PROGRAMME_TAG, ROLE_TAG, SCHEMA_VERSION, create_schema
 from ledger_client.index.sources import BlockHeader
 from ledger_client.models import CertificateAction, CertificateStatus, MraAction, MraStatus
