@@ -79,6 +79,11 @@ class Signer:
         signed = self._account.sign_transaction(dict(transaction))
         return bytes(signed.raw_transaction)
 
+    def sign_typed_data(self, typed_data: Mapping[str, Any]) -> bytes:
+        """Sign EIP-712 typed data (``types``, ``primaryType``, ``domain``, ``message``); return r ‖ s ‖ v."""
+        signed = self._account.sign_typed_data(full_message=dict(typed_data))
+        return bytes(signed.signature)
+
     def sign_digest(self, digest: bytes) -> bytes:
         """An ECDSA secp256k1 signature of a 32-byte ``digest``: ``r || s`` (64 bytes, low-s), as ES256K
         (RFC 8812) carries it. The key stays in eth-account; only the signature leaves."""
