@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
+from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
 from ledger_client.errors import ConfigurationError
@@ -76,6 +77,11 @@ class Signer:
         """Sign a transaction dict; return the raw signed bytes for ``eth_sendRawTransaction``."""
         signed = self._account.sign_transaction(dict(transaction))
         return bytes(signed.raw_transaction)
+
+    def sign_typed_data(self, full_message: Mapping[str, Any]) -> bytes:
+        """Sign EIP-712 typed data (``types``, ``primaryType``, ``domain``, ``message``); 65 bytes r ‖ s ‖ v."""
+        signed = self._account.sign_message(encode_typed_data(full_message=dict(full_message)))
+        return bytes(signed.signature)
 
     def keystore_json(self, password: str, iterations: int | None = None) -> dict[str, Any]:
         """This key as an encrypted keystore document (scrypt unless ``iterations`` is given for pbkdf2)."""
