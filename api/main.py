@@ -18,10 +18,21 @@ from api.config import ApiSettings
 from api.console import install_console
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.exchange import ExchangeSources, exchange_service
 from api.metrics import install_metrics
 from api.middleware import IdempotencyMiddleware
 from api.openapi import install_openapi
-from api.routes import administrations, certificates, health, mras, partners, transactions, verification, webhooks
+from api.routes import (
+    administrations,
+    certificates,
+    exchange,
+    health,
+    mras,
+    partners,
+    transactions,
+    verification,
+    webhooks,
+)
 from api.runtime import Runtime
 from api.webhooks import webhook_service
 
@@ -58,17 +69,28 @@ TAGS = [
     {"name": "partners", "description": "Partners' certificate events: feed, stream, inbox, acknowledgements"},
     {"name": "transactions", "description": "The outcome of a write answered 202 Accepted"},
     {"name": "webhooks", "description": "Signed pushes (Standard Webhooks) of partners' events to national systems"},
+    {
+        "name": "exchange",
+        "description": "Envelopes of certificate documents between MRA partners' gateways; trader lookup",
+    },
     {"name": "health", "description": "Liveness and readiness"},
 ]
 
 
-def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: ApiSettings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    exchange_sources: ExchangeSources | None = None,
+) -> FastAPI:
     """Build the API.
 
     Args:
         settings: opens a :class:`Runtime` from these settings at startup and closes it at shutdown
             (default: ``ApiSettings()`` from the environment). Ignored when ``runtime`` is given.
         runtime: an open runtime to serve (tests, embedding); the caller closes it.
+        exchange_sources: where a gateway's envelope exchange finds the published exchange endpoints and the
+            operators' consent (:mod:`api.exchange`); without it the gateway runs no exchange.
     """
     chosen = runtime.settings if runtime is not None else settings or ApiSettings()
 
@@ -77,13 +99,13 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
         anyio.to_thread.current_default_thread_limiter().total_tokens = chosen.worker_threads
         if runtime is not None:
             app.state.runtime = runtime
-            async with webhook_service(app, runtime):
+            async with webhook_service(app, runtime), exchange_service(app, runtime, exchange_sources):
                 yield
             return
         opened = await run_in_threadpool(Runtime.open, chosen)
         app.state.runtime = opened
         try:
-            async with webhook_service(app, opened):
+            async with webhook_service(app, opened), exchange_service(app, opened, exchange_sources):
                 yield
         finally:
             await run_in_threadpool(opened.close)
@@ -104,7 +126,17 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AccessMiddleware)  # outermost: request id and access log of every answer, replays too
     # Most-read routes first: Starlette matches routes in order.
-    for module in (certificates, verification, partners, administrations, mras, webhooks, transactions, health):
+    for module in (
+        certificates,
+        verification,
+        partners,
+        administrations,
+        mras,
+        webhooks,
+        exchange,
+        transactions,
+        health,
+    ):
         app.include_router(module.router)
     install_console(app, chosen)
     install_docs(app)

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ledger_client.exchange.coverage import granting_mra, scopes_of
 from ledger_client.exchange.directory import ConsentRegistry, ExchangeDirectory
 from ledger_client.exchange.errors import ExchangeRefusedError
 from ledger_client.exchange.outbox import Envelope, EnvelopeOutbox, Refusal
-from ledger_client.exchange.requests import Domain, EnvelopeRequest
+from ledger_client.exchange.requests import REQUESTER, Domain, EnvelopeRequest, parse_headers
 from ledger_client.index import Index
 from ledger_client.models import CertificateStatus
 
@@ -67,6 +67,17 @@ class EnvelopeAuthority:
         self._domain = domain
         self._window = window_seconds
         self._clock = clock
+
+    def serve_headers(self, headers: Mapping[str, str], after: int, limit: int) -> EnvelopePage:
+        """The page asked for by an HTTP request's headers and query (a malformed request is refused and logged)."""
+        try:
+            request, signature = parse_headers(headers, self.issuer, after, limit)
+        except ExchangeRefusedError as refused:
+            claimed = headers.get(REQUESTER)
+            log.warning("envelope request refused (%s): requester=%s: %s", refused.reason, claimed, refused)
+            self._outbox.log_refusal(Refusal(self._clock(), claimed, None, refused.reason, str(refused)))
+            raise
+        return self.serve(request, signature)
 
     def serve(self, request: EnvelopeRequest, signature: bytes) -> EnvelopePage:
         """The page ``request`` asks for (:class:`ExchangeRefusedError`, logged, when it is not authorised)."""

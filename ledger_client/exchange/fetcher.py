@@ -69,7 +69,7 @@ class EnvelopeFetcher:
         signer: Signer,
         domain: Domain,
         *,
-        client: Callable[[str], httpx.Client] | None = None,
+        client: Callable[[str], httpx.Client] | None = None,  # a new client for a base URL (closed after use)
         page_size: int = 500,
         max_pages: int = 100,
     ) -> None:
@@ -99,17 +99,19 @@ class EnvelopeFetcher:
         if endpoint is None:
             report.error = f"{issuer} published no exchange endpoint on the chain"
             return report
+        client = self._client(endpoint.url)
         try:
-            with self._client(endpoint.url) as client:
-                for _ in range(self._max_pages):
-                    more = self._page(client, issuer, report)
-                    report.pages += 1
-                    if not more or report.waiting_for_index:
-                        break
+            for _ in range(self._max_pages):
+                more = self._page(client, issuer, report)
+                report.pages += 1
+                if not more or report.waiting_for_index:
+                    break
         except (httpx.HTTPError, ExchangePeerError) as exc:
             report.error = f"fetching from {issuer}'s gateway at {endpoint.url} failed: {exc}"
             log.warning("%s", report.error)
             self._inbox.note_error(issuer, report.error)
+        finally:
+            client.close()
         return report
 
     def _page(self, client: httpx.Client, issuer: str, report: FetchReport) -> bool:
