@@ -22,9 +22,11 @@ from api.exchange import ExchangeSources, exchange_service
 from api.metrics import install_metrics
 from api.middleware import IdempotencyMiddleware
 from api.openapi import install_openapi
+from api.ratelimit import RateLimit
 from api.routes import (
     administrations,
     certificates,
+    credentials,
     exchange,
     health,
     mras,
@@ -64,6 +66,10 @@ TAGS = [
     {"name": "administrations", "description": "Customs administrations, their signers and KPIs"},
     {"name": "certificates", "description": "AEO certificates: issue, lifecycle, reads, history"},
     {"name": "verification", "description": "History audits and document verification against the chain"},
+    {
+        "name": "credentials",
+        "description": "AEO credentials (SD-JWT verifiable credentials) an operator holds; anyone verifies them",
+    },
     {"name": "mras", "description": "Mutual Recognition Agreements"},
     {"name": "recognition", "description": "Whether an administration recognises a certificate"},
     {"name": "partners", "description": "Partners' certificate events: feed, stream, inbox, acknowledgements"},
@@ -126,9 +132,11 @@ def create_app(
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AccessMiddleware)  # outermost: request id and access log of every answer, replays too
     # Most-read routes first: Starlette matches routes in order.
-    for module in (
+    app.state.credential_verify_limit = RateLimit("credential verifications", chosen.credential_verify_rate)
+    modules = (
         certificates,
         verification,
+        credentials,
         partners,
         administrations,
         mras,
@@ -136,7 +144,8 @@ def create_app(
         exchange,
         transactions,
         health,
-    ):
+    )
+    for module in modules:
         app.include_router(module.router)
     install_console(app, chosen)
     install_docs(app)

@@ -23,8 +23,9 @@ from ledger_client import validation
 from ledger_client.canonical import canonical_json
 from ledger_client.certificates import CertificateRequest
 from ledger_client.errors import InvalidDocumentError, LedgerValueError
-from ledger_client.events import CertificateEventSource, replay_heads
+from ledger_client.event_sources import CertificateEventSource
 from ledger_client.hashing import certificate_id
+from ledger_client.history import replay_heads
 from ledger_client.models import FLAG_SME, PROGRAMME_MASK, ROLE_MASK, CertificateStatus, Programme, Role
 
 SCHEMA = "aeo-ledger/certificate-document/1"
@@ -321,19 +322,19 @@ def verify_document(
             "issued/amended/renewed document hash)"
         )
     terms = (
-        replay.programmes == document.programme_mask
-        and replay.roles == document.role_mask
-        and bool(replay.flags & FLAG_SME) == document.sme
-        and replay.valid_from == document.valid_from_ts
-        and replay.valid_until == document.valid_until_ts
+        replay.state.terms.programmes == document.programme_mask
+        and replay.state.terms.roles == document.role_mask
+        and bool(replay.state.terms.flags & FLAG_SME) == document.sme
+        and replay.state.terms.valid_from == document.valid_from_ts
+        and replay.state.terms.valid_until == document.valid_until_ts
     )
     if intact and not terms:
         problems.append("the document's programmes, roles, SME flag or dates differ from the on-chain terms")
     valid_now = (
         intact
         and replay.status == CertificateStatus.ACTIVE
-        and replay.valid_from <= now
-        and (replay.valid_until == 0 or now <= replay.valid_until)
+        and replay.state.terms.valid_from <= now
+        and (replay.state.terms.valid_until == 0 or now <= replay.state.terms.valid_until)
     )
     return DocumentVerification(
         certificate_id=cid,

@@ -23,7 +23,7 @@ from ledger_client.context import LedgerContext
 from ledger_client.deployment import Deployment, deploy, verify_deployment
 from ledger_client.documents import CertificateDocument, DocumentVerification, verify_document
 from ledger_client.errors import ConfigurationError
-from ledger_client.events import CertificateEventSource, ChainEventSource
+from ledger_client.event_sources import CertificateEventSource, ChainEventSource
 from ledger_client.evm import require_cancun
 from ledger_client.fees import FeePolicy
 from ledger_client.foresight import Foresight
@@ -283,9 +283,7 @@ class Ledger:
 
     def event_source(self) -> ChainEventSource:
         """Reads certificate events from the chain (``eth_getLogs`` from the deployment block)."""
-        return ChainEventSource(
-            self.chain, self.context.codec, self.deployment.address, self.deployment.deployment_block
-        )
+        return ChainEventSource(self.chain, self.deployment.address, self.deployment.deployment_block)
 
     def verify_document(
         self, document: CertificateDocument, *, events: CertificateEventSource | None = None

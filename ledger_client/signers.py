@@ -16,6 +16,8 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
+from eth_keys.datatypes import PrivateKey
+from eth_typing import Hash32
 
 from ledger_client.errors import ConfigurationError
 from ledger_client.settings import Settings
@@ -82,6 +84,18 @@ class Signer:
         """Sign EIP-712 typed data (``types``, ``primaryType``, ``domain``, ``message``); 65 bytes r ‖ s ‖ v."""
         signed = self._account.sign_message(encode_typed_data(full_message=dict(full_message)))
         return bytes(signed.signature)
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        """An ECDSA secp256k1 signature of a 32-byte ``digest``: ``r || s`` (64 bytes, low-s), as ES256K
+        (RFC 8812) carries it. The key stays in eth-account; only the signature leaves."""
+        if len(digest) != 32:
+            raise ValueError(f"a digest has 32 bytes, got {len(digest)}")
+        signed = self._account.unsafe_sign_hash(Hash32(digest))
+        return int(signed.r).to_bytes(32, "big") + int(signed.s).to_bytes(32, "big")
+
+    def public_key(self) -> bytes:
+        """The uncompressed secp256k1 public key without its prefix: ``x || y`` (64 bytes)."""
+        return bytes(PrivateKey(self._account.key).public_key.to_bytes())
 
     def keystore_json(self, password: str, iterations: int | None = None) -> dict[str, Any]:
         """This key as an encrypted keystore document (scrypt unless ``iterations`` is given for pbkdf2)."""

@@ -10,20 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ledger_client.audit.findings import Finding, FindingKind
-from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, mra_head, mra_terms_hash
-from ledger_client.history import Terms, certificate_inputs, certificate_sequence
-from ledger_client.index.events import (
-    CertificateAmended,
+from ledger_client.events import (
     CertificateEvent,
-    CertificateIssued,
-    CertificateRenewed,
-    CertificateStatusChanged,
     EventRecord,
     MraAccepted,
     MraEvent,
     MraProposed,
     MraStatusChanged,
 )
+from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, mra_head, mra_terms_hash
+from ledger_client.history import State, certificate_inputs
 from ledger_client.models import MraAction, MraStatus
 
 
@@ -63,14 +59,14 @@ def audit_certificate_events(
     certificate_id: bytes, records: Sequence[EventRecord], onchain_count: int
 ) -> tuple[list[Finding], bytes]:
     """Findings for a certificate's events as read, and the head recomputed from their data alone."""
-    sequences = [certificate_sequence(_certificate_event(r)) for r in records]
+    sequences = [_certificate_event(r).sequence for r in records]
     findings = order_findings(sequences, records)
     by_sequence: dict[int, EventRecord] = {}
     for sequence, record in zip(sequences, records, strict=True):
         by_sequence.setdefault(sequence, record)
     emitted_previous: bytes | None = ZERO_HEAD16
     recomputed = ZERO_HEAD16
-    terms: Terms | None = None
+    state: State | None = None
     last = max([onchain_count, *by_sequence])
     for sequence in range(1, last + 1):
         found = by_sequence.get(sequence)
@@ -80,7 +76,7 @@ def audit_certificate_events(
             emitted_previous = None
             continue
         event = found.event
-        assert isinstance(event, CertificateIssued | CertificateStatusChanged | CertificateAmended | CertificateRenewed)
+        assert isinstance(event, CertificateEvent)
         where = found.position
         if sequence > onchain_count:
             findings.append(
@@ -92,7 +88,7 @@ def audit_certificate_events(
                     where.tx_hash,
                 )
             )
-        inputs = certificate_inputs(event, terms)
+        inputs = certificate_inputs(event, state)
         if inputs is None:
             emitted_previous = event.head
             continue
@@ -111,20 +107,20 @@ def audit_certificate_events(
                     )
                 )
         emitted_previous = event.head
-        terms = inputs.terms
+        state = inputs.state
     return findings, recomputed
 
 
 def _certificate_event(record: EventRecord) -> CertificateEvent:
     event = record.event
-    if not isinstance(event, CertificateIssued | CertificateStatusChanged | CertificateAmended | CertificateRenewed):
+    if not isinstance(event, CertificateEvent):
         raise TypeError(f"not a certificate event: {type(event).__name__}")
     return event
 
 
 def _mra_event(record: EventRecord) -> MraEvent:
     event = record.event
-    if not isinstance(event, MraProposed | MraAccepted | MraStatusChanged):
+    if not isinstance(event, MraEvent):
         raise TypeError(f"not an MRA event: {type(event).__name__}")
     return event
 
