@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_keys.datatypes import PrivateKey
 from eth_typing import Hash32
@@ -80,9 +79,9 @@ class Signer:
         signed = self._account.sign_transaction(dict(transaction))
         return bytes(signed.raw_transaction)
 
-    def sign_typed_data(self, full_message: Mapping[str, Any]) -> bytes:
-        """Sign EIP-712 typed data (``types``, ``primaryType``, ``domain``, ``message``); 65 bytes r ‖ s ‖ v."""
-        signed = self._account.sign_message(encode_typed_data(full_message=dict(full_message)))
+    def sign_typed_data(self, typed_data: Mapping[str, Any]) -> bytes:
+        """Sign EIP-712 typed data (``types``, ``primaryType``, ``domain``, ``message``); return r ‖ s ‖ v."""
+        signed = self._account.sign_typed_data(full_message=dict(typed_data))
         return bytes(signed.signature)
 
     def sign_digest(self, digest: bytes) -> bytes:

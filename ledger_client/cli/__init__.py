@@ -9,6 +9,7 @@ aeo-ledger backup --to FILE | restore --from FILE --data-dir DIR   a gateway's s
 aeo-ledger import --admin CR FILE    bulk import of a national AEO registry
 aeo-ledger audit certificate|mra|index   prove histories against the chain
 aeo-ledger consortium init --validators CL,CO,CR,MX,PE --out DIR   Besu QBFT network kit
+aeo-ledger governance prepare|sign|show|execute   the consortium's Safe multisig
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("ledger_client.cli.audit", "verify histories and the index against the chain"),
     "network": ("ledger_client.cli.network", "run a node and one gateway per administration on this machine"),
     "consortium": ("ledger_client.cli.consortium", "generate a Hyperledger Besu QBFT network for the administrations"),
+    "governance": ("ledger_client.cli.governance", "the consortium's Safe multisig: prepare, sign, execute"),
 }
 
 
