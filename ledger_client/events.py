@@ -18,10 +18,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger_client.codec import EventAbi, ledger_codec
 from ledger_client.models import CertificateAction, MraAction, MraStatus
+
+
+class Terms(NamedTuple):
+    """What a certificate covers and when: programmes and operator roles (bitmasks), flags (SME)
+    and validity (Unix seconds; ``valid_until`` 0 = open-ended). A tuple, in this order."""
+
+    programmes: int
+    roles: int
+    flags: int
+    valid_from: int
+    valid_until: int
+
+    def renewed(self, valid_from: int, valid_until: int) -> Terms:
+        """The same scope with a new validity period."""
+        return self._replace(valid_from=valid_from, valid_until=valid_until)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +91,7 @@ class CertificateIssued:
     certificate_id: bytes
     issuer: str
     number: str
-    programmes: int
-    roles: int
-    flags: int
-    valid_from: int
-    valid_until: int
+    terms: Terms
     document_hash: bytes
     head: bytes
 
@@ -109,16 +120,12 @@ class CertificateStatusChanged:
 
 @dataclass(frozen=True, slots=True)
 class CertificateAmended:
-    """A certificate's scope, SME flag, dates and document were amended."""
+    """A certificate's terms (scope, SME flag, dates) and document were amended."""
 
     certificate_id: bytes
     issuer: str
     sequence: int
-    programmes: int
-    roles: int
-    flags: int
-    valid_from: int
-    valid_until: int
+    terms: Terms
     document_hash: bytes
     reason_code: int
     head: bytes
@@ -230,19 +237,12 @@ def _number(raw: bytes) -> str:
     return raw.rstrip(b"\x00").decode("utf-8", "backslashreplace")
 
 
+def _terms(f: Mapping[str, Any]) -> Terms:
+    return Terms(f["programmes"], f["roles"], f["flags"], f["validFrom"], f["validUntil"])
+
+
 def _issued(f: Mapping[str, Any]) -> CertificateIssued:
-    return CertificateIssued(
-        f["id"],
-        _code(f["issuer"]),
-        _number(f["number"]),
-        f["programmes"],
-        f["roles"],
-        f["flags"],
-        f["validFrom"],
-        f["validUntil"],
-        f["documentHash"],
-        f["head"],
-    )
+    return CertificateIssued(f["id"], _code(f["issuer"]), _number(f["number"]), _terms(f), f["documentHash"], f["head"])
 
 
 def _status_changed(action: CertificateAction, f: Mapping[str, Any]) -> CertificateStatusChanged:
@@ -251,17 +251,7 @@ def _status_changed(action: CertificateAction, f: Mapping[str, Any]) -> Certific
 
 def _amended(f: Mapping[str, Any]) -> CertificateAmended:
     return CertificateAmended(
-        f["id"],
-        _code(f["issuer"]),
-        f["sequence"],
-        f["programmes"],
-        f["roles"],
-        f["flags"],
-        f["validFrom"],
-        f["validUntil"],
-        f["documentHash"],
-        f["reasonCode"],
-        f["head"],
+        f["id"], _code(f["issuer"]), f["sequence"], _terms(f), f["documentHash"], f["reasonCode"], f["head"]
     )
 
 

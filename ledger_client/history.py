@@ -18,6 +18,7 @@ from ledger_client.events import (
     CertificateIssued,
     CertificateRenewed,
     CertificateStatusChanged,
+    Terms,
 )
 from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, certificate_head, pack_state
 from ledger_client.models import CertificateAction, CertificateStatus
@@ -31,19 +32,15 @@ _STATUS_AFTER = {
 
 
 @dataclass(frozen=True)
-class Terms:
-    """A certificate's state after an event (the packed ``state`` input of the head)."""
+class State:
+    """A certificate's state after an event: its status and terms (the packed ``state`` input of the head)."""
 
     status: int
-    programmes: int
-    roles: int
-    flags: int
-    valid_from: int
-    valid_until: int
+    terms: Terms
 
     def packed(self) -> int:
         """The state word."""
-        return pack_state(self.status, self.programmes, self.roles, self.flags, self.valid_from, self.valid_until)
+        return pack_state(self.status, *self.terms)
 
 
 @dataclass(frozen=True)
@@ -52,7 +49,7 @@ class HeadInputs:
 
     sequence: int
     action: CertificateAction
-    terms: Terms
+    state: State
     document_hash: bytes
     reason_code: int
 
@@ -63,43 +60,34 @@ class HeadInputs:
             certificate_id,
             self.sequence,
             int(self.action),
-            self.terms.packed(),
+            self.state.packed(),
             self.document_hash,
             self.reason_code,
         )
 
 
-def certificate_inputs(event: CertificateEvent, previous: Terms | None) -> HeadInputs | None:
+def certificate_inputs(event: CertificateEvent, previous: State | None) -> HeadInputs | None:
     """The head inputs of an event given the state before it (``None`` when that is unknown)."""
     if isinstance(event, CertificateIssued):
-        terms = Terms(1, event.programmes, event.roles, event.flags, event.valid_from, event.valid_until)
-        return HeadInputs(1, CertificateAction.ISSUED, terms, event.document_hash, 0)
+        state = State(int(CertificateStatus.ACTIVE), event.terms)
+        return HeadInputs(1, CertificateAction.ISSUED, state, event.document_hash, 0)
     if previous is None:
         return None
     if isinstance(event, CertificateStatusChanged):
-        terms = Terms(
-            int(_STATUS_AFTER[event.action]),
-            previous.programmes,
-            previous.roles,
-            previous.flags,
-            previous.valid_from,
-            previous.valid_until,
-        )
-        return HeadInputs(event.sequence, event.action, terms, ZERO_HEAD32, event.reason_code)
+        state = State(int(_STATUS_AFTER[event.action]), previous.terms)
+        return HeadInputs(event.sequence, event.action, state, ZERO_HEAD32, event.reason_code)
     if isinstance(event, CertificateAmended):
-        terms = Terms(previous.status, event.programmes, event.roles, event.flags, event.valid_from, event.valid_until)
-        return HeadInputs(event.sequence, CertificateAction.AMENDED, terms, event.document_hash, event.reason_code)
+        state = State(previous.status, event.terms)
+        return HeadInputs(event.sequence, CertificateAction.AMENDED, state, event.document_hash, event.reason_code)
     assert isinstance(event, CertificateRenewed)
-    terms = Terms(
-        previous.status, previous.programmes, previous.roles, previous.flags, event.valid_from, event.valid_until
-    )
-    return HeadInputs(event.sequence, CertificateAction.RENEWED, terms, event.document_hash, 0)
+    state = State(previous.status, previous.terms.renewed(event.valid_from, event.valid_until))
+    return HeadInputs(event.sequence, CertificateAction.RENEWED, state, event.document_hash, 0)
 
 
 #: Actions whose event carries a document hash.
 DOCUMENT_ACTIONS = frozenset({CertificateAction.ISSUED, CertificateAction.AMENDED, CertificateAction.RENEWED})
 #: The state before a certificate's issue.
-NO_TERMS = Terms(int(CertificateStatus.NONE), 0, 0, 0, 0, 0)
+NO_STATE = State(int(CertificateStatus.NONE), Terms(0, 0, 0, 0, 0))
 
 
 @dataclass(frozen=True)
@@ -112,7 +100,7 @@ class HeadReplay:
         consistent: every event's recorded head equals the recomputed one and the sequence
             numbers run 1..count without gaps.
         problem: what broke first (None when consistent).
-        terms: the state after the last verified event (:data:`NO_TERMS` when none is).
+        state: the status and terms after the last verified event (:data:`NO_STATE` when none is).
         document_hash: the hash carried by the latest Issued/Amended/Renewed event.
     """
 
@@ -120,19 +108,19 @@ class HeadReplay:
     count: int
     consistent: bool
     problem: str | None
-    terms: Terms
+    state: State
     document_hash: bytes | None
 
     @property
     def status(self) -> CertificateStatus:
         """The status after the last verified event."""
-        return CertificateStatus(self.terms.status)
+        return CertificateStatus(self.state.status)
 
 
 def replay_heads(events: Iterable[CertificateEvent]) -> HeadReplay:
     """Recompute the history head from the events alone, in the order given; stop at the first fault."""
     head = ZERO_HEAD16
-    terms: Terms | None = None
+    state: State | None = None
     document: bytes | None = None
     expected = 1
     problem: str | None = None
@@ -140,7 +128,7 @@ def replay_heads(events: Iterable[CertificateEvent]) -> HeadReplay:
         if event.sequence != expected:
             problem = f"event {expected} is missing or out of order (found event {event.sequence})"
             break
-        inputs = certificate_inputs(event, terms)
+        inputs = certificate_inputs(event, state)
         if inputs is None:
             problem = f"event {event.sequence} ({event.action.name.lower()}) comes before the certificate's issue"
             break
@@ -148,8 +136,8 @@ def replay_heads(events: Iterable[CertificateEvent]) -> HeadReplay:
         if recomputed != event.head:
             problem = f"event {event.sequence} ({event.action.name.lower()}) does not match its recorded head: altered"
             break
-        head, terms = recomputed, inputs.terms
+        head, state = recomputed, inputs.state
         if inputs.action in DOCUMENT_ACTIONS:
             document = inputs.document_hash
         expected += 1
-    return HeadReplay(head, expected - 1, problem is None, problem, terms or NO_TERMS, document)
+    return HeadReplay(head, expected - 1, problem is None, problem, state or NO_STATE, document)

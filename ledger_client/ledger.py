@@ -57,6 +57,12 @@ def _sender(chain: Chain, settings: Settings) -> TransactionSender:
     )
 
 
+def transaction_sender(chain: Chain, settings: Settings) -> TransactionSender:
+    """A sender for ``chain`` configured by ``settings`` (fees, nonces, gas), for transactions to
+    other contracts than the ledger (e.g. deploying the governance Safe before the ledger)."""
+    return _sender(chain, settings)
+
+
 class Ledger:
     """A client of one deployed ledger, acting as one signer (or read-only).
 

@@ -13,6 +13,7 @@ from ledger_client.events import (
     CertificateIssued,
     CertificateRenewed,
     CertificateStatusChanged,
+    Terms,
 )
 from ledger_client.models import (
     FLAG_SME,
@@ -142,37 +143,21 @@ class CertificateEventRow:
         """The typed event this row records (the state after it gives the terms; no number)."""
         cid, issuer, head, action = self.certificate_id, self.issuer, self.head, self.action
         if action is CertificateAction.ISSUED:
-            return CertificateIssued(
-                cid,
-                issuer,
-                "",
-                self.programmes,
-                self.roles,
-                self.flags,
-                self.valid_from,
-                self.valid_until,
-                self.document_hash,
-                head,
-            )
+            return CertificateIssued(cid, issuer, "", self.terms, self.document_hash, head)
         if action is CertificateAction.AMENDED:
             return CertificateAmended(
-                cid,
-                issuer,
-                self.sequence,
-                self.programmes,
-                self.roles,
-                self.flags,
-                self.valid_from,
-                self.valid_until,
-                self.document_hash,
-                self.reason_code,
-                head,
+                cid, issuer, self.sequence, self.terms, self.document_hash, self.reason_code, head
             )
         if action is CertificateAction.RENEWED:
             return CertificateRenewed(
                 cid, issuer, self.sequence, self.valid_from, self.valid_until, self.document_hash, head
             )
         return CertificateStatusChanged(cid, issuer, action, self.sequence, self.reason_code, head)
+
+    @property
+    def terms(self) -> Terms:
+        """The certificate's terms after the event."""
+        return Terms(self.programmes, self.roles, self.flags, self.valid_from, self.valid_until)
 
     @property
     def pos(self) -> int:

@@ -26,6 +26,7 @@ from ledger_client.events import (
     MraProposed,
     MraStatusChanged,
     SignerChanged,
+    Terms,
 )
 from ledger_client.hashing import mra_terms_hash
 from ledger_client.index.schema import PROGRAMME_TAG, ROLE_TAG, SCHEMA_VERSION, create_schema
@@ -209,11 +210,7 @@ class Store:
                 e.certificate_id,
                 e.issuer,
                 e.number,
-                e.programmes,
-                e.roles,
-                e.flags,
-                e.valid_from,
-                e.valid_until,
+                *e.terms,
                 e.document_hash,
                 e.head,
                 p.block_number,
@@ -221,9 +218,10 @@ class Store:
                 p.pos,
             ),
         )
+        terms = e.terms
         self._conn.executemany(
             "INSERT INTO certificate_tags (tag, id) VALUES (?, ?)",
-            [(tag, e.certificate_id) for tag in tags_of(e.programmes, e.roles)],
+            [(tag, e.certificate_id) for tag in tags_of(terms.programmes, terms.roles)],
         )
         self._certificate_event(
             e.certificate_id,
@@ -232,13 +230,13 @@ class Store:
             p,
             CertificateAction.ISSUED,
             CertificateStatus.ACTIVE,
-            (e.programmes, e.roles, e.flags, e.valid_from, e.valid_until),
+            terms,
             e.document_hash,
             0,
             e.head,
         )
 
-    def _terms(self, certificate_id: bytes) -> tuple[int, int, int, int, int]:
+    def _terms(self, certificate_id: bytes) -> Terms:
         row = self._conn.execute(
             "SELECT programmes, roles, flags, valid_from, valid_until FROM certificates WHERE id = ?",
             (certificate_id,),
@@ -247,7 +245,7 @@ class Store:
             raise IndexConfigurationError(
                 f"event for unknown certificate 0x{certificate_id.hex()}: the index started after its issue"
             )
-        return (int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+        return Terms(int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]))
 
     def _certificate_status(self, e: CertificateStatusChanged, p: LogPosition) -> None:
         terms = self._terms(e.certificate_id)
@@ -266,21 +264,10 @@ class Store:
         self._conn.execute(
             "UPDATE certificates SET programmes = ?, roles = ?, flags = ?, valid_from = ?, valid_until = ?,"
             " document_hash = ?, event_count = ?, head = ?, updated_pos = ? WHERE id = ?",
-            (
-                e.programmes,
-                e.roles,
-                e.flags,
-                e.valid_from,
-                e.valid_until,
-                e.document_hash,
-                e.sequence,
-                e.head,
-                p.pos,
-                e.certificate_id,
-            ),
+            (*e.terms, e.document_hash, e.sequence, e.head, p.pos, e.certificate_id),
         )
-        self._retag(e.certificate_id, e.programmes, e.roles)
-        terms = (e.programmes, e.roles, e.flags, e.valid_from, e.valid_until)
+        terms = e.terms
+        self._retag(e.certificate_id, terms.programmes, terms.roles)
         self._certificate_event(
             e.certificate_id,
             e.sequence,
@@ -295,7 +282,7 @@ class Store:
         )
 
     def _certificate_renewed(self, e: CertificateRenewed, p: LogPosition) -> None:
-        programmes, roles, flags, _, _ = self._terms(e.certificate_id)
+        terms = self._terms(e.certificate_id).renewed(e.valid_from, e.valid_until)
         row = self._conn.execute("SELECT status FROM certificates WHERE id = ?", (e.certificate_id,)).fetchone()
         status = CertificateStatus(int(row[0]))
         self._conn.execute(
@@ -303,7 +290,6 @@ class Store:
             " updated_pos = ? WHERE id = ?",
             (e.valid_from, e.valid_until, e.document_hash, e.sequence, e.head, p.pos, e.certificate_id),
         )
-        terms = (programmes, roles, flags, e.valid_from, e.valid_until)
         self._certificate_event(
             e.certificate_id,
             e.sequence,
@@ -332,7 +318,7 @@ class Store:
         p: LogPosition,
         action: CertificateAction,
         status: CertificateStatus,
-        terms: tuple[int, int, int, int, int],
+        terms: Terms,
         document_hash: bytes,
         reason_code: int,
         head: bytes,
