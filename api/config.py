@@ -59,6 +59,11 @@ class ApiSettings(Settings):
     console_session_idle_seconds: float = Field(default=1800, gt=0, description="console sign-out after idling")
     console_session_max_seconds: float = Field(default=8 * 3600, gt=0, description="console session lifetime")
     console_secure_cookie: bool = Field(default=False, description="mark the console cookie Secure (behind HTTPS)")
+    credential_verify_rate: str = Field(
+        default="30/minute",
+        pattern=r"^\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?$",
+        description="public credential verifications allowed per client address (API and console together)",
+    )
     webhooks_path: Path | None = Field(default=None, description="webhook outbox; default <state>/webhooks.sqlite")
     agency_reads_path: Path | None = Field(
         default=None, description="agency tokens' read log; default <state>/agency-reads.sqlite"

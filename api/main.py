@@ -21,7 +21,18 @@ from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.middleware import IdempotencyMiddleware
 from api.openapi import install_openapi
-from api.routes import administrations, certificates, health, mras, partners, transactions, verification, webhooks
+from api.ratelimit import RateLimit
+from api.routes import (
+    administrations,
+    certificates,
+    credentials,
+    health,
+    mras,
+    partners,
+    transactions,
+    verification,
+    webhooks,
+)
 from api.runtime import Runtime
 from api.webhooks import webhook_service
 
@@ -53,6 +64,10 @@ TAGS = [
     {"name": "administrations", "description": "Customs administrations, their signers and KPIs"},
     {"name": "certificates", "description": "AEO certificates: issue, lifecycle, reads, history"},
     {"name": "verification", "description": "History audits and document verification against the chain"},
+    {
+        "name": "credentials",
+        "description": "AEO credentials (SD-JWT verifiable credentials) an operator holds; anyone verifies them",
+    },
     {"name": "mras", "description": "Mutual Recognition Agreements"},
     {"name": "recognition", "description": "Whether an administration recognises a certificate"},
     {"name": "partners", "description": "Partners' certificate events: feed, stream, inbox, acknowledgements"},
@@ -104,7 +119,9 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AccessMiddleware)  # outermost: request id and access log of every answer, replays too
     # Most-read routes first: Starlette matches routes in order.
-    for module in (certificates, verification, partners, administrations, mras, webhooks, transactions, health):
+    app.state.credential_verify_limit = RateLimit("credential verifications", chosen.credential_verify_rate)
+    modules = (certificates, verification, credentials, partners, administrations, mras, webhooks, transactions, health)
+    for module in modules:
         app.include_router(module.router)
     install_console(app, chosen)
     install_docs(app)

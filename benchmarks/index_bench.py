@@ -28,10 +28,7 @@ from typing import Any
 from eth_tester import EthereumTester, PyEVMBackend
 from web3 import Web3
 
-from ledger_client.artifacts import deploy_from_unlocked
-from ledger_client.hashing import certificate_id, code_bytes, number_bytes
-from ledger_client.index import EthTesterLogSource, Index
-from ledger_client.index.events import (
+from ledger_client.events import (
     AdministrationRegistered,
     CertificateIssued,
     CertificateStatusChanged,
@@ -40,11 +37,15 @@ from ledger_client.index.events import (
     LogPosition,
     MraAccepted,
     MraProposed,
+    Terms,
 )
+from ledger_client.hashing import certificate_id, code_bytes, number_bytes
+from ledger_client.index import EthTesterLogSource, Index
 from ledger_client.index.schema import connect
 from ledger_client.index.sources import BlockHeader
 from ledger_client.index.store import Store
 from ledger_client.models import CertificateAction, MraStatus
+from tests.support.artifacts import deploy_from_unlocked
 
 DOC = Web3.keccak(text="certificate document")
 CODES = ["CR", "PE", "MX", "CO", "CL", "GT", "HN", "SV", "PA", "DO"]
@@ -160,11 +161,7 @@ def populate(path: Path, certificates: int) -> tuple[list[bytes], int, int]:
                 cid,
                 code,
                 f"{code}-{n:07d}",
-                1 + n % 3,
-                1 + n % 11,
-                n % 2,
-                START_TIME,
-                0 if n % 4 else START_TIME + 10**8,
+                Terms(1 + n % 3, 1 + n % 11, n % 2, START_TIME, 0 if n % 4 else START_TIME + 10**8),
                 DOC,
                 head,
             )

@@ -2,8 +2,8 @@
 
 Runs gas (``benchmarks/gas.py``), client (``benchmarks/client.py``), node (``benchmarks/node.py``),
 API (``benchmarks/api.py``), import (``benchmarks/import_bench.py``), webhooks
-(``benchmarks/webhooks.py``), console (``benchmarks/console.py``) and anvil writes
-(``benchmarks/anvil_writes.py``), each in its own
+(``benchmarks/webhooks.py``), console (``benchmarks/console.py``) anvil writes
+(``benchmarks/anvil_writes.py``) and the gateway network (``benchmarks/network.py``), each in its own
 subprocess (``python -m benchmarks.X``), parses the JSON object each prints and merges the keys (a
 key two benchmarks share is kept as ``<benchmark>.<key>``). ``machine``, ``date``, ``quick`` and
 ``seconds`` (per benchmark) describe the run; ``errors`` lists benchmarks that failed.
@@ -57,6 +57,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("webhooks", "webhooks", ("--quick",)),
     Benchmark("console", "console", ("--quick",)),
     Benchmark("anvil", "anvil_writes", ("--quick",)),
+    Benchmark("network", "network", ("--quick",)),
 )
 
 
@@ -164,6 +165,10 @@ TARGETS: dict[tuple[str, str], tuple[str, float]] = {
     ("console", "certificate_p95_ms"): ("<=", 50),
     ("console", "kpis_p95_ms"): ("<=", 50),
     ("anvil", "anvil_single_write_per_s"): (">=", 50),
+    ("network", "propagation_p99_ms"): ("<=", 250),
+    ("network", "webhook_delivery_p99_ms"): ("<=", 500),
+    ("network", "gateways_write_per_s"): (">=", 50),
+    ("network", "gateways_write_p99_ms"): ("<=", 2_500),
 }
 
 

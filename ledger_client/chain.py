@@ -1,219 +1,87 @@
-"""The connection to a chain: the embedded eth-tester chain or any JSON-RPC node.
+"""The connection to a chain, whichever backend reaches it (see :mod:`ledger_client.backends`).
 
 :class:`Chain` is a thin layer over web3 that speaks in bytes and ints, awaits receipts with a
 timeout and turns every node failure into a :class:`~ledger_client.errors.LedgerError`:
 reverts (of ``eth_call``, ``eth_estimateGas`` or a mined transaction) are decoded from the ABI
-into the named exception, connection failures become :class:`ChainUnavailableError`.
-Transactions are only ever sent raw (``eth_sendRawTransaction``): nodes need no keys.
+into the named exception (by the backend, which knows how its failures carry revert data),
+connection failures become :class:`ChainUnavailableError`. Transactions are only ever sent raw
+(``eth_sendRawTransaction``): nodes need no keys. What differs between the in-memory chain, the
+durable node in-process and a node reached by URL is the backend's (:class:`ChainBackend`).
 """
 
 from __future__ import annotations
 
-import ast
-import contextlib
 import os
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from itertools import islice
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Literal
 
-import rlp  # type: ignore[import-untyped]
-from eth._utils.address import generate_contract_address
-from eth.exceptions import TransactionNotFound as PyEvmTransactionNotFound
-from eth_tester import EthereumTester, PyEVMBackend
 from eth_utils.address import to_checksum_address
-from web3 import HTTPProvider, Web3
-from web3.exceptions import ContractLogicError, TransactionNotFound
-from web3.providers.eth_tester import EthereumTesterProvider
-from web3.types import BlockIdentifier, RPCEndpoint, RPCResponse
+from web3 import Web3
+from web3.exceptions import TransactionNotFound
+from web3.types import BlockIdentifier
 
-from ledger_client.errors import (
-    ChainUnavailableError,
-    LedgerError,
-    TransactionFailedError,
-    TransactionRejectedError,
-    TransactionTimeoutError,
-    UnsupportedEvmError,
-    decode_revert,
+from ledger_client.backends import (
+    BlockInfo,
+    ChainBackend,
+    LogEntry,
+    LogSource,
+    Receipt,
+    RpcBackend,
+    SentFields,
+    WriteStrategy,
 )
-from ledger_client.pyevm_tries import receipt_fields, trie_item, trie_items
+from ledger_client.backends.reverts import revert_data
+from ledger_client.backends.rpc import hex_bytes, log_entry
+from ledger_client.errors import ChainUnavailableError, LedgerError, TransactionFailedError, TransactionTimeoutError
 from ledger_client.signers import Signer
 
 DEFAULT_DEV_ACCOUNTS = 20
 #: Seconds before the second receipt poll; each further wait doubles, up to ``poll_interval``.
 FIRST_RECEIPT_POLL = 0.002
 
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One log as read from the chain."""
-
-    address: str
-    topics: tuple[bytes, ...]
-    data: bytes
-    block_number: int
-    block_hash: bytes
-    transaction_hash: bytes
-    transaction_index: int
-    log_index: int
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """The parts of a transaction receipt the library uses."""
-
-    transaction_hash: bytes
-    block_number: int
-    block_hash: bytes
-    status: int
-    gas_used: int
-    contract_address: str | None
-    logs: tuple[LogEntry, ...]
-
-
-@dataclass(frozen=True)
-class SentFields:
-    """What a signed transaction says: who sent it, with which nonce, to whom, with which input."""
-
-    sender: str
-    nonce: int
-    to: str | None
-    data: bytes
-
-
-@dataclass(frozen=True)
-class BlockInfo:
-    """Header fields of a block."""
-
-    number: int
-    hash: bytes
-    timestamp: int
-    gas_limit: int
-    base_fee: int | None
-
-
-class _LockedTesterProvider(EthereumTesterProvider):
-    """eth-tester is not thread-safe: serialise every request behind one lock."""
-
-    def __init__(self, tester: EthereumTester, lock: threading.RLock) -> None:
-        super().__init__(tester)
-        self._request_lock = lock
-
-    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
-        with self._request_lock:
-            return super().make_request(method, params)
-
-
-def _bytes(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return bytes(value)
-    if isinstance(value, str):
-        return bytes.fromhex(value.removeprefix("0x"))
-    raise TypeError(f"expected bytes or hex, got {type(value).__name__}")
-
-
-def revert_data(exc: BaseException) -> bytes | None:
-    """The revert data carried by a web3/eth-tester exception, if any."""
-    data = getattr(exc, "data", None)
-    if isinstance(data, dict):
-        data = data.get("data")
-    if isinstance(data, bytes):
-        return data
-    if isinstance(data, str) and data.startswith("0x"):
-        try:
-            return bytes.fromhex(data[2:])
-        except ValueError:
-            return None
-    response = getattr(exc, "rpc_response", None)
-    if isinstance(response, dict):
-        error = response.get("error")
-        if isinstance(error, dict) and isinstance(error.get("data"), str) and error["data"].startswith("0x"):
-            return bytes.fromhex(error["data"][2:])
-    message = str(exc.args[0]) if exc.args else ""
-    return _tester_revert_bytes(message)
-
-
-_TESTER_REVERT_PREFIX = "execution reverted:"
-
-
-def _tester_revert_bytes(message: str) -> bytes | None:
-    """The revert data in eth-tester's message, ``"execution reverted: " + repr(data)``.
-
-    py-evm's ``Revert(data)`` is stringified to the repr of its bytes and web3's eth-tester
-    provider prefixes it; nothing structured survives. The whole remainder after the prefix must
-    be one bytes literal (``b'…'`` or ``b"…"``, whichever quote Python chose): a quote or a
-    ``b'`` inside the data (bytes 0x8b 0x27 print as ``\x8b'``) cannot be mistaken for its start.
-    """
-    head, found, rest = message.partition(_TESTER_REVERT_PREFIX)
-    token = rest.strip() if found else head.strip()
-    if not token.startswith(("b'", 'b"')):
-        return None
-    try:
-        value = ast.literal_eval(token)
-    except (ValueError, SyntaxError):
-        return None
-    return value if isinstance(value, bytes) else None
-
-
-def _is_revert(exc: BaseException) -> bool:
-    if isinstance(exc, ContractLogicError):
-        return True
-    name = type(exc).__name__
-    return name == "TransactionFailed" or "revert" in str(exc).lower()
+__all__ = [
+    "DEFAULT_DEV_ACCOUNTS",
+    "FIRST_RECEIPT_POLL",
+    "BlockInfo",
+    "Chain",
+    "LogEntry",
+    "Receipt",
+    "SentFields",
+    "revert_data",
+]
 
 
 class Chain:
-    """A chain reached through web3: embedded (eth-tester, in-process) or by JSON-RPC URL.
+    """A chain reached through a :class:`ChainBackend`: in memory, the durable node in-process, or by URL.
 
     Args:
-        w3: the connected web3 instance.
-        tester: the eth-tester instance when the chain is embedded in memory.
-        lock: the lock serialising access to an in-process backend.
+        backend: how the chain is reached.
         receipt_timeout: default seconds to wait for a receipt.
         poll_interval: the longest wait between two receipt polls (the first waits 2 ms, each next
             one twice as long, up to this cap).
     """
 
-    def __init__(
-        self,
-        w3: Web3,
-        *,
-        tester: EthereumTester | None = None,
-        lock: threading.RLock | None = None,
-        receipt_timeout: float = 120.0,
-        poll_interval: float = 0.25,
-        embedded: bool | None = None,
-        dev_keys: Sequence[bytes] = (),
-        on_close: Callable[[], None] | None = None,
-        node: Any = None,
-    ) -> None:
-        self.w3 = w3
-        self.node = node  # the in-process durable node, when the chain is one
-        self._dev_keys = tuple(dev_keys)
-        self._on_close = on_close
+    def __init__(self, backend: ChainBackend, *, receipt_timeout: float = 120.0, poll_interval: float = 0.25) -> None:
+        self.backend = backend
+        self.w3: Web3 = backend.w3
+        self._dev_keys = backend.dev_keys
         self._call_from = Signer.from_key(self._dev_keys[0]).address if self._dev_keys else None
-        self.tester = tester
-        self.lock = lock or threading.RLock()
-        self.embedded = tester is not None if embedded is None else embedded
         self.receipt_timeout = receipt_timeout
         self.poll_interval = poll_interval
         self._chain_id: int | None = None
         self._gas_limit: tuple[float, int] | None = None
+        self._closed = False
 
     # ----------------------------------------------------------------- constructors
 
     @classmethod
     def in_memory(cls, *, accounts: int = DEFAULT_DEV_ACCOUNTS, receipt_timeout: float = 120.0) -> Chain:
         """A fresh in-memory eth-tester chain with ``accounts`` funded development accounts."""
-        genesis = PyEVMBackend.generate_genesis_state(num_accounts=accounts)
-        backend = PyEVMBackend(genesis_state=genesis)
-        tester = EthereumTester(backend)
-        lock = threading.RLock()
-        w3 = Web3(_LockedTesterProvider(tester, lock))
-        keys = [key.to_bytes() for key in backend.account_keys]
-        return cls(w3, tester=tester, lock=lock, receipt_timeout=receipt_timeout, poll_interval=0.001, dev_keys=keys)
+        from ledger_client.backends.memory import InMemoryBackend
+
+        return cls(InMemoryBackend(accounts=accounts), receipt_timeout=receipt_timeout, poll_interval=0.001)
 
     @classmethod
     def durable(
@@ -228,65 +96,61 @@ class Chain:
 
         ``block_mode``/``max_drift``: see :class:`ledger_client.node.BlockMode`.
         """
-        from ledger_client.node import BlockMode, DurableChain, DurableChainProvider, NodeConfig
+        from ledger_client.backends.durable import DurableBackend
 
-        node = DurableChain(data_dir, NodeConfig(block_mode=BlockMode(block_mode), max_drift_s=max_drift))
-        w3 = Web3(DurableChainProvider(node))
-        keys = [bytes.fromhex(account.private_key.removeprefix("0x")) for account in node.accounts]
-        return cls(
-            w3,
-            receipt_timeout=receipt_timeout,
-            poll_interval=0.001,
-            embedded=True,
-            dev_keys=keys,
-            on_close=node.close,
-            node=node,
-        )
+        backend = DurableBackend(data_dir, block_mode=block_mode, max_drift=max_drift)
+        return cls(backend, receipt_timeout=receipt_timeout, poll_interval=0.001)
 
     def close(self) -> None:
         """Release the chain (closes the embedded durable node; no-op otherwise)."""
-        if self._on_close is not None:
-            self._on_close()
-            self._on_close = None
+        if not self._closed:
+            self._closed = True
+            self.backend.close()
 
     @classmethod
     def connect(
         cls, rpc_url: str, *, request_timeout: float = 30.0, receipt_timeout: float = 120.0, poll_interval: float = 0.25
     ) -> Chain:
         """A chain reached over HTTP JSON-RPC (Besu, geth, anvil, the embedded node's server)."""
-        if not rpc_url.startswith(("http://", "https://")):
-            raise ChainUnavailableError(f"unsupported RPC URL {rpc_url!r}; use http:// or https://")
-        w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": request_timeout}))
-        # web3's validation middleware asks the node for its chain id before every eth_call and
-        # eth_estimateGas (two extra round trips per write); transactions here are signed locally
-        # with the chain id cached by Chain.chain_id, so that check adds nothing.
-        w3.middleware_onion.remove("validation")
-        chain = cls(w3, receipt_timeout=receipt_timeout, poll_interval=poll_interval, embedded=False)
+        backend = RpcBackend.over_http(rpc_url, request_timeout=request_timeout)
+        chain = cls(backend, receipt_timeout=receipt_timeout, poll_interval=poll_interval)
         chain.chain_id  # noqa: B018 - fail fast when the node is unreachable
         return chain
 
-    # ----------------------------------------------------------------- plumbing
+    # ----------------------------------------------------------------- what the backend decides
 
-    @contextlib.contextmanager
-    def _rpc(self, what: str) -> Iterator[None]:
-        """Translate node failures into LedgerErrors."""
-        try:
-            yield
-        except LedgerError:
-            raise
-        except OSError as exc:
-            raise ChainUnavailableError(f"{what}: the node cannot be reached ({exc})") from exc
-        except Exception as exc:
-            if "notactivated" in str(exc).lower():
-                raise UnsupportedEvmError(
-                    f"{what}: the node's EVM lacks an opcode the contracts use ({exc}); they need Cancun or later"
-                ) from exc
-            if _is_revert(exc):
-                data = revert_data(exc)
-                if data is not None:
-                    raise decode_revert(data) from None
-                raise TransactionFailedError(f"{what} reverted: {exc}") from None
-            raise ChainUnavailableError(f"{what} failed: {exc}") from exc
+    @property
+    def embedded(self) -> bool:
+        """Whether the chain runs in this process (development or single-site: free gas)."""
+        return self.backend.embedded
+
+    @property
+    def write_strategy(self) -> WriteStrategy:
+        """How the backend's writes are checked before they cost anything."""
+        return self.backend.write_strategy
+
+    @property
+    def settable_clock(self) -> bool:
+        """Whether the chain's clock may be set back (``evm_setTime``)."""
+        return self.backend.settable_clock
+
+    @property
+    def tester(self) -> Any:
+        """The eth-tester instance of the in-memory backend, for tests' chain controls; None otherwise."""
+        return getattr(self.backend, "tester", None)
+
+    @property
+    def node(self) -> Any:
+        """The durable node of the in-process backend (the demo serves it); None otherwise."""
+        return getattr(self.backend, "node", None)
+
+    def log_source(self, address: str) -> LogSource:
+        """The backend's source of ``address``'s logs (the index and the auditor read it)."""
+        return self.backend.log_source(address)
+
+    def _rpc(self, what: str) -> AbstractContextManager[None]:
+        """Translate node failures into LedgerErrors (the backend knows how its failures look)."""
+        return self.backend.guard(what)
 
     def dev_signers(self) -> list[Signer]:
         """The funded development accounts of the embedded chain."""
@@ -336,7 +200,7 @@ class Chain:
 
     def transaction_count(self, address: str, block: Literal["latest", "pending"] = "pending") -> int:
         """The nonce the next transaction of ``address`` must use (``pending`` by default)."""
-        identifier: BlockIdentifier = "latest" if self.tester is not None or block == "latest" else "pending"
+        identifier: BlockIdentifier = "latest" if block == "latest" else self.backend.nonce_block
         with self._rpc("eth_getTransactionCount"):
             return int(self.w3.eth.get_transaction_count(to_checksum_address(address), identifier))
 
@@ -356,7 +220,7 @@ class Chain:
             sender=to_checksum_address(data["from"]),
             nonce=int(data["nonce"]),
             to=None if to is None else to_checksum_address(to),
-            data=_bytes(data["input"]),
+            data=hex_bytes(data["input"]),
         )
 
     def balance(self, address: str) -> int:
@@ -423,7 +287,7 @@ class Chain:
         }
         with self._rpc("eth_getLogs"):
             logs = self.w3.eth.get_logs(params)  # type: ignore[arg-type]
-        return [_log_entry(log) for log in logs]
+        return [log_entry(log) for log in logs]
 
     # ----------------------------------------------------------------- writes
 
@@ -432,48 +296,16 @@ class Chain:
 
         Raises :class:`TransactionRejectedError` when the node refuses the transaction.
         """
-        if self.tester is not None:
-            # In-process eth-tester: hand the bytes to it directly, skipping web3's request and
-            # result formatting (a 500-certificate batch is 112 kB of calldata).
-            try:
-                with self.lock:
-                    return bytes.fromhex(str(self.tester.send_raw_transaction("0x" + raw.hex())).removeprefix("0x"))
-            except Exception as exc:  # eth-tester raises several validation error types
-                raise TransactionRejectedError(f"the node refused the transaction: {exc}") from exc
-        try:
-            with self._rpc("eth_sendRawTransaction"):
-                return bytes(self.w3.eth.send_raw_transaction(raw))
-        except ChainUnavailableError as exc:
-            if isinstance(exc.__cause__, OSError):
-                raise
-            raise TransactionRejectedError(f"the node refused the transaction: {exc.__cause__ or exc}") from exc
+        return self.backend.send_raw(raw)
+
+    def speculate(self, raw: bytes) -> Receipt | None:
+        """Mine ``raw`` at once; None (the chain rolled back) if it reverted. Only where the
+        backend's strategy is :attr:`WriteStrategy.SPECULATE`."""
+        return self.backend.speculate(raw)
 
     def receipt(self, tx_hash: bytes) -> Receipt | None:
         """The receipt of ``tx_hash`` if mined."""
-        if self.tester is not None:
-            with self.lock:
-                return _tester_receipt(self.tester, tx_hash)
-        if self.node is not None:
-            return _node_receipt(self.node, tx_hash)
-        try:
-            with self._rpc("eth_getTransactionReceipt"):
-                data = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
-        except ChainUnavailableError as exc:
-            if isinstance(exc.__cause__, TransactionNotFound):
-                return None
-            raise
-        if data is None:
-            return None
-        address = data.get("contractAddress")
-        return Receipt(
-            transaction_hash=bytes(data["transactionHash"]),
-            block_number=int(data["blockNumber"]),
-            block_hash=bytes(data["blockHash"]),
-            status=int(data["status"]),
-            gas_used=int(data["gasUsed"]),
-            contract_address=None if address is None else to_checksum_address(address),
-            logs=tuple(_log_entry(log) for log in data["logs"]),
-        )
+        return self.backend.receipt(tx_hash)
 
     def knows_transaction(self, tx_hash: bytes) -> bool:
         """Whether the node has the transaction (mined or waiting in its pool)."""
@@ -489,8 +321,7 @@ class Chain:
         """Poll for the receipt of ``tx_hash``; :class:`TransactionTimeoutError` after ``timeout``."""
         limit = self.receipt_timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
-        if self.node is not None:
-            self.node.wait_for_seal(tx_hash, limit)  # woken by the seal, no polling delay
+        self.backend.await_seal(tx_hash, limit)  # the durable node wakes this at the seal
         delay = min(FIRST_RECEIPT_POLL, self.poll_interval)
         while True:
             receipt = self.receipt(tx_hash)
@@ -517,130 +348,16 @@ class Chain:
             "another transaction in the same block or ran out of gas"
         )
 
-    # ----------------------------------------------------------------- embedded only
+    # ----------------------------------------------------------------- test chains only
 
     def snapshot(self) -> int:
         """Snapshot the embedded chain (tests)."""
-        if self.tester is None:
-            raise LedgerError("snapshots exist only on the in-memory embedded chain")
-        with self.lock:
-            return int(self.tester.take_snapshot())
+        return self.backend.snapshot()
 
     def revert(self, snapshot: int) -> None:
         """Return the embedded chain to ``snapshot`` (tests)."""
-        if self.tester is None:
-            raise LedgerError("snapshots exist only on the in-memory embedded chain")
-        with self.lock:
-            self.tester.revert_to_snapshot(snapshot)
+        self.backend.revert(snapshot)
 
     def time_travel(self, timestamp: int) -> None:
         """Mine a block at ``timestamp`` (embedded chain; time only moves forward)."""
-        if self.tester is None:
-            raise LedgerError("time travel exists only on the in-memory embedded chain")
-        with self.lock:
-            self.tester.time_travel(timestamp)
-
-
-def _tester_receipt(tester: EthereumTester, tx_hash: bytes) -> Receipt | None:
-    """A receipt read straight from the in-memory py-evm chain.
-
-    eth-tester's own receipt call formats every log through several layers (~0.4 ms per log of
-    a 500-certificate batch); this reads the receipts trie once and decodes only what is used.
-    """
-    chain = tester.backend.chain
-    chaindb = chain.chaindb
-    try:
-        block_number, index = chaindb.get_transaction_index(tx_hash)
-    except PyEvmTransactionNotFound:
-        return None
-    if block_number > chain.get_canonical_head().block_number:
-        return None  # a stale lookup entry: a revert (reorg) dropped the transaction's block
-    header = chaindb.get_canonical_block_header_by_number(block_number)
-    encoded_tx = trie_item(chaindb.db, header.transaction_root, index)
-    if not encoded_tx:
-        return None  # a stale lookup entry: the block at that height holds fewer transactions since a revert
-    transaction = chain.get_vm_class(header).get_transaction_builder().decode(encoded_tx)
-    if bytes(transaction.hash) != tx_hash:
-        return None  # a stale lookup entry: another transaction holds that place since a revert
-    # Each receipt up to this one decoded once: this one's fields, the gas and log counts before it.
-    receipts = trie_items(chaindb.db, header.receipt_root)
-    fields = [receipt_fields(encoded) for encoded in islice(receipts, index + 1)]
-    cumulative = rlp.sedes.big_endian_int.deserialize(fields[index][1])
-    previous = rlp.sedes.big_endian_int.deserialize(fields[index - 1][1]) if index else 0
-    return _receipt(
-        tx_hash,
-        block_number,
-        bytes(header.hash),
-        index,
-        status=1 if bytes(fields[index][0]) == b"\x01" else 0,
-        gas_used=cumulative - previous,
-        transaction=transaction,
-        first_log=sum(len(earlier[3]) for earlier in fields[:index]),
-        logs=[(bytes(log[0]), tuple(bytes(t) for t in log[1]), bytes(log[2])) for log in fields[index][3]],
-    )
-
-
-def _node_receipt(node: Any, tx_hash: bytes) -> Receipt | None:
-    """A receipt read straight from the in-process durable node (no JSON-RPC formatting of its logs)."""
-    location = node.find_transaction(tx_hash)
-    if location is None or location.block is None:
-        return None
-    block, index = location.block, location.index
-    receipts = node.receipts(block)
-    receipt = receipts[index]
-    return _receipt(
-        tx_hash,
-        int(block.number),
-        bytes(block.hash),
-        index,
-        status=1 if bytes(receipt.state_root) == b"\x01" else 0,
-        gas_used=receipt.gas_used - (receipts[index - 1].gas_used if index else 0),
-        transaction=location.transaction,
-        first_log=sum(len(r.logs) for r in receipts[:index]),
-        logs=[(log.address, tuple(t.to_bytes(32, "big") for t in log.topics), bytes(log.data)) for log in receipt.logs],
-    )
-
-
-def _receipt(
-    tx_hash: bytes,
-    block_number: int,
-    block_hash: bytes,
-    index: int,
-    *,
-    status: int,
-    gas_used: int,
-    transaction: Any,
-    first_log: int,
-    logs: Sequence[tuple[bytes, tuple[bytes, ...], bytes]],
-) -> Receipt:
-    """A :class:`Receipt` from fields read in-process (the in-memory chain or the durable node)."""
-    contract_address = None
-    if not transaction.to:
-        contract_address = to_checksum_address(generate_contract_address(transaction.sender, transaction.nonce))
-    entries = tuple(
-        LogEntry(
-            address=to_checksum_address(address),
-            topics=topics,
-            data=data,
-            block_number=block_number,
-            block_hash=block_hash,
-            transaction_hash=tx_hash,
-            transaction_index=index,
-            log_index=first_log + offset,
-        )
-        for offset, (address, topics, data) in enumerate(logs)
-    )
-    return Receipt(tx_hash, block_number, block_hash, status, gas_used, contract_address, entries)
-
-
-def _log_entry(log: Any) -> LogEntry:
-    return LogEntry(
-        address=to_checksum_address(log["address"]),
-        topics=tuple(_bytes(t) for t in log["topics"]),
-        data=_bytes(log["data"]),
-        block_number=int(log["blockNumber"]),
-        block_hash=_bytes(log["blockHash"]),
-        transaction_hash=_bytes(log["transactionHash"]),
-        transaction_index=int(log["transactionIndex"]),
-        log_index=int(log["logIndex"]),
-    )
+        self.backend.time_travel(timestamp)

@@ -1,14 +1,23 @@
-"""ABI encoding and decoding of the ledger contract, without web3's contract machinery.
+"""The one model of the ledger contract's ABI: every function, event and custom error, from the artifact.
 
-web3's ``Contract`` objects re-resolve the ABI on every call; this codec resolves every
-function, event and error once and then encodes with ``eth_abi`` directly (and the hot path of
-batch issuance by hand, since ``CertificateInput`` is a static struct).
+web3's ``Contract`` objects re-resolve the ABI on every call; :class:`LedgerCodec` resolves every
+function, event and error of a committed artifact once, then encodes calls with ``eth_abi`` and
+decodes return data, logs and revert data. Static event data is sliced word by word (the index
+decodes hundreds of thousands of logs); only events with dynamic data go through ``eth_abi``.
+Everything that reads the contract uses this model: the domain modules (through
+:class:`~ledger_client.context.LedgerContext`), the typed events of :mod:`ledger_client.events`
+(the index, the audit, document verification) and revert decoding in :mod:`ledger_client.errors`.
+
+A new function, event or error of the contracts needs nothing here: recompiling the artifact
+is enough (a new event becomes typed in :mod:`ledger_client.events`, a new error gets its class
+in :mod:`ledger_client.errors`). The hot path of batch issuance is encoded by hand at the end of
+this module, since ``CertificateInput`` is a static struct.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -19,6 +28,9 @@ from eth_utils.crypto import keccak
 
 from ledger_client.artifacts import load_artifact
 
+#: Decodes one 32-byte word of a static ABI type.
+WordDecoder = Callable[[bytes], Any]
+
 
 def _abi_type(item: Mapping[str, Any]) -> str:
     """The canonical type string of an ABI parameter (tuples expanded)."""
@@ -27,6 +39,46 @@ def _abi_type(item: Mapping[str, Any]) -> str:
         inner = ",".join(_abi_type(c) for c in item["components"])
         return f"({inner}){kind[len('tuple') :]}"
     return kind
+
+
+def _signature(item: Mapping[str, Any]) -> str:
+    return f"{item['name']}({','.join(_abi_type(i) for i in item['inputs'])})"
+
+
+def _uint(word: bytes) -> int:
+    return int.from_bytes(word, "big")
+
+
+def _int(word: bytes) -> int:
+    return int.from_bytes(word, "big", signed=True)
+
+
+def _address(word: bytes) -> str:
+    return to_checksum_address(word[12:])
+
+
+def _bool(word: bytes) -> bool:
+    return word[-1] != 0
+
+
+def _raw(word: bytes) -> bytes:
+    return word
+
+
+def word_decoder(abi_type: str) -> WordDecoder | None:
+    """How one 32-byte word of ``abi_type`` decodes (``None`` for a dynamic or composite type)."""
+    if abi_type.startswith("uint") and abi_type[4:].isdigit():
+        return _uint
+    if abi_type.startswith("int") and abi_type[3:].isdigit():
+        return _int
+    if abi_type == "address":
+        return _address
+    if abi_type == "bool":
+        return _bool
+    if abi_type.startswith("bytes") and abi_type[5:].isdigit():
+        size = int(abi_type[5:])
+        return lambda word: word[:size]
+    return None
 
 
 @dataclass(frozen=True)
@@ -49,46 +101,86 @@ class FunctionAbi:
 
 @dataclass(frozen=True)
 class EventAbi:
-    """One event: topic0, indexed and non-indexed parameters."""
+    """One event: topic0, indexed and non-indexed parameters as ``(name, type)``."""
 
     name: str
     topic: bytes
     indexed: tuple[tuple[str, str], ...]
     data: tuple[tuple[str, str], ...]
+    _indexed_words: tuple[tuple[str, WordDecoder], ...] = field(init=False, repr=False, compare=False)
+    _data_words: tuple[tuple[str, WordDecoder, int], ...] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # An indexed dynamic value (string, bytes, array) is only its keccak in the topic: kept raw.
+        indexed = tuple((name, word_decoder(kind) or _raw) for name, kind in self.indexed)
+        words = [(name, word_decoder(kind), 32 * i) for i, (name, kind) in enumerate(self.data)]
+        static = all(decoder is not None for _, decoder, _ in words)
+        object.__setattr__(self, "_indexed_words", indexed)
+        object.__setattr__(self, "_data_words", tuple(words) if static else None)
+
+    @property
+    def static(self) -> bool:
+        """Whether every data parameter is one static 32-byte word (decoded by slicing)."""
+        return self._data_words is not None
 
     def decode(self, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
-        """Decode a log of this event into its arguments by name (indexed value types only)."""
+        """Decode a log of this event into its arguments by name (indexed ones from the topics)."""
         args: dict[str, Any] = {}
-        for (name, kind), topic in zip(self.indexed, topics[1:], strict=True):
-            (args[name],) = abi_decode([kind], bytes(topic))
-        values = abi_decode([kind for _, kind in self.data], bytes(data))
-        for (name, _), value in zip(self.data, values, strict=True):
-            args[name] = value
+        for (name, decoder), topic in zip(self._indexed_words, topics[1:], strict=True):
+            args[name] = decoder(bytes(topic))
+        words = self._data_words
+        if words is not None:
+            for name, decoder, offset in words:
+                args[name] = decoder(data[offset : offset + 32])
+        else:
+            values = abi_decode([kind for _, kind in self.data], bytes(data))
+            for (name, _), value in zip(self.data, values, strict=True):
+                args[name] = value
         return args
 
 
+@dataclass(frozen=True)
+class ErrorAbi:
+    """One custom error: selector, parameter names and types."""
+
+    name: str
+    selector: bytes
+    names: tuple[str, ...]
+    types: tuple[str, ...]
+
+    def decode(self, payload: bytes) -> tuple[Any, ...]:
+        """The arguments of revert data without its selector (raises when they do not decode)."""
+        return tuple(abi_decode(list(self.types), payload))
+
+
 class LedgerCodec:
-    """Every function and event of an artifact, resolved once."""
+    """Every function, event and custom error of an artifact's ABI, resolved once."""
 
     def __init__(self, abi: Sequence[Mapping[str, Any]]) -> None:
         self.functions: dict[str, FunctionAbi] = {}
         self.events: dict[str, EventAbi] = {}
         self.events_by_topic: dict[bytes, EventAbi] = {}
+        self.errors: dict[str, ErrorAbi] = {}
+        self.errors_by_selector: dict[bytes, ErrorAbi] = {}
         for item in abi:
             kind = item.get("type")
+            name = str(item.get("name", ""))
             if kind == "function":
                 inputs = tuple(_abi_type(i) for i in item["inputs"])
                 outputs = tuple(_abi_type(o) for o in item["outputs"])
-                selector = keccak(text=f"{item['name']}({','.join(inputs)})")[:4]
-                self.functions[str(item["name"])] = FunctionAbi(str(item["name"]), selector, inputs, outputs)
+                self.functions[name] = FunctionAbi(name, keccak(text=_signature(item))[:4], inputs, outputs)
             elif kind == "event":
-                types = [_abi_type(i) for i in item["inputs"]]
-                topic = keccak(text=f"{item['name']}({','.join(types)})")
                 indexed = tuple((str(i["name"]), _abi_type(i)) for i in item["inputs"] if i["indexed"])
                 data = tuple((str(i["name"]), _abi_type(i)) for i in item["inputs"] if not i["indexed"])
-                event = EventAbi(str(item["name"]), topic, indexed, data)
-                self.events[event.name] = event
-                self.events_by_topic[topic] = event
+                event = EventAbi(name, keccak(text=_signature(item)), indexed, data)
+                self.events[name] = event
+                self.events_by_topic[event.topic] = event
+            elif kind == "error":
+                names = tuple(str(i["name"]) for i in item["inputs"])
+                types = tuple(_abi_type(i) for i in item["inputs"])
+                error = ErrorAbi(name, keccak(text=_signature(item))[:4], names, types)
+                self.errors[name] = error
+                self.errors_by_selector[error.selector] = error
 
     def encode(self, function: str, *args: Any) -> bytes:
         """Calldata of ``function(*args)``."""

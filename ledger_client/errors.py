@@ -22,12 +22,10 @@ Each revert class derives from exactly one category (see :data:`REVERT_CATEGORIE
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_abi.abi import decode as abi_decode
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 
 from ledger_client.models import CertificateStatus, MraStatus
 
@@ -208,14 +206,24 @@ def _render(value: Any) -> str:
 
 
 class _Revert(ContractRevert):
-    """Base of the generated-by-hand revert classes: builds its message from the docstring."""
+    """Base of the revert classes, one per custom error of the ABI.
+
+    Each class states its ``message`` (what the error means, in words); the exception reads
+    ``Name(input=value, ...): message``.
+    """
+
+    message: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "message" not in cls.__dict__:
+            raise TypeError(f"revert class {cls.__name__} states no message")
 
     def __init__(self, inputs: Mapping[str, Any] | None = None, name: str | None = None) -> None:
         values = dict(inputs or {})
         rendered = ", ".join(f"{k}={_render(v)}" for k, v in values.items())
-        summary = (type(self).__doc__ or "").strip().splitlines()[0].rstrip(".")
         cls_name = name or type(self).__name__
-        super().__init__(cls_name, values, f"{cls_name}({rendered}): {summary}")
+        super().__init__(cls_name, values, f"{cls_name}({rendered}): {self.message}")
 
 
 # --- access denied ---------------------------------------------------------------------------
@@ -224,25 +232,37 @@ class _Revert(ContractRevert):
 class NotGovernance(_Revert, AccessDeniedError):
     """The caller is not the consortium governance address."""
 
+    message = "The caller is not the consortium governance address"
+
 
 class NotASigner(_Revert, AccessDeniedError):
     """The caller is not a signer of any registered administration."""
+
+    message = "The caller is not a signer of any registered administration"
 
 
 class NotIssuer(_Revert, AccessDeniedError):
     """Only signers of the issuing administration may change a certificate."""
 
+    message = "Only signers of the issuing administration may change a certificate"
+
 
 class NotMraParty(_Revert, AccessDeniedError):
     """The caller's administration is not a party to the MRA."""
+
+    message = "The caller's administration is not a party to the MRA"
 
 
 class NotAPartner(_Revert, AccessDeniedError):
     """The caller's administration has no live MRA with the certificate's issuer."""
 
+    message = "The caller's administration has no live MRA with the certificate's issuer"
+
 
 class AdministrationIsFrozen(_Revert, AccessDeniedError):
     """The administration is frozen and cannot write."""
+
+    message = "The administration is frozen and cannot write"
 
 
 # --- not found -------------------------------------------------------------------------------
@@ -251,21 +271,31 @@ class AdministrationIsFrozen(_Revert, AccessDeniedError):
 class UnknownAdministration(_Revert, NotFoundError):
     """No administration is registered under this code."""
 
+    message = "No administration is registered under this code"
+
 
 class UnknownCertificate(_Revert, NotFoundError):
     """No certificate has this id."""
+
+    message = "No certificate has this id"
 
 
 class UnknownCertificateEvent(_Revert, NotFoundError):
     """The certificate has no event with this sequence number (events run from 1)."""
 
+    message = "The certificate has no event with this sequence number (events run from 1)"
+
 
 class UnknownMra(_Revert, NotFoundError):
     """No MRA has this id."""
 
+    message = "No MRA has this id"
+
 
 class SignerNotFound(_Revert, NotFoundError):
     """The account is not a signer of this administration."""
+
+    message = "The account is not a signer of this administration"
 
 
 # --- conflicts -------------------------------------------------------------------------------
@@ -274,65 +304,97 @@ class SignerNotFound(_Revert, NotFoundError):
 class AdministrationAlreadyRegistered(_Revert, ConflictError):
     """An administration with this code is already registered."""
 
+    message = "An administration with this code is already registered"
+
 
 class AdministrationNotFrozen(_Revert, ConflictError):
     """The administration is not frozen."""
+
+    message = "The administration is not frozen"
 
 
 class SignerAlreadyRegistered(_Revert, ConflictError):
     """The account already signs for an administration (one account, one administration)."""
 
+    message = "The account already signs for an administration (one account, one administration)"
+
 
 class LastSigner(_Revert, ConflictError):
     """Removing this signer would leave the administration without any signer."""
+
+    message = "Removing this signer would leave the administration without any signer"
 
 
 class TooManySigners(_Revert, ConflictError):
     """The administration already has the maximum number of signers."""
 
+    message = "The administration already has the maximum number of signers"
+
 
 class CertificateAlreadyIssued(_Revert, ConflictError):
     """A certificate with this id (same issuer and number) already exists."""
+
+    message = "A certificate with this id (same issuer and number) already exists"
 
 
 class CertificateNotActive(_Revert, ConflictError):
     """The certificate must be Active for this action (suspend)."""
 
+    message = "The certificate must be Active for this action (suspend)"
+
 
 class CertificateNotSuspended(_Revert, ConflictError):
     """The certificate must be Suspended for this action (reinstate)."""
+
+    message = "The certificate must be Suspended for this action (reinstate)"
 
 
 class CertificateClosed(_Revert, ConflictError):
     """The certificate is Revoked or Annulled: no further change is possible."""
 
+    message = "The certificate is Revoked or Annulled: no further change is possible"
+
 
 class MraAlreadyAccepted(_Revert, ConflictError):
     """This party has already accepted the MRA."""
+
+    message = "This party has already accepted the MRA"
 
 
 class MraNotProposed(_Revert, ConflictError):
     """The MRA must be Proposed for this action (accept)."""
 
+    message = "The MRA must be Proposed for this action (accept)"
+
 
 class MraNotActive(_Revert, ConflictError):
     """The MRA must be Active for this action (suspend)."""
+
+    message = "The MRA must be Active for this action (suspend)"
 
 
 class MraNotSuspended(_Revert, ConflictError):
     """The MRA must be Suspended for this action (resume)."""
 
+    message = "The MRA must be Suspended for this action (resume)"
+
 
 class MraAlreadyTerminated(_Revert, ConflictError):
     """The MRA is already Terminated."""
+
+    message = "The MRA is already Terminated"
 
 
 class TooManyMrasBetween(_Revert, ConflictError):
     """Two administrations may have at most `max` live (accepted, not terminated) MRAs."""
 
+    message = "Two administrations may have at most `max` live (accepted, not terminated) MRAs"
+
 
 class AlreadyAcknowledged(_Revert, ConflictError):
     """The partner has already acknowledged this event."""
+
+    message = "The partner has already acknowledged this event"
 
 
 # --- invalid input (caught on-chain) ---------------------------------------------------------
@@ -341,73 +403,109 @@ class AlreadyAcknowledged(_Revert, ConflictError):
 class ZeroGovernance(_Revert, LedgerValueError):
     """The governance address given at deployment is zero."""
 
+    message = "The governance address given at deployment is zero"
+
 
 class InvalidAdministrationCode(_Revert, LedgerValueError):
     """The code is not two upper-case ASCII letters (ISO 3166-1 alpha-2)."""
+
+    message = "The code is not two upper-case ASCII letters (ISO 3166-1 alpha-2)"
 
 
 class InvalidAdministrationName(_Revert, LedgerValueError):
     """The administration name is empty or longer than 64 bytes."""
 
+    message = "The administration name is empty or longer than 64 bytes"
+
 
 class ZeroSigner(_Revert, LedgerValueError):
     """The zero address cannot be a signer."""
+
+    message = "The zero address cannot be a signer"
 
 
 class EmptyCertificateNumber(_Revert, LedgerValueError):
     """The certificate number is empty."""
 
+    message = "The certificate number is empty"
+
 
 class InvalidScope(_Revert, LedgerValueError):
     """Programmes and roles must each name at least one bit."""
+
+    message = "Programmes and roles must each name at least one bit"
 
 
 class UnknownFlags(_Revert, LedgerValueError):
     """Only flag bit 0 (SME) is defined."""
 
+    message = "Only flag bit 0 (SME) is defined"
+
 
 class InvalidValidity(_Revert, LedgerValueError):
     """validUntil must be 0 (open-ended) or later than validFrom."""
+
+    message = "validUntil must be 0 (open-ended) or later than validFrom"
 
 
 class EmptyDocumentHash(_Revert, LedgerValueError):
     """The document hash is zero."""
 
+    message = "The document hash is zero"
+
 
 class MissingReasonCode(_Revert, LedgerValueError):
     """Suspension, revocation and annulment need a non-zero reason code."""
+
+    message = "Suspension, revocation and annulment need a non-zero reason code"
 
 
 class EmptyBatch(_Revert, LedgerValueError):
     """A batch must hold at least one certificate."""
 
+    message = "A batch must hold at least one certificate"
+
 
 class TooFewParties(_Revert, LedgerValueError):
     """An MRA needs at least two parties."""
+
+    message = "An MRA needs at least two parties"
 
 
 class TooManyParties(_Revert, LedgerValueError):
     """An MRA has at most `max` parties."""
 
+    message = "An MRA has at most `max` parties"
+
 
 class DuplicateParty(_Revert, LedgerValueError):
     """A party is listed twice."""
+
+    message = "A party is listed twice"
 
 
 class ProposerNotParty(_Revert, LedgerValueError):
     """The proposer must be one of the parties."""
 
+    message = "The proposer must be one of the parties"
+
 
 class InvalidMraScope(_Revert, LedgerValueError):
     """Programmes and roles of the scope must each name at least one bit."""
+
+    message = "Programmes and roles of the scope must each name at least one bit"
 
 
 class EmptyMraDocument(_Revert, LedgerValueError):
     """The agreement document hash is zero."""
 
+    message = "The agreement document hash is zero"
+
 
 class MissingMraReason(_Revert, LedgerValueError):
     """Suspension and termination need a non-zero reason code."""
+
+    message = "Suspension and termination need a non-zero reason code"
 
 
 _CATEGORIES: tuple[type[LedgerError], ...] = (
@@ -457,25 +555,11 @@ _STATUS_ENUMS: dict[str, type[CertificateStatus] | type[MraStatus]] = {
 }
 
 
-@cache
-def _error_table() -> dict[bytes, tuple[str, tuple[str, ...], tuple[str, ...]]]:
-    from ledger_client.artifacts import load_artifact
-
-    table: dict[bytes, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
-    for artifact in ("AeoLedger", "AeoLedgerHarness"):
-        for item in load_artifact(artifact).abi:
-            if item.get("type") != "error":
-                continue
-            types = tuple(str(i["type"]) for i in item["inputs"])
-            names = tuple(str(i["name"]) for i in item["inputs"])
-            selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
-            table[selector] = (str(item["name"]), types, names)
-    return table
-
-
 def abi_error_names() -> frozenset[str]:
-    """Names of every custom error in the contracts' ABI."""
-    return frozenset(name for name, _, _ in _error_table().values())
+    """Names of every custom error in the contract's ABI."""
+    from ledger_client.codec import ledger_codec
+
+    return frozenset(ledger_codec().errors)
 
 
 def _humanise(error: str, field: str, abi_type: str, value: Any) -> Any:
@@ -521,17 +605,19 @@ def decode_revert(data: bytes) -> LedgerError:
             code = -1
         meaning = _PANIC_CODES.get(code, "unknown panic")
         return TransactionFailedError(f"the contract panicked: {meaning} (code 0x{code:02x})")
-    entry = _error_table().get(selector)
-    if entry is None:
+    from ledger_client.codec import ledger_codec  # the codec loads the artifact, which imports this module
+
+    error = ledger_codec().errors_by_selector.get(selector)
+    if error is None:
         return TransactionFailedError(
             f"the transaction reverted with an error not in the ABI (selector 0x{selector.hex()})"
         )
-    name, types, names = entry
+    name = error.name
     try:
-        values = abi_decode(list(types), payload)
+        values = error.decode(payload)
     except Exception:
         return TransactionFailedError(f"the transaction reverted with {name} but its arguments do not decode")
-    inputs = {field: _humanise(name, field, t, v) for field, t, v in zip(names, types, values, strict=True)}
+    inputs = {field: _humanise(name, field, t, v) for field, t, v in zip(error.names, error.types, values, strict=True)}
     cls = REVERT_CLASSES.get(name)
     if cls is None:
         return ContractRevert(name, inputs)

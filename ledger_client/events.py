@@ -1,220 +1,363 @@
-"""Certificate events: decoding logs and replaying their history heads.
+"""The typed events of the AeoLedger contract: one frozen dataclass per kind of change, and how
+a log becomes one.
 
-A certificate's events commit to its whole history: ``head_n = H(head_{n-1}, id, n, action,
-state_after, documentHash, reasonCode)``. :func:`replay_heads` recomputes the chain from the
-events alone (with the rules of :mod:`ledger_client.history`, which the auditor uses too) and
-says where it breaks.
+The one event model of the library: the index, the audit, the history heads
+(:mod:`ledger_client.history`) and document verification read these. Each event carries
+everything needed to rebuild state without extra calls; the four status changes of a
+certificate (suspend, reinstate, revoke, annul) share one type, as do the MRA's suspension,
+resumption and termination. Every certificate event has ``sequence`` and ``action``.
+
+Adding an event is one change here: its dataclass (added to the matching union below) and one
+entry in :data:`BUILDERS` (event name → typed event from the decoded arguments). Its ABI comes
+from the artifact (:mod:`ledger_client.codec`); a log whose event has no builder is not
+decoded (the index skips it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from functools import cache, partial
+from typing import Any, NamedTuple
 
-from ledger_client.chain import Chain, LogEntry
-from ledger_client.codec import LedgerCodec
-from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, number_text
-from ledger_client.history import Terms, certificate_inputs
-from ledger_client.index.events import (
-    CertificateAmended,
-    CertificateIssued,
-    CertificateRenewed,
-    CertificateStatusChanged,
-)
-from ledger_client.index.events import CertificateEvent as IndexedCertificateEvent
-from ledger_client.models import CertificateAction, CertificateStatus
-
-#: Certificate event name → action.
-CERTIFICATE_EVENTS: dict[str, CertificateAction] = {
-    "CertificateIssued": CertificateAction.ISSUED,
-    "CertificateSuspended": CertificateAction.SUSPENDED,
-    "CertificateReinstated": CertificateAction.REINSTATED,
-    "CertificateRevoked": CertificateAction.REVOKED,
-    "CertificateAnnulled": CertificateAction.ANNULLED,
-    "CertificateAmended": CertificateAction.AMENDED,
-    "CertificateRenewed": CertificateAction.RENEWED,
-}
-#: Actions whose event carries a document hash.
-DOCUMENT_ACTIONS = frozenset({CertificateAction.ISSUED, CertificateAction.AMENDED, CertificateAction.RENEWED})
+from ledger_client.codec import EventAbi, ledger_codec
+from ledger_client.models import CertificateAction, MraAction, MraStatus
 
 
-@dataclass(frozen=True)
-class CertificateEvent:
-    """One decoded certificate event. Terms are None when the event does not carry them."""
+class Terms(NamedTuple):
+    """What a certificate covers and when: programmes and operator roles (bitmasks), flags (SME)
+    and validity (Unix seconds; ``valid_until`` 0 = open-ended). A tuple, in this order."""
 
-    certificate_id: bytes
-    issuer: str
-    action: CertificateAction
-    sequence: int
-    head: bytes
-    reason_code: int = 0
-    document_hash: bytes | None = None
-    number: str | None = None
-    programmes: int | None = None
-    roles: int | None = None
-    flags: int | None = None
-    valid_from: int | None = None
-    valid_until: int | None = None
-    block_number: int | None = None
-    transaction_hash: bytes | None = None
-    log_index: int | None = None
-
-
-class CertificateEventSource(Protocol):
-    """Anything that lists a certificate's events in order (the chain, or the index)."""
-
-    def certificate_events(self, certificate_id: bytes) -> Sequence[CertificateEvent]:
-        """Every event of the certificate, ordered by sequence."""
-
-
-def decode_certificate_event(name: str, args: dict[str, Any], log: LogEntry | None = None) -> CertificateEvent:
-    """Build a :class:`CertificateEvent` from decoded log arguments."""
-    action = CERTIFICATE_EVENTS[name]
-    document = args.get("documentHash")
-    return CertificateEvent(
-        certificate_id=bytes(args["id"]),
-        issuer=bytes(args["issuer"]).decode("ascii"),
-        action=action,
-        sequence=int(args.get("sequence", 1)),
-        head=bytes(args["head"]),
-        reason_code=int(args.get("reasonCode", 0)),
-        document_hash=None if document is None else bytes(document),
-        number=number_text(bytes(args["number"])) if "number" in args else None,
-        programmes=args.get("programmes"),
-        roles=args.get("roles"),
-        flags=args.get("flags"),
-        valid_from=args.get("validFrom"),
-        valid_until=args.get("validUntil"),
-        block_number=None if log is None else log.block_number,
-        transaction_hash=None if log is None else log.transaction_hash,
-        log_index=None if log is None else log.log_index,
-    )
-
-
-class ChainEventSource:
-    """Reads a certificate's events with ``eth_getLogs`` filtered by its id topic."""
-
-    def __init__(self, chain: Chain, codec: LedgerCodec, address: str, from_block: int = 0) -> None:
-        self._chain = chain
-        self._codec = codec
-        self._address = address
-        self._from_block = from_block
-        self._topics = [codec.topic(name) for name in CERTIFICATE_EVENTS]
-
-    def certificate_events(self, certificate_id: bytes) -> list[CertificateEvent]:
-        """Every event of the certificate from the deployment block on, ordered by sequence."""
-        logs = self._chain.get_logs(self._address, [self._topics, certificate_id], self._from_block)
-        events = []
-        for log in logs:
-            decoded = self._codec.decode_log(log.topics, log.data)
-            if decoded is not None and decoded[0] in CERTIFICATE_EVENTS:
-                events.append(decode_certificate_event(decoded[0], decoded[1], log))
-        return sorted(events, key=lambda e: e.sequence)
-
-
-@dataclass(frozen=True)
-class HeadReplay:
-    """The outcome of replaying a certificate's events.
-
-    Attributes:
-        head: the recomputed head after the last verified event (zero when none is).
-        count: number of events verified.
-        consistent: every event's recorded head equals the recomputed one and the sequence
-            numbers run 1..count without gaps.
-        problem: what broke first (None when consistent).
-        status/programmes/roles/flags/valid_from/valid_until: the state after the last verified event.
-        document_hash: the hash carried by the latest Issued/Amended/Renewed event.
-    """
-
-    head: bytes
-    count: int
-    consistent: bool
-    problem: str | None
-    status: CertificateStatus
     programmes: int
     roles: int
     flags: int
     valid_from: int
     valid_until: int
-    document_hash: bytes | None
+
+    def renewed(self, valid_from: int, valid_until: int) -> Terms:
+        """The same scope with a new validity period."""
+        return self._replace(valid_from=valid_from, valid_until=valid_until)
 
 
-def typed_event(event: CertificateEvent) -> IndexedCertificateEvent:
-    """The index's typed form of ``event`` (only the fields that kind of event carries)."""
-    cid, issuer, head = event.certificate_id, event.issuer, event.head
-    document = event.document_hash or ZERO_HEAD32
-    scope = {"programmes": int(event.programmes or 0), "roles": int(event.roles or 0), "flags": int(event.flags or 0)}
-    validity = {"valid_from": int(event.valid_from or 0), "valid_until": int(event.valid_until or 0)}
-    action = event.action
-    if action is CertificateAction.ISSUED:
-        return CertificateIssued(
-            cid,
-            issuer,
-            number=event.number or "",
-            **scope,
-            **validity,
-            document_hash=document,
-            head=head,
-        )
-    if action is CertificateAction.AMENDED:
-        return CertificateAmended(
-            cid,
-            issuer,
-            sequence=event.sequence,
-            **scope,
-            **validity,
-            document_hash=document,
-            reason_code=event.reason_code,
-            head=head,
-        )
-    if action is CertificateAction.RENEWED:
-        return CertificateRenewed(
-            cid,
-            issuer,
-            sequence=event.sequence,
-            **validity,
-            document_hash=document,
-            head=head,
-        )
-    return CertificateStatusChanged(cid, issuer, action, event.sequence, event.reason_code, head)
+@dataclass(frozen=True, slots=True)
+class LogPosition:
+    """Where an event sits on the chain, and who sent its transaction (``None`` when unknown)."""
+
+    block_number: int
+    block_hash: bytes
+    block_time: int
+    tx_hash: bytes
+    tx_index: int
+    log_index: int
+    sender: str | None
+
+    @property
+    def pos(self) -> int:
+        """A single integer that orders events on the chain: ``block << 20 | log index``."""
+        return self.block_number << 20 | self.log_index
 
 
-def replay_heads(events: Iterable[CertificateEvent]) -> HeadReplay:
-    """Recompute the history head from the events alone (see the module docstring)."""
-    head = ZERO_HEAD16
-    terms: Terms | None = None
-    document: bytes | None = None
-    expected = 1
-    problem: str | None = None
-    for event in events:
-        if event.sequence != expected:
-            problem = f"event {expected} is missing or out of order (found event {event.sequence})"
-            break
-        inputs = certificate_inputs(typed_event(event), terms)
-        if inputs is None:
-            problem = f"event {event.sequence} ({event.action.name.lower()}) comes before the certificate's issue"
-            break
-        recomputed = inputs.head(head, event.certificate_id)
-        if recomputed != event.head:
-            problem = f"event {event.sequence} ({event.action.name.lower()}) does not match its recorded head: altered"
-            break
-        head = recomputed
-        terms = inputs.terms
-        if event.action in DOCUMENT_ACTIONS:
-            document = event.document_hash
-        expected += 1
-    final = terms or Terms(int(CertificateStatus.NONE), 0, 0, 0, 0, 0)
-    return HeadReplay(
-        head=head,
-        count=expected - 1,
-        consistent=problem is None,
-        problem=problem,
-        status=CertificateStatus(final.status),
-        programmes=final.programmes,
-        roles=final.roles,
-        flags=final.flags,
-        valid_from=final.valid_from,
-        valid_until=final.valid_until,
-        document_hash=document,
+@dataclass(frozen=True, slots=True)
+class AdministrationRegistered:
+    """Governance registered an administration with its first signer."""
+
+    code: str
+    name: str
+    signer: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdministrationFrozenChanged:
+    """Governance froze (``frozen=True``) or unfroze an administration."""
+
+    code: str
+    frozen: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SignerChanged:
+    """A signer was added (``added=True``) to or removed from an administration by ``by``."""
+
+    code: str
+    signer: str
+    by: str
+    added: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateIssued:
+    """A certificate was issued (event 1, status Active)."""
+
+    certificate_id: bytes
+    issuer: str
+    number: str
+    terms: Terms
+    document_hash: bytes
+    head: bytes
+
+    @property
+    def sequence(self) -> int:
+        """The issue is a certificate's event 1."""
+        return 1
+
+    @property
+    def action(self) -> CertificateAction:
+        """Issued."""
+        return CertificateAction.ISSUED
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateStatusChanged:
+    """A certificate was suspended, reinstated, revoked or annulled (``action`` says which)."""
+
+    certificate_id: bytes
+    issuer: str
+    action: CertificateAction
+    sequence: int
+    reason_code: int
+    head: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateAmended:
+    """A certificate's terms (scope, SME flag, dates) and document were amended."""
+
+    certificate_id: bytes
+    issuer: str
+    sequence: int
+    terms: Terms
+    document_hash: bytes
+    reason_code: int
+    head: bytes
+
+    @property
+    def action(self) -> CertificateAction:
+        """Amended."""
+        return CertificateAction.AMENDED
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateRenewed:
+    """A certificate was renewed: new validity period and document."""
+
+    certificate_id: bytes
+    issuer: str
+    sequence: int
+    valid_from: int
+    valid_until: int
+    document_hash: bytes
+    head: bytes
+
+    @property
+    def action(self) -> CertificateAction:
+        """Renewed."""
+        return CertificateAction.RENEWED
+
+
+@dataclass(frozen=True, slots=True)
+class MraProposed:
+    """An MRA was proposed; the proposer's acceptance is implied (event 1)."""
+
+    mra_id: int
+    proposer: str
+    parties: tuple[str, ...]
+    programmes: int
+    roles: int
+    effective_from: int
+    document_hash: bytes
+    head: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class MraAccepted:
+    """A party accepted an MRA; ``status`` is Active once every party has."""
+
+    mra_id: int
+    party: str
+    sequence: int
+    status: MraStatus
+    head: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class MraStatusChanged:
+    """A party suspended, resumed or terminated an MRA (``action`` says which)."""
+
+    mra_id: int
+    party: str
+    action: MraAction
+    sequence: int
+    reason_code: int
+    head: bytes
+
+    @property
+    def status(self) -> MraStatus:
+        """The MRA's status after the event."""
+        return _MRA_STATUS_AFTER[self.action]
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateEventAcknowledged:
+    """A partner acknowledged that it applied event ``sequence`` of a certificate."""
+
+    certificate_id: bytes
+    issuer: str
+    partner: str
+    sequence: int
+
+
+_MRA_STATUS_AFTER = {
+    MraAction.SUSPENDED: MraStatus.SUSPENDED,
+    MraAction.RESUMED: MraStatus.ACTIVE,
+    MraAction.TERMINATED: MraStatus.TERMINATED,
+}
+
+CertificateEvent = CertificateIssued | CertificateStatusChanged | CertificateAmended | CertificateRenewed
+MraEvent = MraProposed | MraAccepted | MraStatusChanged
+AdministrationEvent = AdministrationRegistered | AdministrationFrozenChanged | SignerChanged
+LedgerEvent = AdministrationEvent | CertificateEvent | MraEvent | CertificateEventAcknowledged
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """A decoded event with its position on the chain."""
+
+    position: LogPosition
+    event: LedgerEvent
+
+
+# --- from a log ------------------------------------------------------------------------------
+
+
+def _code(raw: bytes) -> str:
+    return raw.decode("latin-1")
+
+
+def _number(raw: bytes) -> str:
+    return raw.rstrip(b"\x00").decode("utf-8", "backslashreplace")
+
+
+def _terms(f: Mapping[str, Any]) -> Terms:
+    return Terms(f["programmes"], f["roles"], f["flags"], f["validFrom"], f["validUntil"])
+
+
+def _issued(f: Mapping[str, Any]) -> CertificateIssued:
+    return CertificateIssued(f["id"], _code(f["issuer"]), _number(f["number"]), _terms(f), f["documentHash"], f["head"])
+
+
+def _status_changed(action: CertificateAction, f: Mapping[str, Any]) -> CertificateStatusChanged:
+    return CertificateStatusChanged(f["id"], _code(f["issuer"]), action, f["sequence"], f["reasonCode"], f["head"])
+
+
+def _amended(f: Mapping[str, Any]) -> CertificateAmended:
+    return CertificateAmended(
+        f["id"], _code(f["issuer"]), f["sequence"], _terms(f), f["documentHash"], f["reasonCode"], f["head"]
     )
+
+
+def _renewed(f: Mapping[str, Any]) -> CertificateRenewed:
+    return CertificateRenewed(
+        f["id"], _code(f["issuer"]), f["sequence"], f["validFrom"], f["validUntil"], f["documentHash"], f["head"]
+    )
+
+
+def _acknowledged(f: Mapping[str, Any]) -> CertificateEventAcknowledged:
+    return CertificateEventAcknowledged(f["id"], _code(f["issuer"]), _code(f["partner"]), f["sequence"])
+
+
+def _mra_proposed(f: Mapping[str, Any]) -> MraProposed:
+    return MraProposed(
+        f["mraId"],
+        _code(f["proposer"]),
+        tuple(_code(p) for p in f["parties"]),
+        f["programmes"],
+        f["roles"],
+        f["effectiveFrom"],
+        f["documentHash"],
+        f["head"],
+    )
+
+
+def _mra_accepted(f: Mapping[str, Any]) -> MraAccepted:
+    return MraAccepted(f["mraId"], _code(f["party"]), f["sequence"], MraStatus(f["status"]), f["head"])
+
+
+def _mra_status_changed(action: MraAction, f: Mapping[str, Any]) -> MraStatusChanged:
+    return MraStatusChanged(f["mraId"], _code(f["party"]), action, f["sequence"], f.get("reasonCode", 0), f["head"])
+
+
+def _registered(f: Mapping[str, Any]) -> AdministrationRegistered:
+    return AdministrationRegistered(_code(f["code"]), str(f["name"]), f["signer"])
+
+
+def _frozen_changed(frozen: bool, f: Mapping[str, Any]) -> AdministrationFrozenChanged:
+    return AdministrationFrozenChanged(_code(f["code"]), frozen)
+
+
+def _signer_changed(added: bool, f: Mapping[str, Any]) -> SignerChanged:
+    return SignerChanged(_code(f["code"]), f["signer"], f["by"], added)
+
+
+#: Event name → the typed event of its decoded arguments (the one place a new event is added).
+BUILDERS: dict[str, Callable[[Mapping[str, Any]], LedgerEvent]] = {
+    "AdministrationRegistered": _registered,
+    "AdministrationFrozen": partial(_frozen_changed, True),
+    "AdministrationUnfrozen": partial(_frozen_changed, False),
+    "SignerAdded": partial(_signer_changed, True),
+    "SignerRemoved": partial(_signer_changed, False),
+    "CertificateIssued": _issued,
+    "CertificateSuspended": partial(_status_changed, CertificateAction.SUSPENDED),
+    "CertificateReinstated": partial(_status_changed, CertificateAction.REINSTATED),
+    "CertificateRevoked": partial(_status_changed, CertificateAction.REVOKED),
+    "CertificateAnnulled": partial(_status_changed, CertificateAction.ANNULLED),
+    "CertificateAmended": _amended,
+    "CertificateRenewed": _renewed,
+    "CertificateEventAcknowledged": _acknowledged,
+    "MraProposed": _mra_proposed,
+    "MraAccepted": _mra_accepted,
+    "MraSuspended": partial(_mra_status_changed, MraAction.SUSPENDED),
+    "MraResumed": partial(_mra_status_changed, MraAction.RESUMED),
+    "MraTerminated": partial(_mra_status_changed, MraAction.TERMINATED),
+}
+#: The events of a certificate's history (every one changes its head), in ABI names.
+CERTIFICATE_EVENTS = (
+    "CertificateIssued",
+    "CertificateSuspended",
+    "CertificateReinstated",
+    "CertificateRevoked",
+    "CertificateAnnulled",
+    "CertificateAmended",
+    "CertificateRenewed",
+)
+#: The events of an MRA's history.
+MRA_EVENTS = ("MraProposed", "MraAccepted", "MraSuspended", "MraResumed", "MraTerminated")
+
+EventDecoder = tuple[EventAbi, Callable[[Mapping[str, Any]], LedgerEvent]]
+
+
+@cache
+def event_decoders() -> dict[bytes, EventDecoder]:
+    """Topic 0 → (the event's ABI, its builder), for every event of the contract with a builder."""
+    events = ledger_codec().events
+    return {events[name].topic: (events[name], build) for name, build in BUILDERS.items() if name in events}
+
+
+def topic_of(name: str) -> bytes:
+    """Topic 0 of the event called ``name``."""
+    return ledger_codec().topic(name)
+
+
+def topics_of(names: Iterable[str]) -> list[bytes]:
+    """Topic 0 of each event of ``names`` (a topic filter's alternatives)."""
+    return [topic_of(name) for name in names]
+
+
+def decode_event(topics: Sequence[bytes], data: bytes) -> LedgerEvent | None:
+    """The typed event of one log of the contract, or ``None`` when its event is not a typed one."""
+    if not topics:
+        return None
+    entry = event_decoders().get(topics[0])
+    if entry is None:
+        return None
+    abi, build = entry
+    return build(abi.decode(topics, data))

@@ -3,21 +3,24 @@
 ``head_n = H(head_{n-1}, id, n, action, state_after, documentHash, reasonCode)``: the state after
 an event (status, scope, flags, validity) follows from the event and the state before it. The
 auditor's per-event checks, its history reports and the document verification of the library
-all derive it here.
+all derive it here; :func:`replay_heads` recomputes a whole history and says where it breaks
+(document verification), the auditor's :mod:`ledger_client.audit.chains` reports every fault.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ledger_client.hashing import ZERO_HEAD32, certificate_head, pack_state
-from ledger_client.index.events import (
+from ledger_client.events import (
     CertificateAmended,
     CertificateEvent,
     CertificateIssued,
     CertificateRenewed,
     CertificateStatusChanged,
+    Terms,
 )
+from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, certificate_head, pack_state
 from ledger_client.models import CertificateAction, CertificateStatus
 
 _STATUS_AFTER = {
@@ -29,19 +32,15 @@ _STATUS_AFTER = {
 
 
 @dataclass(frozen=True)
-class Terms:
-    """A certificate's state after an event (the packed ``state`` input of the head)."""
+class State:
+    """A certificate's state after an event: its status and terms (the packed ``state`` input of the head)."""
 
     status: int
-    programmes: int
-    roles: int
-    flags: int
-    valid_from: int
-    valid_until: int
+    terms: Terms
 
     def packed(self) -> int:
         """The state word."""
-        return pack_state(self.status, self.programmes, self.roles, self.flags, self.valid_from, self.valid_until)
+        return pack_state(self.status, *self.terms)
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ class HeadInputs:
 
     sequence: int
     action: CertificateAction
-    terms: Terms
+    state: State
     document_hash: bytes
     reason_code: int
 
@@ -61,39 +60,84 @@ class HeadInputs:
             certificate_id,
             self.sequence,
             int(self.action),
-            self.terms.packed(),
+            self.state.packed(),
             self.document_hash,
             self.reason_code,
         )
 
 
-def certificate_sequence(event: CertificateEvent) -> int:
-    """The event number of a certificate event (issue is 1)."""
-    return 1 if isinstance(event, CertificateIssued) else event.sequence
-
-
-def certificate_inputs(event: CertificateEvent, previous: Terms | None) -> HeadInputs | None:
+def certificate_inputs(event: CertificateEvent, previous: State | None) -> HeadInputs | None:
     """The head inputs of an event given the state before it (``None`` when that is unknown)."""
     if isinstance(event, CertificateIssued):
-        terms = Terms(1, event.programmes, event.roles, event.flags, event.valid_from, event.valid_until)
-        return HeadInputs(1, CertificateAction.ISSUED, terms, event.document_hash, 0)
+        state = State(int(CertificateStatus.ACTIVE), event.terms)
+        return HeadInputs(1, CertificateAction.ISSUED, state, event.document_hash, 0)
     if previous is None:
         return None
     if isinstance(event, CertificateStatusChanged):
-        terms = Terms(
-            int(_STATUS_AFTER[event.action]),
-            previous.programmes,
-            previous.roles,
-            previous.flags,
-            previous.valid_from,
-            previous.valid_until,
-        )
-        return HeadInputs(event.sequence, event.action, terms, ZERO_HEAD32, event.reason_code)
+        state = State(int(_STATUS_AFTER[event.action]), previous.terms)
+        return HeadInputs(event.sequence, event.action, state, ZERO_HEAD32, event.reason_code)
     if isinstance(event, CertificateAmended):
-        terms = Terms(previous.status, event.programmes, event.roles, event.flags, event.valid_from, event.valid_until)
-        return HeadInputs(event.sequence, CertificateAction.AMENDED, terms, event.document_hash, event.reason_code)
+        state = State(previous.status, event.terms)
+        return HeadInputs(event.sequence, CertificateAction.AMENDED, state, event.document_hash, event.reason_code)
     assert isinstance(event, CertificateRenewed)
-    terms = Terms(
-        previous.status, previous.programmes, previous.roles, previous.flags, event.valid_from, event.valid_until
-    )
-    return HeadInputs(event.sequence, CertificateAction.RENEWED, terms, event.document_hash, 0)
+    state = State(previous.status, previous.terms.renewed(event.valid_from, event.valid_until))
+    return HeadInputs(event.sequence, CertificateAction.RENEWED, state, event.document_hash, 0)
+
+
+#: Actions whose event carries a document hash.
+DOCUMENT_ACTIONS = frozenset({CertificateAction.ISSUED, CertificateAction.AMENDED, CertificateAction.RENEWED})
+#: The state before a certificate's issue.
+NO_STATE = State(int(CertificateStatus.NONE), Terms(0, 0, 0, 0, 0))
+
+
+@dataclass(frozen=True)
+class HeadReplay:
+    """The outcome of replaying a certificate's events.
+
+    Attributes:
+        head: the recomputed head after the last verified event (zero when none is).
+        count: number of events verified.
+        consistent: every event's recorded head equals the recomputed one and the sequence
+            numbers run 1..count without gaps.
+        problem: what broke first (None when consistent).
+        state: the status and terms after the last verified event (:data:`NO_STATE` when none is).
+        document_hash: the hash carried by the latest Issued/Amended/Renewed event.
+    """
+
+    head: bytes
+    count: int
+    consistent: bool
+    problem: str | None
+    state: State
+    document_hash: bytes | None
+
+    @property
+    def status(self) -> CertificateStatus:
+        """The status after the last verified event."""
+        return CertificateStatus(self.state.status)
+
+
+def replay_heads(events: Iterable[CertificateEvent]) -> HeadReplay:
+    """Recompute the history head from the events alone, in the order given; stop at the first fault."""
+    head = ZERO_HEAD16
+    state: State | None = None
+    document: bytes | None = None
+    expected = 1
+    problem: str | None = None
+    for event in events:
+        if event.sequence != expected:
+            problem = f"event {expected} is missing or out of order (found event {event.sequence})"
+            break
+        inputs = certificate_inputs(event, state)
+        if inputs is None:
+            problem = f"event {event.sequence} ({event.action.name.lower()}) comes before the certificate's issue"
+            break
+        recomputed = inputs.head(head, event.certificate_id)
+        if recomputed != event.head:
+            problem = f"event {event.sequence} ({event.action.name.lower()}) does not match its recorded head: altered"
+            break
+        head, state = recomputed, inputs.state
+        if inputs.action in DOCUMENT_ACTIONS:
+            document = inputs.document_hash
+        expected += 1
+    return HeadReplay(head, expected - 1, problem is None, problem, state or NO_STATE, document)

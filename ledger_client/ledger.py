@@ -23,7 +23,7 @@ from ledger_client.context import LedgerContext
 from ledger_client.deployment import Deployment, deploy, verify_deployment
 from ledger_client.documents import CertificateDocument, DocumentVerification, verify_document
 from ledger_client.errors import ConfigurationError
-from ledger_client.events import CertificateEventSource, ChainEventSource
+from ledger_client.event_sources import CertificateEventSource, ChainEventSource
 from ledger_client.evm import require_cancun
 from ledger_client.fees import FeePolicy
 from ledger_client.foresight import Foresight
@@ -55,6 +55,12 @@ def _sender(chain: Chain, settings: Settings) -> TransactionSender:
         gas_margin=settings.gas_margin,
         tx_gas_cap=settings.tx_gas_cap,
     )
+
+
+def transaction_sender(chain: Chain, settings: Settings) -> TransactionSender:
+    """A sender for ``chain`` configured by ``settings`` (fees, nonces, gas), for transactions to
+    other contracts than the ledger (e.g. deploying the governance Safe before the ledger)."""
+    return _sender(chain, settings)
 
 
 class Ledger:
@@ -283,9 +289,7 @@ class Ledger:
 
     def event_source(self) -> ChainEventSource:
         """Reads certificate events from the chain (``eth_getLogs`` from the deployment block)."""
-        return ChainEventSource(
-            self.chain, self.context.codec, self.deployment.address, self.deployment.deployment_block
-        )
+        return ChainEventSource(self.chain, self.deployment.address, self.deployment.deployment_block)
 
     def verify_document(
         self, document: CertificateDocument, *, events: CertificateEventSource | None = None

@@ -15,6 +15,8 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_keys.datatypes import PrivateKey
+from eth_typing import Hash32
 
 from ledger_client.errors import ConfigurationError
 from ledger_client.settings import Settings
@@ -77,6 +79,23 @@ class Signer:
         signed = self._account.sign_transaction(dict(transaction))
         return bytes(signed.raw_transaction)
 
+    def sign_typed_data(self, typed_data: Mapping[str, Any]) -> bytes:
+        """Sign EIP-712 typed data (``types``, ``primaryType``, ``domain``, ``message``); return r ‖ s ‖ v."""
+        signed = self._account.sign_typed_data(full_message=dict(typed_data))
+        return bytes(signed.signature)
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        """An ECDSA secp256k1 signature of a 32-byte ``digest``: ``r || s`` (64 bytes, low-s), as ES256K
+        (RFC 8812) carries it. The key stays in eth-account; only the signature leaves."""
+        if len(digest) != 32:
+            raise ValueError(f"a digest has 32 bytes, got {len(digest)}")
+        signed = self._account.unsafe_sign_hash(Hash32(digest))
+        return int(signed.r).to_bytes(32, "big") + int(signed.s).to_bytes(32, "big")
+
+    def public_key(self) -> bytes:
+        """The uncompressed secp256k1 public key without its prefix: ``x || y`` (64 bytes)."""
+        return bytes(PrivateKey(self._account.key).public_key.to_bytes())
+
     def keystore_json(self, password: str, iterations: int | None = None) -> dict[str, Any]:
         """This key as an encrypted keystore document (scrypt unless ``iterations`` is given for pbkdf2)."""
         if iterations is None:
@@ -101,3 +120,19 @@ def load_signer(settings: Settings) -> Signer | None:
     if settings.private_key is not None:
         return Signer.from_key(settings.private_key.get_secret_value())
     return None
+
+
+def development_signers(count: int = 10, mnemonic: str | None = None) -> list[Signer]:
+    """The first ``count`` accounts of a BIP-39 ``mnemonic`` at Hardhat/anvil's derivation path.
+
+    By default the well-known test mnemonic (``test test … junk``) whose accounts anvil, Hardhat
+    and the embedded durable node (``aeo-ledger node``) fund: for development against those
+    nodes only — anyone knows these keys.
+    """
+    from ledger_client.node.accounts import derive_accounts
+    from ledger_client.node.config import DEFAULT_HD_PATH, DEFAULT_MNEMONIC
+
+    if count < 1:
+        raise ConfigurationError(f"development_signers needs count >= 1, got {count}")
+    accounts = derive_accounts(mnemonic or DEFAULT_MNEMONIC, count, DEFAULT_HD_PATH)
+    return [Signer.from_key(account.private_key) for account in accounts]

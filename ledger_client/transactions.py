@@ -31,6 +31,7 @@ from typing import Protocol
 
 from eth_utils.crypto import keccak
 
+from ledger_client.backends import WriteStrategy
 from ledger_client.chain import Chain, Receipt
 from ledger_client.errors import (
     ChainUnavailableError,
@@ -340,7 +341,8 @@ class TransactionSender:
 
     @property
     def optimistic(self) -> bool:
-        """Whether to send without a pre-flight (the durable embedded chain).
+        """Whether to send without a pre-flight (the backend's :attr:`WriteStrategy.OPTIMISTIC`:
+        the durable embedded chain).
 
         py-evm interprets every opcode, so a pre-flight doubles the cost of a write. On the
         embedded durable chain (a development or single-site chain whose gas costs nothing) a
@@ -348,13 +350,14 @@ class TransactionSender:
         node and the error is decoded by replaying it. Nodes reached by URL keep the pre-flight:
         there a revert would burn real gas.
         """
-        return self.chain.embedded and self.chain.tester is None
+        return self.chain.write_strategy is WriteStrategy.OPTIMISTIC
 
     @property
     def can_speculate(self) -> bool:
-        """Whether to mine without a pre-flight and roll back on a revert (the in-memory embedded
-        chain, outside :func:`journaled` requests, whose transactions must be recorded first)."""
-        return self.chain.tester is not None and _JOURNAL.get() is None
+        """Whether to mine without a pre-flight and roll back on a revert (the backend's
+        :attr:`WriteStrategy.SPECULATE`: the in-memory chain), outside :func:`journaled`
+        requests, whose transactions must be recorded first."""
+        return self.chain.write_strategy is WriteStrategy.SPECULATE and _JOURNAL.get() is None
 
     def send_speculative(self, signer: Signer, to: str, data: bytes, gas: int) -> SentTransaction | None:
         """In-memory chain only: mine the transaction without a pre-flight; roll it back if it reverts.
@@ -368,7 +371,7 @@ class TransactionSender:
         for attempt in range(2):
             fees = self.fees.current()
             try:
-                with manager.reserve() as nonce, self.chain.lock:
+                with manager.reserve() as nonce:
                     transaction: dict[str, object] = {
                         "chainId": self.chain.chain_id,
                         "nonce": nonce,
@@ -378,14 +381,13 @@ class TransactionSender:
                         "to": to,
                         **fees.transaction_fields(),
                     }
-                    snapshot = self.chain.snapshot()
                     raw = signer.sign_transaction(transaction)
-                    manager.keep(nonce, bytes(keccak(raw)), raw)
-                    tx_hash = self.chain.send_raw(raw)
-                    receipt = self.chain.wait_for_receipt(tx_hash)
-                    if receipt.status != 1:
-                        self.chain.revert(snapshot)
+                    tx_hash = bytes(keccak(raw))
+                    manager.keep(nonce, tx_hash, raw)
+                    mined = self.chain.speculate(raw)
+                    if mined is None:
                         raise _Reverted
+                    receipt = mined
             except _Reverted:
                 self.counters.add("reverted")
                 return None

@@ -18,6 +18,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 if command -v npm >/dev/null 2>&1; then
     if [ ! -f node_modules/solc/package.json ] || [ ! -f node_modules/@foundry-rs/anvil/package.json ] \
+        || [ ! -f node_modules/@safe-global/safe-contracts/package.json ] \
         || [ package-lock.json -nt node_modules/.package-lock.json ]; then
         npm ci --no-audit --no-fund --loglevel=error
     fi

@@ -56,6 +56,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Unknown administration, certificate or MRA",
         409: "The current state forbids this (or the Idempotency-Key is in use)",
         422: "Invalid input (or an Idempotency-Key reused with another body)",
+        429: "Too many requests from this client address; retry after the Retry-After seconds",
         503: "The chain or the index is unavailable, or the chain lost the deployment (chain-reset); retry later",
     }
     return {

@@ -20,22 +20,11 @@ from ledger_client.audit.chains import audit_certificate_events, audit_mra_event
 from ledger_client.audit.findings import Finding, FindingKind, HistoryAudit, IndexVerification, RowMismatch
 from ledger_client.audit.report import HistoryReport, build_entries
 from ledger_client.errors import AuditError
+from ledger_client.events import CERTIFICATE_EVENTS, MRA_EVENTS, EventRecord, topic_of, topics_of
 from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, certificate_head, mra_head, pack_state
-from ledger_client.index.decoder import decode_blocks, topic_of
-from ledger_client.index.events import EventRecord
+from ledger_client.index.decoder import decode_blocks
 from ledger_client.index.queries import Reader, certificate_id_bytes
 from ledger_client.index.sources import LogSource, source_for
-
-CERTIFICATE_EVENTS = (
-    "CertificateIssued",
-    "CertificateSuspended",
-    "CertificateReinstated",
-    "CertificateRevoked",
-    "CertificateAnnulled",
-    "CertificateAmended",
-    "CertificateRenewed",
-)
-MRA_EVENTS = ("MraProposed", "MraAccepted", "MraSuspended", "MraResumed", "MraTerminated")
 
 
 def _hex(value: Any) -> str:
@@ -63,7 +52,7 @@ class Auditor:
     # --- reading the chain -----------------------------------------------------------------------
 
     def _events(self, names: Sequence[str], key: bytes, to_block: int) -> list[EventRecord]:
-        topics = [[topic_of(n) for n in names], [key]]
+        topics = [topics_of(names), [key]]
         return decode_blocks(self._source.read(self._start_block, to_block, topics))
 
     def _call(self, fn: str, *args: Any, block: int) -> Any:

@@ -13,8 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger_client.history import Terms, certificate_inputs, certificate_sequence
-from ledger_client.index.events import (
+from ledger_client.events import (
     CertificateAmended,
     CertificateEvent,
     CertificateIssued,
@@ -22,6 +21,7 @@ from ledger_client.index.events import (
     CertificateStatusChanged,
     EventRecord,
 )
+from ledger_client.history import State, certificate_inputs
 from ledger_client.models import FLAG_SME, CertificateStatus
 from ledger_client.vocabulary import iso_instant, iso_or_none, programme_names, reason_name, role_names
 
@@ -125,7 +125,8 @@ class HistoryReport:
         return buffer.getvalue()
 
 
-def _terms_dict(terms: Terms) -> dict[str, Any]:
+def _terms_dict(state: State) -> dict[str, Any]:
+    terms = state.terms
     return {
         "programmes": programme_names(terms.programmes),
         "roles": role_names(terms.roles),
@@ -135,7 +136,7 @@ def _terms_dict(terms: Terms) -> dict[str, Any]:
     }
 
 
-def describe_change(event: CertificateEvent, before: Terms | None, after: Terms) -> dict[str, Any]:
+def describe_change(event: CertificateEvent, before: State | None, after: State) -> dict[str, Any]:
     """What an event changed: the initial terms on issue, ``{field: [old, new]}`` afterwards, in the
     API's vocabulary (names, ISO 8601; ``reason_code`` beside ``reason``)."""
     if isinstance(event, CertificateIssued):
@@ -157,12 +158,12 @@ def describe_change(event: CertificateEvent, before: Terms | None, after: Terms)
 def build_entries(records: list[EventRecord], verified_sequences: set[int]) -> tuple[ReportEntry, ...]:
     """Report entries of certificate events in order; ``verified_sequences`` had no finding."""
     entries: list[ReportEntry] = []
-    terms: Terms | None = None
+    state: State | None = None
     for record in records:
         event: CertificateEvent = record.event  # type: ignore[assignment]
-        sequence = certificate_sequence(event)
-        inputs = certificate_inputs(event, terms)
-        after = inputs.terms if inputs is not None else terms
+        sequence = event.sequence
+        inputs = certificate_inputs(event, state)
+        after = inputs.state if inputs is not None else state
         p = record.position
         entries.append(
             ReportEntry(
@@ -176,8 +177,8 @@ def build_entries(records: list[EventRecord], verified_sequences: set[int]) -> t
                 signer=p.sender,
                 head="0x" + event.head.hex(),
                 head_verified=sequence in verified_sequences,
-                change=describe_change(event, terms, after) if after is not None else {},
+                change=describe_change(event, state, after) if after is not None else {},
             )
         )
-        terms = after
+        state = after
     return tuple(entries)

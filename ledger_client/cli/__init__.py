@@ -9,6 +9,7 @@ aeo-ledger backup --to FILE | restore --from FILE --data-dir DIR   a gateway's s
 aeo-ledger import --admin CR FILE    bulk import of a national AEO registry
 aeo-ledger audit certificate|mra|index   prove histories against the chain
 aeo-ledger consortium init --validators CL,CO,CR,MX,PE --out DIR   Besu QBFT network kit
+aeo-ledger governance prepare|sign|show|execute   the consortium's Safe multisig
 """
 
 from __future__ import annotations
@@ -32,7 +33,37 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("ledger_client.cli.audit", "verify histories and the index against the chain"),
     "network": ("ledger_client.cli.network", "run a node and one gateway per administration on this machine"),
     "consortium": ("ledger_client.cli.consortium", "generate a Hyperledger Besu QBFT network for the administrations"),
+    "governance": ("ledger_client.cli.governance", "the consortium's Safe multisig: prepare, sign, execute"),
 }
+
+
+#: Top-level modules of the optional extras -> the extra that installs them (``pip install aeo-ledger``
+#: alone is the client: a command that needs the node or the API says which extra to add).
+EXTRA_MODULES: dict[str, str] = {
+    **dict.fromkeys(("eth", "eth_tester", "trie", "starlette", "anyio"), "node"),
+    **dict.fromkeys(
+        (
+            "fastapi",
+            "uvicorn",
+            "httpx",
+            "jinja2",
+            "babel",
+            "pygal",
+            "multipart",
+            "python_multipart",
+            "standardwebhooks",
+            "swagger_ui_bundle",
+            "prometheus_client",
+            "pythonjsonlogger",
+        ),
+        "api",
+    ),
+}
+
+
+def missing_extra(exc: ModuleNotFoundError) -> str | None:
+    """The extra that installs the module ``exc`` could not find (None: not an extra's module)."""
+    return EXTRA_MODULES.get((exc.name or "").partition(".")[0])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,4 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except ModuleNotFoundError as exc:
+        extra = missing_extra(exc)
+        if extra is None:
+            raise
+        print(
+            f"aeo-ledger {args.command}: needs the [{extra}] extra (no module {exc.name!r}): "
+            f"pip install 'aeo-ledger[{extra}]'",
+            file=sys.stderr,
+        )
+        return 2
     return code

@@ -184,7 +184,7 @@ class HistoryClock:
         self._ledger = ledger
         self._schedule = schedule
         # only the embedded durable node's clock can be set back
-        can_set = ledger.chain.node is not None if settable is None else settable
+        can_set = ledger.chain.settable_clock if settable is None else settable
         self.enabled = schedule.backdated and can_set
 
     def at(self, moment: int) -> None:

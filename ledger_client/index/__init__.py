@@ -4,6 +4,8 @@ The chain stays the only source of truth: the index can be dropped and rebuilt a
 and :mod:`ledger_client.audit` verifies it against the chain.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ledger_client.index.core import Index
 from ledger_client.index.follower import Follower, SyncReport
 from ledger_client.index.queries import Reader
@@ -29,13 +31,25 @@ from ledger_client.index.results import (
 from ledger_client.index.sources import (
     BlockHeader,
     BlockLogs,
-    EthTesterLogSource,
     FilteredLogSource,
     LogSource,
     RawLog,
     RpcLogSource,
     source_for,
 )
+
+if TYPE_CHECKING:
+    from ledger_client.backends.memory_logs import EthTesterLogSource
+
+
+def __getattr__(name: str) -> Any:
+    """``EthTesterLogSource``, imported on first use (it needs py-evm)."""
+    if name == "EthTesterLogSource":
+        from ledger_client.backends.memory_logs import EthTesterLogSource
+
+        return EthTesterLogSource
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "KPI_UNITS",

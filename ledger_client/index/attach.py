@@ -6,18 +6,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ledger_client.index.core import Index
-from ledger_client.index.sources import LogSource, source_for
+from ledger_client.index.sources import LogSource
 
 if TYPE_CHECKING:
     from ledger_client.ledger import Ledger
 
 
 def log_source(ledger: Ledger) -> LogSource:
-    """The best log source for the ledger's chain (in-process for eth-tester, under the chain's lock)."""
-    chain = ledger.chain
-    if chain.tester is not None:
-        return source_for(chain.w3, ledger.deployment.address, lock=chain.lock)
-    return source_for(chain.w3, ledger.deployment.address)
+    """The log source the ledger's chain backend offers (in-process where it runs in this process)."""
+    return ledger.chain.log_source(ledger.deployment.address)
 
 
 def open_index(ledger: Ledger, path: Path) -> Index:

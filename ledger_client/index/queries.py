@@ -30,6 +30,7 @@ from ledger_client.index.results import (
     MraEventRow,
     MraScope,
     Page,
+    SignerPeriod,
     decode_cursor,
     encode_cursor,
 )
@@ -161,6 +162,27 @@ class Reader:
         )
         return IndexedAdministration(row[0], row[1], bool(row[2]), signers, row[3])
 
+    def signer_periods(self, code: str, address: str) -> list[SignerPeriod]:
+        """The spans during which ``address`` was a signer of ``code``, oldest first (case-insensitive address)."""
+        rows = self._conn.execute(
+            "SELECT kind, block_number, block_time FROM administration_events"
+            " WHERE code = ? AND lower(signer) = ? AND kind IN ('registered', 'signer_added', 'signer_removed')"
+            " ORDER BY pos",
+            (code, address.lower()),
+        ).fetchall()
+        periods: list[SignerPeriod] = []
+        opened: tuple[int, int] | None = None
+        for kind, block_number, block_time in rows:
+            if kind == "signer_removed":
+                if opened is not None:
+                    periods.append(SignerPeriod(code, address, *opened, block_number, block_time))
+                    opened = None
+            elif opened is None:
+                opened = (block_number, block_time)
+        if opened is not None:
+            periods.append(SignerPeriod(code, address, *opened, None, None))
+        return periods
+
     def administrations(self) -> list[IndexedAdministration]:
         """Every administration, in registration order."""
         codes = [r[0] for r in self._conn.execute("SELECT code FROM administrations ORDER BY registered_block, code")]
@@ -189,6 +211,14 @@ class Reader:
         items = tuple(_event(r) for r in rows[:size])
         following = encode_cursor("history", items[-1].sequence) if len(rows) > size else None
         return Page(items, following)
+
+    def certificate_event(self, certificate_id: bytes | str, sequence: int) -> CertificateEventRow | None:
+        """Event number ``sequence`` (1 = issuance) of a certificate, or ``None`` when not indexed."""
+        row = self._conn.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM certificate_events WHERE id = ? AND sequence = ?",
+            (certificate_id_bytes(certificate_id), sequence),
+        ).fetchone()
+        return None if row is None else _event(row)
 
     def certificates(
         self,

@@ -7,6 +7,14 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from ledger_client.errors import InvalidCursorError
+from ledger_client.events import (
+    CertificateAmended,
+    CertificateEvent,
+    CertificateIssued,
+    CertificateRenewed,
+    CertificateStatusChanged,
+    Terms,
+)
 from ledger_client.models import (
     FLAG_SME,
     Administration,
@@ -130,6 +138,26 @@ class CertificateEventRow:
     def issuer(self) -> str:
         """The issuing administration (the id's first two bytes)."""
         return self.certificate_id[:2].decode("latin-1")
+
+    def event(self) -> CertificateEvent:
+        """The typed event this row records (the state after it gives the terms; no number)."""
+        cid, issuer, head, action = self.certificate_id, self.issuer, self.head, self.action
+        if action is CertificateAction.ISSUED:
+            return CertificateIssued(cid, issuer, "", self.terms, self.document_hash, head)
+        if action is CertificateAction.AMENDED:
+            return CertificateAmended(
+                cid, issuer, self.sequence, self.terms, self.document_hash, self.reason_code, head
+            )
+        if action is CertificateAction.RENEWED:
+            return CertificateRenewed(
+                cid, issuer, self.sequence, self.valid_from, self.valid_until, self.document_hash, head
+            )
+        return CertificateStatusChanged(cid, issuer, action, self.sequence, self.reason_code, head)
+
+    @property
+    def terms(self) -> Terms:
+        """The certificate's terms after the event."""
+        return Terms(self.programmes, self.roles, self.flags, self.valid_from, self.valid_until)
 
     @property
     def pos(self) -> int:
@@ -391,3 +419,23 @@ class AdministrationKpis:
     programmes: tuple[ProgrammeKpis, ...] = ()
     monthly: tuple[MonthKpis, ...] = ()
     units: dict[str, str] = field(default_factory=lambda: dict(KPI_UNITS))
+
+
+@dataclass(frozen=True)
+class SignerPeriod:
+    """A span during which an address was a signer of an administration (from the chain's events).
+
+    ``added_time``/``removed_time`` are the block timestamps of the events that added and removed
+    it (registration counts as an addition); ``removed_time`` is None while it is still a signer.
+    """
+
+    code: str
+    address: str
+    added_block: int
+    added_time: int
+    removed_block: int | None
+    removed_time: int | None
+
+    def covers(self, timestamp: int) -> bool:
+        """Whether the address was a signer at ``timestamp`` (added at or before it, removed after it)."""
+        return self.added_time <= timestamp and (self.removed_time is None or timestamp < self.removed_time)

@@ -12,8 +12,7 @@ from itertools import combinations
 from typing import Any
 
 from ledger_client.errors import IndexConfigurationError
-from ledger_client.hashing import mra_terms_hash
-from ledger_client.index.events import (
+from ledger_client.events import (
     AdministrationFrozenChanged,
     AdministrationRegistered,
     CertificateAmended,
@@ -27,7 +26,9 @@ from ledger_client.index.events import (
     MraProposed,
     MraStatusChanged,
     SignerChanged,
+    Terms,
 )
+from ledger_client.hashing import mra_terms_hash
 from ledger_client.index.kpi_months import KpiMonths
 from ledger_client.index.schema import PROGRAMME_TAG, ROLE_TAG, SCHEMA_VERSION, create_schema
 from ledger_client.index.sources import BlockHeader
@@ -216,11 +217,7 @@ class Store:
                 e.certificate_id,
                 e.issuer,
                 e.number,
-                e.programmes,
-                e.roles,
-                e.flags,
-                e.valid_from,
-                e.valid_until,
+                *e.terms,
                 e.document_hash,
                 e.head,
                 p.block_number,
@@ -228,9 +225,10 @@ class Store:
                 p.pos,
             ),
         )
+        terms = e.terms
         self._conn.executemany(
             "INSERT INTO certificate_tags (tag, id) VALUES (?, ?)",
-            [(tag, e.certificate_id) for tag in tags_of(e.programmes, e.roles)],
+            [(tag, e.certificate_id) for tag in tags_of(terms.programmes, terms.roles)],
         )
         self._certificate_event(
             e.certificate_id,
@@ -239,13 +237,13 @@ class Store:
             p,
             CertificateAction.ISSUED,
             CertificateStatus.ACTIVE,
-            (e.programmes, e.roles, e.flags, e.valid_from, e.valid_until),
+            terms,
             e.document_hash,
             0,
             e.head,
         )
 
-    def _terms(self, certificate_id: bytes) -> tuple[int, int, int, int, int]:
+    def _terms(self, certificate_id: bytes) -> Terms:
         row = self._conn.execute(
             "SELECT programmes, roles, flags, valid_from, valid_until FROM certificates WHERE id = ?",
             (certificate_id,),
@@ -254,7 +252,7 @@ class Store:
             raise IndexConfigurationError(
                 f"event for unknown certificate 0x{certificate_id.hex()}: the index started after its issue"
             )
-        return (int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+        return Terms(int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]))
 
     def _certificate_status(self, e: CertificateStatusChanged, p: LogPosition) -> None:
         terms = self._terms(e.certificate_id)
@@ -273,21 +271,10 @@ class Store:
         self._conn.execute(
             "UPDATE certificates SET programmes = ?, roles = ?, flags = ?, valid_from = ?, valid_until = ?,"
             " document_hash = ?, event_count = ?, head = ?, updated_pos = ? WHERE id = ?",
-            (
-                e.programmes,
-                e.roles,
-                e.flags,
-                e.valid_from,
-                e.valid_until,
-                e.document_hash,
-                e.sequence,
-                e.head,
-                p.pos,
-                e.certificate_id,
-            ),
+            (*e.terms, e.document_hash, e.sequence, e.head, p.pos, e.certificate_id),
         )
-        self._retag(e.certificate_id, e.programmes, e.roles)
-        terms = (e.programmes, e.roles, e.flags, e.valid_from, e.valid_until)
+        terms = e.terms
+        self._retag(e.certificate_id, terms.programmes, terms.roles)
         self._certificate_event(
             e.certificate_id,
             e.sequence,
@@ -302,7 +289,7 @@ class Store:
         )
 
     def _certificate_renewed(self, e: CertificateRenewed, p: LogPosition) -> None:
-        programmes, roles, flags, _, _ = self._terms(e.certificate_id)
+        terms = self._terms(e.certificate_id).renewed(e.valid_from, e.valid_until)
         row = self._conn.execute("SELECT status FROM certificates WHERE id = ?", (e.certificate_id,)).fetchone()
         status = CertificateStatus(int(row[0]))
         self._conn.execute(
@@ -310,7 +297,6 @@ class Store:
             " updated_pos = ? WHERE id = ?",
             (e.valid_from, e.valid_until, e.document_hash, e.sequence, e.head, p.pos, e.certificate_id),
         )
-        terms = (programmes, roles, flags, e.valid_from, e.valid_until)
         self._certificate_event(
             e.certificate_id,
             e.sequence,
@@ -339,7 +325,7 @@ class Store:
         p: LogPosition,
         action: CertificateAction,
         status: CertificateStatus,
-        terms: tuple[int, int, int, int, int],
+        terms: Terms,
         document_hash: bytes,
         reason_code: int,
         head: bytes,
@@ -364,7 +350,7 @@ class Store:
                 p.sender,
             ),
         )
-        after = (int(status), terms[0], terms[4])
+        after = (int(status), terms.programmes, terms.valid_until)
         self._kpi_months.applied(issuer, int(action), p.block_time, sequence, certificate_id, after)
 
     def _mra_proposed(self, e: MraProposed, p: LogPosition) -> None:

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import rlp  # type: ignore[import-untyped]
-from eth._utils.address import generate_contract_address
 from eth.abc import BlockAPI, ReceiptAPI, SignedTransactionAPI
 from eth.vm.forks.berlin.transactions import TypedTransaction
 from eth_utils.address import to_checksum_address
 
+from ledger_client.backends.pyevm import contract_address as created_address
 from ledger_client.node.logindex import LogMatch
 
 JsonDict = dict[str, Any]
@@ -148,7 +148,7 @@ def format_receipt(block: BlockAPI, receipts: tuple[ReceiptAPI, ...], index: int
     first_log_index = sum(len(r.logs) for r in receipts[:index])
     contract_address = None
     if not transaction.to:
-        contract_address = address(generate_contract_address(transaction.sender, transaction.nonce))
+        contract_address = address(created_address(transaction.sender, transaction.nonce))
     logs = [
         {
             "removed": False,

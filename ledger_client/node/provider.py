@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from web3.providers.base import JSONBaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
 from ledger_client.node.dispatcher import Dispatcher
 from ledger_client.node.durable import DurableChain
+
+if TYPE_CHECKING:
+    from ledger_client.backends.durable import DurableNodeLogSource
 
 
 class DurableChainProvider(JSONBaseProvider):
@@ -37,6 +40,12 @@ class DurableChainProvider(JSONBaseProvider):
         if isinstance(decoded, list):
             return sorted(decoded, key=lambda response: int(response.get("id") or 0))
         return cast(RPCResponse, decoded)
+
+    def log_source(self, address: str) -> DurableNodeLogSource:
+        """The node's log index read in-process (see :func:`ledger_client.backends.log_source_for`)."""
+        from ledger_client.backends.durable import DurableNodeLogSource
+
+        return DurableNodeLogSource(self.chain, address)
 
     def is_connected(self, show_traceback: bool = False) -> bool:
         """True while the chain is open."""

@@ -15,8 +15,8 @@ import pytest
 
 from ledger_client.audit import Auditor, FindingKind
 from ledger_client.errors import AuditError
+from ledger_client.events import topic_of
 from ledger_client.index import BlockLogs, EthTesterLogSource, FilteredLogSource, Index, RawLog, RpcLogSource
-from ledger_client.index.decoder import topic_of
 from tests.support.harness_chain import DOC, Chain
 
 Transform = Callable[[list[BlockLogs]], list[BlockLogs]]

@@ -12,7 +12,8 @@ from eth_utils import keccak
 
 from ledger_client.documents import CertificateDocument
 from ledger_client.errors import InvalidDocumentError
-from ledger_client.events import CertificateEvent, replay_heads
+from ledger_client.events import CertificateEvent
+from ledger_client.history import replay_heads
 from ledger_client.ledger import Ledger
 from ledger_client.models import CertificateStatus, ReasonCode
 

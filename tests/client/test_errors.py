@@ -91,3 +91,11 @@ def test_hard_coded_selectors_match_the_abi() -> None:
     assert functions["issueBatch"].selector == codec._ISSUE_BATCH_SELECTOR
     assert keccak(text="Error(string)")[:4] == errors._ERROR_STRING
     assert keccak(text="Panic(uint256)")[:4] == errors._PANIC
+
+
+def test_revert_messages_are_stated_not_taken_from_docstrings() -> None:
+    for name, cls in errors.REVERT_CLASSES.items():
+        assert "message" in cls.__dict__, name
+        assert str(cls({})) == f"{name}(): {cls.message}"
+    with pytest.raises(TypeError, match="states no message"):
+        type("Unstated", (errors._Revert, errors.ConflictError), {"__doc__": "A docstring is not a message."})

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger_client.index.events import (
+from ledger_client.events import (
     CertificateAmended,
     CertificateEventAcknowledged,
     CertificateIssued,
@@ -20,6 +20,7 @@ from ledger_client.index.events import (
     EventRecord,
     LedgerEvent,
     LogPosition,
+    Terms,
 )
 from ledger_client.index.kpi_months import KpiMonths, table
 from ledger_client.index.kpis import (
@@ -93,7 +94,7 @@ def _event(model: Chain, step: Step) -> LedgerEvent | None:
         issuer = ISSUERS[pick % 2]
         cid = issuer.encode() + n.to_bytes(30, "big")
         model.certificates[cid] = Certificate(issuer, CertificateStatus.ACTIVE, 1)
-        return CertificateIssued(cid, issuer, f"{issuer}-{n}", programmes, 1, pick % 2, START, until, DOC, HEAD)
+        return CertificateIssued(cid, issuer, f"{issuer}-{n}", Terms(programmes, 1, pick % 2, START, until), DOC, HEAD)
     cid = ids[pick % len(ids)]
     c = model.certificates[cid]
     live = c.status in (CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED)
@@ -119,7 +120,7 @@ def _event(model: Chain, step: Step) -> LedgerEvent | None:
         return None
     c.sequence += 1
     if kind == "amend":
-        return CertificateAmended(cid, c.issuer, c.sequence, programmes, 1, 0, START, until, DOC, 0, HEAD)
+        return CertificateAmended(cid, c.issuer, c.sequence, Terms(programmes, 1, 0, START, until), DOC, 0, HEAD)
     return CertificateRenewed(cid, c.issuer, c.sequence, START, until, DOC, HEAD)
 
 
