@@ -659,7 +659,7 @@ def replay_certificate_heads(events: Iterable[Event]) -> dict[bytes, tuple[int, 
         "CertificateAnnulled": (CertificateAction.ANNULLED, CertificateStatus.ANNULLED),
     }
     for name, args in events:
-        if not name.startswith("Certificate") or name == "CertificateEventAcknowledged":
+        if not name.startswith("Certificate") or name in ("CertificateEventAcknowledged", "CertificateConsentChanged"):
             continue
         cert_id = args["id"]
         count, head, status = heads.get(cert_id, (0, ZERO16, CertificateStatus.NONE))

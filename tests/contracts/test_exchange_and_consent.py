@@ -126,3 +126,8 @@ def test_the_consent_bit_is_part_of_the_history_head(d: Deployment) -> None:
     # Same issuer, same terms but the flag: different heads (the state word is hashed).
     assert hashing.certificate_id("CR", "CR-A") == a
     assert d.functions.historyHead(a).call()[1] != d.functions.historyHead(b).call()[1]
+
+
+def test_the_constants(d: Deployment) -> None:
+    assert d.functions.FLAG_CONSENT_WITHHELD().call() == FLAG_CONSENT_WITHHELD
+    assert d.functions.MAX_GATEWAY_URL_LENGTH().call() == 256
