@@ -16,7 +16,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.types import Wei
 
-from ledger_client.artifacts import deploy_from_unlocked
+from tests.support.artifacts import deploy_from_unlocked
 
 #: Upper bounds of the on-chain core (issue "On-chain core", gas budget). `acknowledge` is the
 #: first acknowledgement of a certificate by a partner, which creates the partner's bitmap slot

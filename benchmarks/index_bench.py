@@ -28,7 +28,6 @@ from typing import Any
 from eth_tester import EthereumTester, PyEVMBackend
 from web3 import Web3
 
-from ledger_client.artifacts import deploy_from_unlocked
 from ledger_client.events import (
     AdministrationRegistered,
     CertificateIssued,
@@ -46,6 +45,7 @@ from ledger_client.index.schema import connect
 from ledger_client.index.sources import BlockHeader
 from ledger_client.index.store import Store
 from ledger_client.models import CertificateAction, MraStatus
+from tests.support.artifacts import deploy_from_unlocked
 
 DOC = Web3.keccak(text="certificate document")
 CODES = ["CR", "PE", "MX", "CO", "CL", "GT", "HN", "SV", "PA", "DO"]

@@ -11,10 +11,11 @@ document's hash.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, field_serializer, field_validator
@@ -27,6 +28,8 @@ from ledger_client.event_sources import CertificateEventSource
 from ledger_client.hashing import certificate_id
 from ledger_client.history import replay_heads
 from ledger_client.models import FLAG_SME, PROGRAMME_MASK, ROLE_MASK, CertificateStatus, Programme, Role
+
+T = TypeVar("T")
 
 SCHEMA = "aeo-ledger/certificate-document/1"
 
@@ -53,13 +56,18 @@ Date = Annotated[
 ]
 
 
+def _checked(check: Callable[..., T], *args: Any) -> T:
+    """``check(*args)`` of :mod:`ledger_client.validation`, its refusal as the ``ValueError`` pydantic reports."""
+    try:
+        return check(*args)
+    except LedgerValueError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _flag_names(value: Any, flag_type: type[Programme] | type[Role]) -> list[str]:
     if isinstance(value, float) and value.is_integer():  # JSON has one number type: 4.0 is the mask 4
         value = int(value)
-    try:
-        mask = validation.programmes(value) if flag_type is Programme else validation.roles(value)
-    except LedgerValueError as exc:
-        raise ValueError(str(exc)) from None
+    mask = _checked(validation.programmes if flag_type is Programme else validation.roles, value)
     return [m.name for m in flag_type if int(m) & mask and m.name is not None]
 
 
@@ -90,10 +98,7 @@ class PostalAddress(BaseModel):
     @field_validator("country")
     @classmethod
     def _country(cls, value: str) -> str:
-        try:
-            return validation.code(value, "country")
-        except LedgerValueError as exc:
-            raise ValueError(str(exc)) from None
+        return _checked(validation.code, value, "country")
 
 
 class Operator(BaseModel):
@@ -137,18 +142,12 @@ class CertificateDocument(BaseModel):
     @field_validator("certificate_number")
     @classmethod
     def _number(cls, value: str) -> str:
-        try:
-            return validation.certificate_number(value)
-        except LedgerValueError as exc:
-            raise ValueError(str(exc)) from None
+        return _checked(validation.certificate_number, value)
 
     @field_validator("issuer")
     @classmethod
     def _issuer(cls, value: str) -> str:
-        try:
-            return validation.code(value, "issuer")
-        except LedgerValueError as exc:
-            raise ValueError(str(exc)) from None
+        return _checked(validation.code, value, "issuer")
 
     @field_validator("roles", mode="before")
     @classmethod
@@ -172,10 +171,7 @@ class CertificateDocument(BaseModel):
         if not 1971 <= value.year <= 2105:  # as written: with any offset, inside the ledger's uint32 seconds
             raise ValueError(f"{value.isoformat()} is outside the years 1971..2105 (the ledger's Unix seconds)")
         validation_value = int(value.timestamp())
-        try:
-            validation.timestamp(validation_value, "date")
-        except LedgerValueError as exc:
-            raise ValueError(str(exc)) from None
+        _checked(validation.timestamp, validation_value, "date")
         return value.astimezone(UTC)
 
     @field_serializer("valid_from", "valid_until")

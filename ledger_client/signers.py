@@ -120,3 +120,19 @@ def load_signer(settings: Settings) -> Signer | None:
     if settings.private_key is not None:
         return Signer.from_key(settings.private_key.get_secret_value())
     return None
+
+
+def development_signers(count: int = 10, mnemonic: str | None = None) -> list[Signer]:
+    """The first ``count`` accounts of a BIP-39 ``mnemonic`` at Hardhat/anvil's derivation path.
+
+    By default the well-known test mnemonic (``test test … junk``) whose accounts anvil, Hardhat
+    and the embedded durable node (``aeo-ledger node``) fund: for development against those
+    nodes only — anyone knows these keys.
+    """
+    from ledger_client.node.accounts import derive_accounts
+    from ledger_client.node.config import DEFAULT_HD_PATH, DEFAULT_MNEMONIC
+
+    if count < 1:
+        raise ConfigurationError(f"development_signers needs count >= 1, got {count}")
+    accounts = derive_accounts(mnemonic or DEFAULT_MNEMONIC, count, DEFAULT_HD_PATH)
+    return [Signer.from_key(account.private_key) for account in accounts]

@@ -66,22 +66,20 @@ def known_code(value: object, known: Sequence[str], field: str = "administration
 
 def programmes(value: int | Iterable[Programme | str]) -> int:
     """A non-empty mask of defined AEO programmes (bits of ``models.Programme``)."""
-    mask = _mask(value, Programme, "programme")
-    if mask <= 0 or mask & ~PROGRAMME_MASK:
-        raise InvalidScopeError(
-            f"programmes mask {mask} is invalid; it must set at least one of the defined bits "
-            f"({_names(Programme, PROGRAMME_MASK)}) and no other"
-        )
-    return mask
+    return _scope(value, Programme, PROGRAMME_MASK, "programme")
 
 
 def roles(value: int | Iterable[Role | str]) -> int:
     """A non-empty mask of defined operator roles (bits of ``models.Role``)."""
-    mask = _mask(value, Role, "role")
-    if mask <= 0 or mask & ~ROLE_MASK:
+    return _scope(value, Role, ROLE_MASK, "role")
+
+
+def _scope(value: object, flag_type: type[Programme] | type[Role], defined: int, kind: str) -> int:
+    mask = _mask(value, flag_type, kind)
+    if mask <= 0 or mask & ~defined:
         raise InvalidScopeError(
-            f"roles mask {mask} is invalid; it must set at least one of the defined bits "
-            f"({_names(Role, ROLE_MASK)}) and no other"
+            f"{kind}s mask {mask} is invalid; it must set at least one of the defined bits "
+            f"({_names(flag_type, defined)}) and no other"
         )
     return mask
 

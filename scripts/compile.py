@@ -1,4 +1,4 @@
-"""Compile contracts/ with the pinned solc and write ledger_client/artifacts/.
+"""Compile contracts/ with the pinned solc; write ledger_client/artifacts/ (the harness: tests/support/artifacts/).
 
 Uses a native solc of the pinned version through py-solc-x when one is installed, otherwise
 solc-js from the npm package ``solc`` of the same version (``npm ci`` installs it from
@@ -21,12 +21,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = ROOT / "contracts"
 ARTIFACTS = ROOT / "ledger_client" / "artifacts"
+TEST_ARTIFACTS = ROOT / "tests" / "support" / "artifacts"
 SOLC_VERSION = "0.8.28"
-#: The contracts whose artifacts the client and the tests load.
+#: The contracts whose artifacts the client and the tests load, and where each is written: the
+#: harness (settable clock) is for tests only and never ships in the package.
 OUTPUT_CONTRACTS = {
     "contracts/AeoLedger.sol": "AeoLedger",
     "contracts/test/AeoLedgerHarness.sol": "AeoLedgerHarness",
 }
+OUTPUT_DIRS = {"AeoLedger": ARTIFACTS, "AeoLedgerHarness": TEST_ARTIFACTS}
 SETTINGS: dict[str, Any] = {
     "optimizer": {"enabled": True, "runs": 200},
     "evmVersion": "cancun",
@@ -109,10 +112,10 @@ def compile_contracts() -> tuple[dict[str, Any], str]:
     return output, compiler
 
 
-def render_artifacts(output: dict[str, Any]) -> dict[str, str]:
-    """Artifact file name -> exact file text."""
+def render_artifacts(output: dict[str, Any]) -> dict[Path, str]:
+    """Artifact file path -> exact file text."""
     digest = sources_sha256()
-    files: dict[str, str] = {}
+    files: dict[Path, str] = {}
     for source, name in OUTPUT_CONTRACTS.items():
         contract = output["contracts"][source][name]
         artifact = {
@@ -125,7 +128,7 @@ def render_artifacts(output: dict[str, Any]) -> dict[str, str]:
             "bytecode": "0x" + contract["evm"]["bytecode"]["object"],
             "deployedBytecode": "0x" + contract["evm"]["deployedBytecode"]["object"],
         }
-        files[f"{name}.json"] = json.dumps(artifact, indent=2, sort_keys=True) + "\n"
+        files[OUTPUT_DIRS[name] / f"{name}.json"] = json.dumps(artifact, indent=2, sort_keys=True) + "\n"
     return files
 
 
@@ -136,15 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     output, compiler = compile_contracts()
     files = render_artifacts(output)
     if args.check:
-        stale = [n for n, text in files.items() if not (ARTIFACTS / n).exists() or (ARTIFACTS / n).read_text() != text]
+        stale = [str(p.relative_to(ROOT)) for p, text in files.items() if not p.exists() or p.read_text() != text]
         if stale:
             print(f"artifacts differ from a fresh build with {compiler}: {', '.join(stale)}", file=sys.stderr)
             return 1
         print(f"artifacts match a fresh build with {compiler}")
         return 0
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (ARTIFACTS / name).write_text(text)
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
     for source, name in OUTPUT_CONTRACTS.items():
         size = (len(output["contracts"][source][name]["evm"]["deployedBytecode"]["object"])) // 2
         print(f"{name}: {size} bytes deployed ({compiler})")

@@ -1,14 +1,20 @@
-"""The README's library example runs as written."""
+"""The README's library example runs as written, against a real JSON-RPC node (anvil).
+
+``tests/client/test_bare_install.py`` runs it again on the package installed alone.
+"""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+import pytest
+
+from tests.support.anvil import AnvilNode
+from tests.support.readme import library_example
 
 
-def test_library_example_runs() -> None:
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
-    assert blocks, "the README has a Python example"
-    exec(compile(blocks[0], "README.md", "exec"), {})
+def test_library_example_runs(anvil: AnvilNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AEO_LEDGER_RPC_URL", anvil.url)
+    exec(compile(library_example(), "README.md", "exec"), {})
+    assert (tmp_path / "deployments" / "example.json").is_file()

@@ -7,7 +7,7 @@ named precisely, and the head recomputed from the data alone is compared with th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from ledger_client.audit.findings import Finding, FindingKind
 from ledger_client.events import (
@@ -55,39 +55,53 @@ def order_findings(sequences: Sequence[int], records: Sequence[EventRecord]) -> 
     return findings
 
 
-def audit_certificate_events(
-    certificate_id: bytes, records: Sequence[EventRecord], onchain_count: int
-) -> tuple[list[Finding], bytes]:
-    """Findings for a certificate's events as read, and the head recomputed from their data alone."""
-    sequences = [_certificate_event(r).sequence for r in records]
-    findings = order_findings(sequences, records)
+def _by_sequence(
+    sequences: Sequence[int], records: Sequence[EventRecord]
+) -> tuple[list[Finding], dict[int, EventRecord]]:
+    """The order findings, and the first record read of each sequence number."""
     by_sequence: dict[int, EventRecord] = {}
     for sequence, record in zip(sequences, records, strict=True):
         by_sequence.setdefault(sequence, record)
-    emitted_previous: bytes | None = ZERO_HEAD16
-    recomputed = ZERO_HEAD16
-    state: State | None = None
-    last = max([onchain_count, *by_sequence])
-    for sequence in range(1, last + 1):
+    return order_findings(sequences, records), by_sequence
+
+
+def _walk(
+    by_sequence: dict[int, EventRecord], onchain_count: int, noun: str, findings: list[Finding]
+) -> Iterator[tuple[int, EventRecord | None]]:
+    """Every sequence number up to the highest on chain or read, with its record (``None`` when
+    absent); a missing event and one beyond the on-chain count are reported on the way."""
+    for sequence in range(1, max([onchain_count, *by_sequence]) + 1):
         found = by_sequence.get(sequence)
         if found is None:
             if sequence <= onchain_count:
-                findings.append(Finding(FindingKind.MISSING, sequence, f"event #{sequence} is missing"))
-            emitted_previous = None
-            continue
-        event = found.event
-        assert isinstance(event, CertificateEvent)
-        where = found.position
-        if sequence > onchain_count:
+                findings.append(Finding(FindingKind.MISSING, sequence, f"{noun} #{sequence} is missing"))
+        elif sequence > onchain_count:
             findings.append(
                 Finding(
                     FindingKind.UNEXPECTED,
                     sequence,
-                    f"event #{sequence} is beyond the on-chain count {onchain_count}",
-                    where.block_number,
-                    where.tx_hash,
+                    f"{noun} #{sequence} is beyond the on-chain count {onchain_count}",
+                    found.position.block_number,
+                    found.position.tx_hash,
                 )
             )
+        yield sequence, found
+
+
+def audit_certificate_events(
+    certificate_id: bytes, records: Sequence[EventRecord], onchain_count: int
+) -> tuple[list[Finding], bytes]:
+    """Findings for a certificate's events as read, and the head recomputed from their data alone."""
+    findings, by_sequence = _by_sequence([_certificate_event(r).sequence for r in records], records)
+    emitted_previous: bytes | None = ZERO_HEAD16
+    recomputed = ZERO_HEAD16
+    state: State | None = None
+    for sequence, found in _walk(by_sequence, onchain_count, "event", findings):
+        if found is None:
+            emitted_previous = None
+            continue
+        event = _certificate_event(found)
+        where = found.position
         inputs = certificate_inputs(event, state)
         if inputs is None:
             emitted_previous = event.head
@@ -147,11 +161,7 @@ def audit_mra_events(
     The terms hash comes from the proposal event; when that is missing the on-chain terms hash
     is used so that later events can still be checked.
     """
-    sequences = [mra_sequence(_mra_event(r)) for r in records]
-    findings = order_findings(sequences, records)
-    by_sequence: dict[int, EventRecord] = {}
-    for sequence, record in zip(sequences, records, strict=True):
-        by_sequence.setdefault(sequence, record)
+    findings, by_sequence = _by_sequence([mra_sequence(_mra_event(r)) for r in records], records)
     proposal = by_sequence.get(1)
     terms_hash = onchain_terms_hash
     if proposal is not None and isinstance(proposal.event, MraProposed):
@@ -159,25 +169,12 @@ def audit_mra_events(
         terms_hash = mra_terms_hash(p.programmes, p.roles, p.effective_from, p.document_hash, p.parties)
     emitted_previous: bytes | None = ZERO_HEAD32
     recomputed = ZERO_HEAD32
-    for sequence in range(1, max([onchain_count, *by_sequence]) + 1):
-        found = by_sequence.get(sequence)
+    for sequence, found in _walk(by_sequence, onchain_count, "MRA event", findings):
         if found is None:
-            if sequence <= onchain_count:
-                findings.append(Finding(FindingKind.MISSING, sequence, f"MRA event #{sequence} is missing"))
             emitted_previous = None
             continue
         where = found.position
         event = _mra_event(found)
-        if sequence > onchain_count:
-            findings.append(
-                Finding(
-                    FindingKind.UNEXPECTED,
-                    sequence,
-                    f"MRA event #{sequence} is beyond the on-chain count {onchain_count}",
-                    where.block_number,
-                    where.tx_hash,
-                )
-            )
         action, actor, status, reason = _mra_step(event)
         recomputed = mra_head(recomputed, mra_id, sequence, int(action), actor, int(status), terms_hash, reason)
         if emitted_previous is not None:

@@ -37,6 +37,35 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Top-level modules of the optional extras -> the extra that installs them (``pip install aeo-ledger``
+#: alone is the client: a command that needs the node or the API says which extra to add).
+EXTRA_MODULES: dict[str, str] = {
+    **dict.fromkeys(("eth", "eth_tester", "trie", "starlette", "anyio"), "node"),
+    **dict.fromkeys(
+        (
+            "fastapi",
+            "uvicorn",
+            "httpx",
+            "jinja2",
+            "babel",
+            "pygal",
+            "multipart",
+            "python_multipart",
+            "standardwebhooks",
+            "swagger_ui_bundle",
+            "prometheus_client",
+            "pythonjsonlogger",
+        ),
+        "api",
+    ),
+}
+
+
+def missing_extra(exc: ModuleNotFoundError) -> str | None:
+    """The extra that installs the module ``exc`` could not find (None: not an extra's module)."""
+    return EXTRA_MODULES.get((exc.name or "").partition(".")[0])
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``aeo-ledger`` parser with every sub-command."""
     import importlib
@@ -62,4 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except ModuleNotFoundError as exc:
+        extra = missing_extra(exc)
+        if extra is None:
+            raise
+        print(
+            f"aeo-ledger {args.command}: needs the [{extra}] extra (no module {exc.name!r}): "
+            f"pip install 'aeo-ledger[{extra}]'",
+            file=sys.stderr,
+        )
+        return 2
     return code

@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 
 from ledger_client.cli.running import announced_url
 from ledger_client.ledger import Ledger
-from ledger_client.node.errors import DataDirLockedError
 from ledger_client.settings import Settings
 from ledger_client.signers import load_signer
 
@@ -61,14 +60,15 @@ def open_ledger(settings: Settings) -> Ledger:
     When the data directory is in use by a running demo, the demo's node is reached over the
     JSON-RPC URL it announced there (:mod:`ledger_client.cli.running`), with the same manifest.
     """
-    if settings.rpc_url is None and settings.data_dir is None:
-        settings = settings.model_copy(update={"data_dir": DEFAULT_DATA_DIR})
+    if settings.rpc_url is not None:
+        return Ledger.from_settings(settings)
+    from ledger_client.node.errors import DataDirLockedError  # the embedded node: the [node] extra
+
+    data_dir = settings.data_dir or DEFAULT_DATA_DIR
+    settings = settings.model_copy(update={"data_dir": data_dir})
     try:
         return Ledger.from_settings(settings)
     except DataDirLockedError as exc:
-        if settings.rpc_url is not None or settings.data_dir is None:
-            raise
-        data_dir = settings.data_dir
         url = announced_url(data_dir)
         if url is None:
             raise DataDirLockedError(

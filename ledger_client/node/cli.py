@@ -6,11 +6,13 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ledger_client.node.config import DEFAULT_CHAIN_ID, DEFAULT_MAX_DRIFT_S, DEFAULT_MNEMONIC, BlockMode, NodeConfig
-from ledger_client.node.durable import DurableChain
 from ledger_client.node.errors import NodeError
-from ledger_client.node.server import bind_socket, serve
+
+if TYPE_CHECKING:  # py-evm and the server load when the node runs, not when the CLI builds its parser
+    from ledger_client.node.durable import DurableChain
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the node with parsed arguments until interrupted; returns the exit code."""
+    from ledger_client.node.durable import DurableChain
+    from ledger_client.node.server import bind_socket, serve
+
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = NodeConfig(

@@ -15,7 +15,7 @@ from ledger_client.errors import ConfigurationError
 from ledger_client.fees import DEFAULT_PRIORITY_FEE, FeePolicy
 from ledger_client.ledger import Ledger
 from ledger_client.settings import FeeMode, Settings
-from ledger_client.signers import Signer, load_signer, write_keystore
+from ledger_client.signers import Signer, development_signers, load_signer, write_keystore
 
 Factory = Callable[..., CertificateRequest]
 
@@ -137,3 +137,14 @@ def test_settings_defaults_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.rpc_url == "http://besu:8545"
     assert settings.manifest_path() == Path("deployments/local.json")
     assert load_signer(Settings()) is None
+
+
+def test_development_signers_are_anvils_funded_accounts() -> None:
+    from tests.support.anvil import DEV_KEYS
+
+    assert [s.address for s in development_signers(len(DEV_KEYS))] == [Signer.from_key(k).address for k in DEV_KEYS]
+    other_mnemonic = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+    other = development_signers(1, mnemonic=other_mnemonic)
+    assert other[0].address != Signer.from_key(DEV_KEYS[0]).address
+    with pytest.raises(ConfigurationError, match="count >= 1"):
+        development_signers(0)

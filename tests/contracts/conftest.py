@@ -18,8 +18,8 @@ from eth_tester import EthereumTester, PyEVMBackend
 from web3 import Web3
 from web3.providers.eth_tester import EthereumTesterProvider
 
-from ledger_client.artifacts import load_artifact
 from tests.contracts.helpers import ADMINISTRATIONS, T0, Deployment, code
+from tests.support.artifacts import harness_artifact
 
 #: Funded genesis accounts: governance, 5 signers, a stranger, and spares.
 ACCOUNTS = 48
@@ -53,7 +53,7 @@ def accounts(w3: Web3) -> list[str]:
 @pytest.fixture(scope="session")
 def deployment(w3: Web3, tester: EthereumTester, accounts: list[str]) -> Deployment:
     """The seeded ``AeoLedgerHarness`` (deployed once per session; tests are isolated by revert)."""
-    artifact = load_artifact("AeoLedgerHarness")
+    artifact = harness_artifact("AeoLedgerHarness")
     governance = accounts[0]
     factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
     tx_hash = factory.constructor(governance).transact({"from": governance, "gas": 8_000_000})

@@ -18,12 +18,13 @@ from tests.contracts.helpers import (
     decode_error,
     revert_data,
 )
+from tests.support.artifacts import harness_artifact
 
 # --- deployment and getters -------------------------------------------------------------------
 
 
 def test_constructor_rejects_zero_governance(d: Deployment) -> None:
-    artifact = load_artifact("AeoLedgerHarness")
+    artifact = harness_artifact("AeoLedgerHarness")
     factory = d.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
     data = factory.constructor(ZERO_ADDRESS).data_in_transaction
     with pytest.raises(TransactionFailed) as info:

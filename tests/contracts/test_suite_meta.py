@@ -12,10 +12,11 @@ from eth_utils.crypto import keccak
 
 from ledger_client.artifacts import load_artifact
 from tests.contracts.helpers import ZERO_ADDRESS, Deployment, Terms, abi_errors, code, decode_error, normalize
+from tests.support.artifacts import harness_artifact
 
 HERE = Path(__file__).parent
 SOURCES = "\n".join(p.read_text() for p in sorted(HERE.glob("*.py")) if p.name != Path(__file__).name)
-ABI = load_artifact("AeoLedgerHarness").abi
+ABI = harness_artifact("AeoLedgerHarness").abi
 
 
 @pytest.mark.parametrize("name", sorted(e["name"] for e in ABI if e["type"] == "error"))

@@ -13,9 +13,9 @@ from eth_tester import EthereumTester, PyEVMBackend
 from web3 import Web3
 from web3.contract import Contract
 
-from ledger_client.artifacts import deploy_from_unlocked
 from ledger_client.hashing import certificate_id, code_bytes, number_bytes
 from ledger_client.index import EthTesterLogSource, Index
+from tests.support.artifacts import deploy_from_unlocked
 
 DOC = Web3.keccak(text="certificate document")
 MRA_DOC = Web3.keccak(text="mra document")
