@@ -29,6 +29,10 @@ NODE = "node"
 NODE_START_SECONDS = 120.0
 GATEWAY_START_SECONDS = 180.0
 _POLL = 0.2
+#: How often a gateway asks the node for a new block (``AEO_LEDGER_INDEX_POLL_SECONDS``): the node is
+#: local, an ``eth_blockNumber`` costs it well under a millisecond, and a partner's event shows on the
+#: other gateways' streams and webhooks within this interval of its block.
+GATEWAY_INDEX_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,7 @@ def start_gateway(layout: Layout, code: str, rpc_url: str, port: int, log: Log) 
             "AEO_LEDGER_ADMINISTRATION": code,
             "AEO_LEDGER_STATE_DIR": str(state),
             "AEO_LEDGER_DEPLOYMENTS_DIR": str(state / "deployments"),
+            "AEO_LEDGER_INDEX_POLL_SECONDS": str(GATEWAY_INDEX_POLL_SECONDS),
         }
     )
     arguments = ["serve", "--rpc-url", rpc_url, "--deployment", DEPLOYMENT, "--host", HOST, "--port", str(port)]
