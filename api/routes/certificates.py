@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from fastapi.types import DecoratedCallable
 
 from api.auth import require_writer_for, writer_administration
 from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep
@@ -140,13 +142,19 @@ async def certificate_status_at(
 # --------------------------------------------------------------------------------------- writes
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CertificateWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+def _certificate_write(path: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """``POST path``: one certificate written, ``201`` with :class:`CertificateWritten` (``202``
+    when not confirmed in time), an ``Idempotency-Key``, the write problems."""
+    return router.post(
+        path,
+        status_code=status.HTTP_201_CREATED,
+        response_model=CertificateWritten,
+        dependencies=IDEMPOTENT,
+        responses=_WRITE,
+    )
+
+
+@_certificate_write("")
 def issue_certificate(
     body: IssueCertificateRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
@@ -167,7 +175,8 @@ def issue_certificate(
 def issue_batch(
     body: BatchIssueRequest, runtime: RuntimeDep, principal: PrincipalDep, response: Response
 ) -> BatchIssueResponse:
-    """Issue up to 1,000 certificates; each item gets its own result (a bad row never sinks the others).
+    """Issue up to ``max_batch_size`` certificates (default 1,000); each item gets its own result
+    (a bad row never sinks the others).
 
     201 when at least one certificate was issued, 200 when none was.
     """
@@ -214,13 +223,7 @@ def _issuer_ledger(runtime: Runtime, principal: PrincipalDep, certificate_id: st
     return as_administration(runtime, code), cid
 
 
-@router.post(
-    "/{certificate_id}/suspend",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CertificateWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@_certificate_write("/{certificate_id}/suspend")
 def suspend_certificate(
     certificate_id: CertificateIdPath, body: ReasonRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
@@ -229,13 +232,7 @@ def suspend_certificate(
     return certificate_written(runtime, ledger.certificates.suspend(cid, body.reason))
 
 
-@router.post(
-    "/{certificate_id}/reinstate",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CertificateWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@_certificate_write("/{certificate_id}/reinstate")
 def reinstate_certificate(
     certificate_id: CertificateIdPath,
     runtime: RuntimeDep,
@@ -248,13 +245,7 @@ def reinstate_certificate(
     return certificate_written(runtime, ledger.certificates.reinstate(cid, reason))
 
 
-@router.post(
-    "/{certificate_id}/revoke",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CertificateWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@_certificate_write("/{certificate_id}/revoke")
 def revoke_certificate(
     certificate_id: CertificateIdPath, body: ReasonRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
@@ -263,13 +254,7 @@ def revoke_certificate(
     return certificate_written(runtime, ledger.certificates.revoke(cid, body.reason))
 
 
-@router.post(
-    "/{certificate_id}/annul",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CertificateWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@_certificate_write("/{certificate_id}/annul")
 def annul_certificate(
     certificate_id: CertificateIdPath, body: ReasonRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
@@ -278,31 +263,16 @@ def annul_certificate(
     return certificate_written(runtime, ledger.certificates.annul(cid, body.reason))
 
 
-@router.post(
-    "/{certificate_id}/amend",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CertificateWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@_certificate_write("/{certificate_id}/amend")
 def amend_certificate(
     certificate_id: CertificateIdPath, body: AmendRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
     """Replace scope, SME flag, dates and document of an Active or Suspended certificate."""
     ledger, cid = _issuer_ledger(runtime, principal, certificate_id)
-    row = runtime.index.certificate(cid)
-    if row is None:
-        raise CertificateNotFoundError(f"no certificate {certificate_id}")
-    return certificate_written(runtime, ledger.certificates.amend(cid, body.to_request(row.number), body.reason))
+    return certificate_written(runtime, ledger.certificates.amend(cid, body.to_request(None), body.reason))
 
 
-@router.post(
-    "/{certificate_id}/renew",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CertificateWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@_certificate_write("/{certificate_id}/renew")
 def renew_certificate(
     certificate_id: CertificateIdPath, body: RenewRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
