@@ -2,57 +2,52 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from ledger_client import validation
-from ledger_client.codec import encode_certificate_input, encode_issue, encode_issue_batch
+from ledger_client.codec import encode_certificate_input, encode_issue
 from ledger_client.context import LedgerContext
 from ledger_client.errors import (
-    AccessDeniedError,
-    CertificateAlreadyIssued,
     CertificateNotFoundError,
-    ConflictError,
-    ContractRevert,
-    GasLimitExceededError,
     InvalidCertificateNumberError,
-    LedgerError,
-    LedgerValueError,
     NotASigner,
 )
 from ledger_client.hashing import certificate_id as derive_id
 from ledger_client.hashing import number_bytes
+from ledger_client.issuance import (
+    GAS_BATCH_BASE,
+    GAS_BATCH_PER_CERTIFICATE,
+    BatchIssue,
+    DuplicateCertificateError,
+    NotIssuedError,
+    chunks_of,
+    plan,
+)
 from ledger_client.models import FLAG_SME, Certificate, CertificateAction, CertificateStatus, ReasonCode
 from ledger_client.results import BatchItemResult, CertificateResult
 from ledger_client.signers import Signer
 from ledger_client.transactions import SentTransaction
 
+__all__ = [
+    "CertificateRequest",
+    "Certificates",
+    "DuplicateCertificateError",
+    "Issuable",
+    "NotIssuedError",
+]
+
 #: Gas limits used when writes are pre-flighted with eth_call (measured cost x ~2).
 GAS_ISSUE = 150_000
 GAS_TRANSITION = 100_000
 GAS_AMEND = 120_000
-#: Batch issuance: fixed part and upper bound per certificate (measured ~28,800), the gas limit
-#: used when a batch is sent without ``eth_estimateGas``.
-GAS_BATCH_BASE = 60_000
-GAS_BATCH_PER_CERTIFICATE = 35_000
 #: Worst-case gas of one more certificate in a batch, whatever its number: measured 28,300 with
 #: 32-byte numbers and every field non-zero (28,000 with 1-byte numbers), rounded up.
 GAS_BATCH_WORST_PER_CERTIFICATE = 29_000
 #: Fraction of the block gas limit one batch transaction may use.
 BLOCK_FILL = 0.9
-#: After this many duplicate rows found one by one in a chunk, check every row's existence.
-_SWEEP_AFTER = 1
-
-
-class DuplicateCertificateError(ConflictError):
-    """The same certificate number appears more than once in one batch."""
-
-
-class NotIssuedError(LedgerError):
-    """A batch row was not sent because another error stopped the whole batch."""
 
 
 @dataclass(frozen=True)
@@ -99,29 +94,8 @@ class Issuable(Protocol):
         """The on-chain terms."""
 
 
-def _split(chunks: deque[list[_Row]], chunk: list[_Row]) -> bool:
-    """Put the two halves of ``chunk`` first in line; False when it holds one row (cannot split)."""
-    if len(chunk) < 2:
-        return False
-    half = len(chunk) // 2
-    chunks.appendleft(chunk[half:])
-    chunks.appendleft(chunk[:half])
-    return True
-
-
 def _hex(value: bytes) -> str:
     return "0x" + value.hex()
-
-
-@dataclass
-class _Row:
-    index: int
-    number: str
-    certificate_id: bytes
-    encoded: bytes
-    error: LedgerError | None = None
-    tx_hash: bytes | None = None
-    block_number: int | None = None
 
 
 #: Status changes → the contract function that makes them.
@@ -198,125 +172,15 @@ class Certificates:
         Returns one result per input, in input order. A bad row never sinks the others: rows are
         validated first, duplicates within the batch and certificates that already exist are
         reported per row (found by simulating each chunk with ``eth_call``/``eth_estimateGas``),
-        and only the good rows are sent.
+        and only the good rows are sent (plan, send, reconcile: :mod:`ledger_client.issuance`).
         """
         validation.batch(len(certificates), self.max_batch_inputs)
         chosen = self._ctx.require_signer(signer)
         self._ctx.sender.require_deployment()
-        issuer = self._issuer_of(chosen)
-        rows: list[_Row] = []
-        seen: dict[str, int] = {}
-        for index, item in enumerate(certificates):
-            try:
-                request = item.to_request()
-                encoded = request.encode()
-            except LedgerValueError as exc:
-                number = str(getattr(item, "number", getattr(item, "certificate_number", "")))
-                rows.append(_Row(index, number, b"", b"", error=exc))
-                continue
-            number = str(request.number)  # encode() validated it
-            row = _Row(index, number, derive_id(issuer, number), encoded)
-            if number in seen:
-                row.error = DuplicateCertificateError(
-                    f"certificate number {number!r} appears again in this batch (first at input {seen[number]})"
-                )
-            else:
-                seen[number] = index
-            rows.append(row)
-        pending = [row for row in rows if row.error is None]
+        rows = plan(certificates, self._issuer_of(chosen))
         size = max(1, min(chunk_size or self.max_chunk(), self.max_chunk()))
-        sent: list[tuple[list[_Row], bytes, bytes, bool]] = []
-        stop: LedgerError | None = None
-        chunks = deque(pending[start : start + size] for start in range(0, len(pending), size))
-        while chunks:
-            chunk = chunks.popleft()
-            if stop is not None:
-                for row in chunk:
-                    row.error = NotIssuedError(f"not sent: {stop}")
-                continue
-            if self._ctx.sender.can_speculate:
-                data = encode_issue_batch([row.encoded for row in chunk])
-                gas = self._batch_gas(len(chunk))
-                speculative = self._ctx.sender.send_speculative(chosen, self._ctx.address, data, gas)
-                if speculative is not None:
-                    for row in chunk:
-                        row.tx_hash, row.block_number = speculative.tx_hash, speculative.block_number
-                    continue
-            optimistic = self._ctx.sender.optimistic
-            try:
-                data = encode_issue_batch([row.encoded for row in chunk])
-                if (optimistic or self._ctx.sender.has_replay(self._ctx.address, data)) and not self._doubted(
-                    chosen, chunk, data
-                ):
-                    gas = self._batch_gas(len(chunk))
-                else:
-                    optimistic = False  # checked: a revert now is a race, not a bad row
-                    chunk, gas = self._preflight(chosen, chunk)
-            except GasLimitExceededError as exc:
-                if _split(chunks, chunk):
-                    continue
-                stop = exc
-                for row in chunk:
-                    row.error = exc
-                continue
-            except LedgerError as exc:
-                stop = exc
-                for row in chunk:
-                    row.error = exc
-                continue
-            if not chunk:
-                continue
-            data = encode_issue_batch([row.encoded for row in chunk])
-            try:
-                tx_hash = self._ctx.sender.send(chosen, self._ctx.address, data, gas)
-            except GasLimitExceededError as exc:
-                if _split(chunks, chunk):  # the node's own cap is lower than ours: halve and go on
-                    continue
-                stop = exc
-                for row in chunk:
-                    row.error = exc
-                continue
-            except LedgerError as exc:
-                stop = exc
-                for row in chunk:
-                    row.error = exc
-                continue
-            sent.append((chunk, tx_hash, data, optimistic))
-        for chunk, tx_hash, data, optimistic in sent:
-            try:
-                confirmed = self._ctx.sender.confirm(chosen, tx_hash, self._ctx.address, data)
-            except ContractRevert as exc:
-                if optimistic and not isinstance(exc, AccessDeniedError):
-                    self._retry_checked(chosen, chunk)  # find the rows that made the batch revert
-                    continue
-                for row in chunk:
-                    row.error = exc
-                continue
-            except LedgerError as exc:
-                for row in chunk:
-                    row.error = exc
-                continue
-            for row in chunk:
-                row.tx_hash, row.block_number = tx_hash, confirmed.block_number
-        return [
-            BatchItemResult(
-                index=row.index,
-                number=row.number,
-                certificate_id=row.certificate_id or None,
-                tx_hash=None if row.tx_hash is None else _hex(row.tx_hash),
-                block_number=row.block_number,
-                error=row.error,
-            )
-            for row in rows
-        ]
-
-    def _doubted(self, signer: Signer, chunk: list[_Row], data: bytes) -> bool:
-        """Whether the foresight doubts a chunk about to go out unchecked (then it is pre-flighted row
-        by row instead of being sent, so that a row already issued mines no reverted batch)."""
-        ctx = self._ctx
-        if ctx.foresight is None or not ctx.sender.unchecked(ctx.address, data, GAS_BATCH_BASE):
-            return False
-        return ctx.foresight.doubt("issueBatch", signer.address, ([row.number for row in chunk],)) is not None
+        BatchIssue(self._ctx, chosen, self._batch_gas).run(chunks_of(rows, size))
+        return [row.result() for row in rows]
 
     def _issuer_of(self, signer: Signer) -> str:
         (raw,) = self._ctx.call("administrationOf", signer.address)
@@ -324,64 +188,6 @@ class Certificates:
         if code == b"\x00\x00":
             raise NotASigner({"caller": signer.address})
         return code.decode("ascii")
-
-    def _retry_checked(self, signer: Signer, chunk: list[_Row]) -> None:
-        """An optimistic batch reverted: pre-flight it to mark the bad rows, then send the rest."""
-        try:
-            good, gas = self._preflight(signer, chunk)
-            if not good:
-                return
-            data = encode_issue_batch([row.encoded for row in good])
-            tx_hash = self._ctx.sender.send(signer, self._ctx.address, data, gas)
-            confirmed = self._ctx.sender.confirm(signer, tx_hash, self._ctx.address, data)
-        except LedgerError as exc:
-            for row in chunk:
-                if row.error is None:
-                    row.error = exc
-            return
-        for row in good:
-            row.tx_hash, row.block_number = tx_hash, confirmed.block_number
-
-    def _preflight(self, signer: Signer, chunk: list[_Row]) -> tuple[list[_Row], int]:
-        """Simulate ``issueBatch(chunk)``; drop rows that would revert; return the rest and the gas.
-
-        Errors that belong to no row (not a signer, frozen administration) are raised.
-        """
-        by_id = {row.certificate_id: row for row in chunk}
-        duplicates_found = 0
-        while chunk:
-            data = encode_issue_batch([row.encoded for row in chunk])
-            model = GAS_BATCH_BASE + GAS_BATCH_PER_CERTIFICATE * len(chunk)
-            try:
-                return chunk, self._ctx.sender.preflight(signer, self._ctx.address, data, model)
-            except ContractRevert as exc:
-                raw_id = exc.inputs.get("id")
-                row = by_id.get(bytes.fromhex(raw_id[2:])) if isinstance(raw_id, str) else None
-                if row is None or isinstance(exc, AccessDeniedError):
-                    raise
-                row.error = exc
-                duplicates_found += 1
-                if isinstance(exc, CertificateAlreadyIssued) and duplicates_found >= _SWEEP_AFTER:
-                    self._mark_existing(chunk)
-                chunk = [r for r in chunk if r.error is None]
-        return chunk, 0
-
-    def _mark_existing(self, chunk: list[_Row]) -> None:
-        """Mark every row of ``chunk`` whose certificate exists (its CertificateIssued log does).
-
-        One ``eth_getLogs`` per 200 ids (topic alternatives) instead of one call per row.
-        """
-        open_rows = {row.certificate_id: row for row in chunk if row.error is None}
-        ids = list(open_rows)
-        topic = self._ctx.codec.topic("CertificateIssued")
-        for start in range(0, len(ids), 200):
-            logs = self._ctx.chain.get_logs(
-                self._ctx.address, [topic, ids[start : start + 200]], self._ctx.deployment.deployment_block
-            )
-            for log in logs:
-                row = open_rows.get(log.topics[1])
-                if row is not None:
-                    row.error = CertificateAlreadyIssued({"id": _hex(row.certificate_id)})
 
     # ----------------------------------------------------------------- lifecycle
 
