@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from fastapi.types import DecoratedCallable
 
 from api.auth import require_writer_for, writer_administration
-from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep
+from api.deps import IndexDep, PrincipalDep, RuntimeDep, write_route
 from api.errors import classify, jsonable
 from api.routes.params import CertificateIdPath, CertificatesCursor, HistoryCursor, LimitQuery, parse_certificate_id
 from api.runtime import Runtime
@@ -142,19 +140,7 @@ async def certificate_status_at(
 # --------------------------------------------------------------------------------------- writes
 
 
-def _certificate_write(path: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
-    """``POST path``: one certificate written, ``201`` with :class:`CertificateWritten` (``202``
-    when not confirmed in time), an ``Idempotency-Key``, the write problems."""
-    return router.post(
-        path,
-        status_code=status.HTTP_201_CREATED,
-        response_model=CertificateWritten,
-        dependencies=IDEMPOTENT,
-        responses=_WRITE,
-    )
-
-
-@_certificate_write("")
+@write_route(router, "", CertificateWritten, _WRITE)
 def issue_certificate(
     body: IssueCertificateRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
@@ -165,12 +151,8 @@ def issue_certificate(
     return certificate_written(runtime, result)
 
 
-@router.post(
-    "/batch",
-    status_code=status.HTTP_201_CREATED,
-    response_model=BatchIssueResponse,
-    dependencies=IDEMPOTENT,
-    responses={200: {"description": "nothing was issued (every item failed)"}, **_WRITE},
+@write_route(
+    router, "/batch", BatchIssueResponse, {200: {"description": "nothing was issued (every item failed)"}, **_WRITE}
 )
 def issue_batch(
     body: BatchIssueRequest, runtime: RuntimeDep, principal: PrincipalDep, response: Response
@@ -223,7 +205,7 @@ def _issuer_ledger(runtime: Runtime, principal: PrincipalDep, certificate_id: st
     return as_administration(runtime, code), cid
 
 
-@_certificate_write("/{certificate_id}/suspend")
+@write_route(router, "/{certificate_id}/suspend", CertificateWritten, _WRITE)
 def suspend_certificate(
     certificate_id: CertificateIdPath, body: ReasonRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
@@ -232,7 +214,7 @@ def suspend_certificate(
     return certificate_written(runtime, ledger.certificates.suspend(cid, body.reason))
 
 
-@_certificate_write("/{certificate_id}/reinstate")
+@write_route(router, "/{certificate_id}/reinstate", CertificateWritten, _WRITE)
 def reinstate_certificate(
     certificate_id: CertificateIdPath,
     runtime: RuntimeDep,
@@ -245,7 +227,7 @@ def reinstate_certificate(
     return certificate_written(runtime, ledger.certificates.reinstate(cid, reason))
 
 
-@_certificate_write("/{certificate_id}/revoke")
+@write_route(router, "/{certificate_id}/revoke", CertificateWritten, _WRITE)
 def revoke_certificate(
     certificate_id: CertificateIdPath, body: ReasonRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
@@ -254,7 +236,7 @@ def revoke_certificate(
     return certificate_written(runtime, ledger.certificates.revoke(cid, body.reason))
 
 
-@_certificate_write("/{certificate_id}/annul")
+@write_route(router, "/{certificate_id}/annul", CertificateWritten, _WRITE)
 def annul_certificate(
     certificate_id: CertificateIdPath, body: ReasonRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
@@ -263,7 +245,7 @@ def annul_certificate(
     return certificate_written(runtime, ledger.certificates.annul(cid, body.reason))
 
 
-@_certificate_write("/{certificate_id}/amend")
+@write_route(router, "/{certificate_id}/amend", CertificateWritten, _WRITE)
 def amend_certificate(
     certificate_id: CertificateIdPath, body: AmendRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
@@ -272,7 +254,7 @@ def amend_certificate(
     return certificate_written(runtime, ledger.certificates.amend(cid, body.to_request(None), body.reason))
 
 
-@_certificate_write("/{certificate_id}/renew")
+@write_route(router, "/{certificate_id}/renew", CertificateWritten, _WRITE)
 def renew_certificate(
     certificate_id: CertificateIdPath, body: RenewRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
