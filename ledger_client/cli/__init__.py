@@ -47,7 +47,6 @@ EXTRA_MODULES: dict[str, str] = {
         (
             "fastapi",
             "uvicorn",
-            "httpx",
             "jinja2",
             "babel",
             "pygal",

@@ -93,6 +93,11 @@ CREATE TABLE IF NOT EXISTS acknowledgements (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS acknowledgements_pos ON acknowledgements (pos);
 CREATE INDEX IF NOT EXISTS acknowledgements_issuer ON acknowledgements (issuer, partner);
+
+CREATE TABLE IF NOT EXISTS kpi_months (
+    issuer TEXT NOT NULL, month INTEGER NOT NULL, scope INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    count INTEGER NOT NULL, PRIMARY KEY (issuer, month, scope, kind, name)
+) WITHOUT ROWID;
 """
 
 
