@@ -45,7 +45,6 @@ EXTRA_MODULES: dict[str, str] = {
         (
             "fastapi",
             "uvicorn",
-            "httpx",
             "jinja2",
             "babel",
             "pygal",
