@@ -16,13 +16,13 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from api.console.qr import qr_png, qr_svg
 from api.console.web import ConsoleRoute, View, view_of
 from api.ratelimit import credential_verify_limit
 from api.routes import credentials as routes
 from api.routes.params import parse_certificate_id
 from api.schemas.credentials import MEDIA_TYPE, CredentialVerificationOut
 from ledger_client.credentials import Disclosable, IssuedCredential, present
-from ledger_client.credentials.qr import qr_png, qr_svg
 from ledger_client.credentials.vocabulary import MAX_CREDENTIAL_LENGTH
 from ledger_client.errors import LedgerValueError
 from ledger_client.vocabulary import iso_instant

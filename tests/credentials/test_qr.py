@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from api.console.qr import qr_matrix, qr_png
 from ledger_client.credentials import Disclosable, present
-from ledger_client.credentials.qr import qr_matrix, qr_png
 from tests.api.conftest import Env
 from tests.credentials.conftest import Issued, credential_of, verify
 
