@@ -10,6 +10,9 @@ embedded durable node, else ``state_dir`` (default ``./aeo-data``)::
     <state>/webhooks.sqlite       webhook outbox: endpoints (with their secrets), deliveries, attempt log
     <state>/keystores/<CODE>.json administrations' encrypted signer keys (+ <CODE>.password)
     <state>/agency-reads.sqlite   the requests of agency tokens, per administration
+    <state>/envelopes.sqlite      gateway mode: envelopes made for MRA partners, request nonces, refusals
+    <state>/received-envelopes.sqlite  gateway mode: partners' documents received, trader identifiers
+    <state>/exchange/keys/        gateway mode: the X25519 exchange keys (files of mode 0600)
 
 With ``administration`` set (``AEO_LEDGER_ADMINISTRATION=CR``) the process is that administration's
 *gateway* (:mod:`api.gateway`): its own key only, tokens of that administration (and auditors) only.
@@ -84,6 +87,16 @@ class ApiSettings(Settings):
     webhook_retention_days: float = Field(
         default=30.0, gt=0, description="delivered webhooks (and their log) are purged after this long"
     )
+    exchange_url: str | None = Field(
+        default=None,
+        description="gateway mode: this gateway's URL as partners reach it, published on-chain with its exchange key",
+    )
+    exchange_poll_seconds: float = Field(
+        default=5.0, gt=0, description="how often the gateway fetches its envelopes from its MRA partners' gateways"
+    )
+    exchange_window_seconds: float = Field(
+        default=300.0, gt=0, le=3600, description="envelope requests signed further from this clock are refused"
+    )
     log_level: str = Field(default="info")
     log_format: Literal["json", "text"] = Field(
         default="json", description="json: one JSON object a line (with the request id); text: plain lines"
@@ -127,6 +140,14 @@ class ApiSettings(Settings):
     def agency_reads_file(self) -> Path:
         """The agency-read log."""
         return self.agency_reads_path or self.state_directory() / "agency-reads.sqlite"
+
+    def envelopes_file(self) -> Path:
+        """The envelopes this gateway made for its MRA partners."""
+        return self.state_directory() / "envelopes.sqlite"
+
+    def received_envelopes_file(self) -> Path:
+        """The documents this gateway received from its MRA partners, and their trader identifiers."""
+        return self.state_directory() / "received-envelopes.sqlite"
 
     def keystores_directory(self) -> Path:
         """Where each administration's signer keystore is read."""

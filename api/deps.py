@@ -5,9 +5,10 @@ Tests replace any of them through ``app.dependency_overrides`` (e.g. ``get_runti
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Request, status
 
 from api.auth import Principal, authenticate
 from api.config import ApiSettings
@@ -76,3 +77,12 @@ IndexDep = Annotated[Index, Depends(get_index)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 #: Add to every POST: ``dependencies=IDEMPOTENT``.
 IDEMPOTENT = [Depends(idempotency_key)]
+
+
+def write_route(
+    router: APIRouter, path: str, model: type[Any], responses: dict[int | str, dict[str, Any]]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The POST of a write: 201 Created with ``model``, the ``Idempotency-Key`` header, ``responses``."""
+    return router.post(
+        path, status_code=status.HTTP_201_CREATED, response_model=model, dependencies=IDEMPOTENT, responses=responses
+    )

@@ -11,6 +11,7 @@ SignerUnavailableError                  503     signer-unavailable
 TransactionRejectedError                503     transaction-rejected
 AuditError                              503     audit-unavailable
 NotFoundError                           404     not-found
+ExchangeRefusedError                    403     exchange-refused (+ ``reason``)
 AccessDeniedError                       403     forbidden
 ConflictError                           409     conflict
 LedgerValueError                        422     invalid-input
@@ -60,6 +61,7 @@ from ledger_client.errors import (
     TransactionRejectedError,
     TransactionTimeoutError,
 )
+from ledger_client.exchange.errors import ExchangeRefusedError
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,7 @@ ERROR_MAP: tuple[tuple[type[BaseException], int, str, str], ...] = (
     (TransactionRejectedError, 503, "transaction-rejected", "Transaction rejected by the node"),
     (AuditError, 503, "audit-unavailable", "Audit could not run"),
     (NotFoundError, 404, "not-found", "Not found"),
+    (ExchangeRefusedError, 403, "exchange-refused", "Envelope request refused"),
     (AccessDeniedError, 403, "forbidden", "Forbidden"),
     (ConflictError, 409, "conflict", "Conflict"),
     (LedgerValueError, 422, "invalid-input", "Invalid input"),
@@ -197,7 +200,8 @@ async def _ledger_error(request: Request, exc: Exception) -> JSONResponse:
         log.warning("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
     inputs = jsonable(exc.inputs) if isinstance(exc, ContractRevert) else None
     name = exc.name if isinstance(exc, ContractRevert) else type(exc).__name__
-    return problem_response(request, status, slug, title, str(exc), error=name, inputs=inputs)
+    reason = exc.reason if isinstance(exc, ExchangeRefusedError) else None
+    return problem_response(request, status, slug, title, str(exc), error=name, inputs=inputs, reason=reason)
 
 
 def accepted_response(tx_hash: bytes, state: str, detail: str) -> JSONResponse:

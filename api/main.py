@@ -18,6 +18,7 @@ from api.config import ApiSettings
 from api.console import install_console
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.exchange import ExchangeSources, exchange_service
 from api.metrics import install_metrics
 from api.middleware import IdempotencyMiddleware
 from api.openapi import install_openapi
@@ -26,6 +27,7 @@ from api.routes import (
     administrations,
     certificates,
     credentials,
+    exchange,
     health,
     mras,
     partners,
@@ -73,17 +75,28 @@ TAGS = [
     {"name": "partners", "description": "Partners' certificate events: feed, stream, inbox, acknowledgements"},
     {"name": "transactions", "description": "The outcome of a write answered 202 Accepted"},
     {"name": "webhooks", "description": "Signed pushes (Standard Webhooks) of partners' events to national systems"},
+    {
+        "name": "exchange",
+        "description": "Envelopes of certificate documents between MRA partners' gateways; trader lookup",
+    },
     {"name": "health", "description": "Liveness and readiness"},
 ]
 
 
-def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: ApiSettings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    exchange_sources: ExchangeSources | None = None,
+) -> FastAPI:
     """Build the API.
 
     Args:
         settings: opens a :class:`Runtime` from these settings at startup and closes it at shutdown
             (default: ``ApiSettings()`` from the environment). Ignored when ``runtime`` is given.
         runtime: an open runtime to serve (tests, embedding); the caller closes it.
+        exchange_sources: where a gateway's envelope exchange finds the published exchange endpoints and the
+            operators' consent (:mod:`api.exchange`); without it the gateway runs no exchange.
     """
     chosen = runtime.settings if runtime is not None else settings or ApiSettings()
 
@@ -92,13 +105,13 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
         anyio.to_thread.current_default_thread_limiter().total_tokens = chosen.worker_threads
         if runtime is not None:
             app.state.runtime = runtime
-            async with webhook_service(app, runtime):
+            async with webhook_service(app, runtime), exchange_service(app, runtime, exchange_sources):
                 yield
             return
         opened = await run_in_threadpool(Runtime.open, chosen)
         app.state.runtime = opened
         try:
-            async with webhook_service(app, opened):
+            async with webhook_service(app, opened), exchange_service(app, opened, exchange_sources):
                 yield
         finally:
             await run_in_threadpool(opened.close)
@@ -120,7 +133,18 @@ def create_app(settings: ApiSettings | None = None, *, runtime: Runtime | None =
     app.add_middleware(AccessMiddleware)  # outermost: request id and access log of every answer, replays too
     # Most-read routes first: Starlette matches routes in order.
     app.state.credential_verify_limit = RateLimit("credential verifications", chosen.credential_verify_rate)
-    modules = (certificates, verification, credentials, partners, administrations, mras, webhooks, transactions, health)
+    modules = (
+        certificates,
+        verification,
+        credentials,
+        partners,
+        administrations,
+        mras,
+        webhooks,
+        exchange,
+        transactions,
+        health,
+    )
     for module in modules:
         app.include_router(module.router)
     install_console(app, chosen)

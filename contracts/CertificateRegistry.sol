@@ -8,7 +8,9 @@ import {Clock} from "./Clock.sol";
 /// @title AEO certificates and their lifecycle
 /// @notice See {ICertificateRegistry}.
 /// @dev A certificate occupies exactly one storage slot (`Certificate` packs into 256 bits), so
-/// issuing costs one fresh slot and every later event one slot update.
+/// issuing costs one fresh slot and every later event one slot update. Every write goes through
+/// the same three steps: `_checkTerms` (the one validation), `_pack` (the one packing of the
+/// terms) and `_record` (the one history head and the one store).
 abstract contract CertificateRegistry is ICertificateRegistry, AdministrationRegistry, Clock {
     /// @notice Flag bit 0: the operator is a small or medium-sized enterprise.
     uint8 public constant FLAG_SME = 1;
@@ -21,6 +23,11 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
     /// @dev ABI size of one `CertificateInput` (seven static words).
     uint256 private constant INPUT_SIZE = 0xe0;
 
+    /// @dev A storage slot holding one certificate word (OpenZeppelin's `StorageSlot` pattern).
+    struct CertificateSlot {
+        uint256 word;
+    }
+
     // Certificate storage: one word per certificate, laid out as the `Certificate` struct
     // (status | programmes << 8 | roles << 16 | flags << 32 | validFrom << 40 | validUntil << 72
     // | eventCount << 104 | head << 128), kept at the storage slot whose number is the certificate
@@ -31,34 +38,24 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
 
     /// @inheritdoc ICertificateRegistry
     function issue(CertificateInput calldata input) external returns (bytes32 id) {
-        uint256 offset;
-        assembly ("memory-safe") {
-            offset := input
-        }
-        return _issue(_writer(), offset);
+        return _issue(_writer(), _offset(input));
     }
 
     /// @inheritdoc ICertificateRegistry
-    function issueBatch(CertificateInput[] calldata inputs) external returns (bytes32[] memory) {
+    function issueBatch(CertificateInput[] calldata inputs) external returns (bytes32[] memory ids) {
         bytes2 issuer = _writer();
         uint256 count = inputs.length;
         if (count == 0) revert EmptyBatch();
-        // The return data, ABI-encoded in place (offset, length, ids) so that the loop writes each
-        // id once and nothing is re-encoded after it.
-        bytes memory encoded = new bytes(0x40 + count * 0x20);
+        ids = new bytes32[](count);
         uint256 offset;
-        uint256 out;
         assembly ("memory-safe") {
             offset := inputs.offset
-            mstore(add(encoded, 0x20), 0x20)
-            mstore(add(encoded, 0x40), count)
-            out := add(encoded, 0x60)
         }
-        (uint256 failedAt, bytes32 duplicate) = _issueAll(issuer, offset, count, out);
-        if (duplicate != bytes32(0)) revert CertificateAlreadyIssued(duplicate);
-        if (failedAt != 0) _revertInvalidInput(failedAt);
-        assembly ("memory-safe") {
-            return(add(encoded, 0x20), mload(encoded))
+        // Unchecked: `count` items of calldata cannot overflow an offset or an index.
+        unchecked {
+            for (uint256 i; i < count; ++i) {
+                ids[i] = _issue(issuer, offset + i * INPUT_SIZE);
+            }
         }
     }
 
@@ -66,20 +63,20 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
     function suspend(bytes32 id, uint16 reasonCode) external {
         if (reasonCode == 0) revert MissingReasonCode();
         (uint256 word, bytes2 issuer) = _loadForIssuer(id);
-        Status status = Status(word & STATUS_MASK);
+        Status status = _status(word);
         if (status != Status.Active) revert CertificateNotActive(id, status);
         (uint24 sequence, bytes16 head) =
-            _record(id, word, (word & STATE_MASK & ~STATUS_MASK) | uint256(Status.Suspended), Action.Suspended, 0, reasonCode);
+            _record(id, word, _withStatus(word, Status.Suspended), Action.Suspended, 0, reasonCode);
         emit CertificateSuspended(id, issuer, sequence, reasonCode, head);
     }
 
     /// @inheritdoc ICertificateRegistry
     function reinstate(bytes32 id, uint16 reasonCode) external {
         (uint256 word, bytes2 issuer) = _loadForIssuer(id);
-        Status status = Status(word & STATUS_MASK);
+        Status status = _status(word);
         if (status != Status.Suspended) revert CertificateNotSuspended(id, status);
         (uint24 sequence, bytes16 head) =
-            _record(id, word, (word & STATE_MASK & ~STATUS_MASK) | uint256(Status.Active), Action.Reinstated, 0, reasonCode);
+            _record(id, word, _withStatus(word, Status.Active), Action.Reinstated, 0, reasonCode);
         emit CertificateReinstated(id, issuer, sequence, reasonCode, head);
     }
 
@@ -88,7 +85,7 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
         if (reasonCode == 0) revert MissingReasonCode();
         (uint256 word, bytes2 issuer) = _loadOpenForIssuer(id);
         (uint24 sequence, bytes16 head) =
-            _record(id, word, (word & STATE_MASK & ~STATUS_MASK) | uint256(Status.Revoked), Action.Revoked, 0, reasonCode);
+            _record(id, word, _withStatus(word, Status.Revoked), Action.Revoked, 0, reasonCode);
         emit CertificateRevoked(id, issuer, sequence, reasonCode, head);
     }
 
@@ -97,7 +94,7 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
         if (reasonCode == 0) revert MissingReasonCode();
         (uint256 word, bytes2 issuer) = _loadOpenForIssuer(id);
         (uint24 sequence, bytes16 head) =
-            _record(id, word, (word & STATE_MASK & ~STATUS_MASK) | uint256(Status.Annulled), Action.Annulled, 0, reasonCode);
+            _record(id, word, _withStatus(word, Status.Annulled), Action.Annulled, 0, reasonCode);
         emit CertificateAnnulled(id, issuer, sequence, reasonCode, head);
     }
 
@@ -114,7 +111,7 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
     ) external {
         _checkTerms(programmes, roles, flags, validFrom, validUntil, documentHash);
         (uint256 word, bytes2 issuer) = _loadOpenForIssuer(id);
-        uint256 state = _packState(word & STATUS_MASK, programmes, roles, flags, validFrom, validUntil);
+        uint256 state = _pack(word & STATUS_MASK, programmes, roles, flags, validFrom, validUntil);
         (uint24 sequence, bytes16 head) = _record(id, word, state, Action.Amended, documentHash, reasonCode);
         emit CertificateAmended(
             id, issuer, sequence, programmes, roles, flags, validFrom, validUntil, documentHash, reasonCode, head
@@ -123,10 +120,10 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
 
     /// @inheritdoc ICertificateRegistry
     function renew(bytes32 id, uint32 validFrom, uint32 validUntil, bytes32 documentHash) external {
-        if (validUntil != 0 && validUntil <= validFrom) revert InvalidValidity(validFrom, validUntil);
-        if (documentHash == bytes32(0)) revert EmptyDocumentHash();
         (uint256 word, bytes2 issuer) = _loadOpenForIssuer(id);
-        uint256 state = (word & ((1 << 40) - 1)) | (uint256(validFrom) << 40) | (uint256(validUntil) << 72);
+        Certificate memory cert = _unpack(word);
+        _checkTerms(cert.programmes, cert.roles, cert.flags, validFrom, validUntil, documentHash);
+        uint256 state = _pack(uint256(cert.status), cert.programmes, cert.roles, cert.flags, validFrom, validUntil);
         (uint24 sequence, bytes16 head) = _record(id, word, state, Action.Renewed, documentHash, 0);
         emit CertificateRenewed(id, issuer, sequence, validFrom, validUntil, documentHash, head);
     }
@@ -153,16 +150,8 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
     }
 
     /// @dev The stored record of a certificate (status None when unknown).
-    function _certificate(bytes32 id) internal view returns (Certificate memory cert) {
-        uint256 word = _load(id);
-        cert.status = Status(word & STATUS_MASK);
-        cert.programmes = uint8(word >> 8);
-        cert.roles = uint16(word >> 16);
-        cert.flags = uint8(word >> 32);
-        cert.validFrom = uint32(word >> 40);
-        cert.validUntil = uint32(word >> 72);
-        cert.eventCount = uint24(word >> COUNT_SHIFT);
-        cert.head = bytes16(bytes32(word));
+    function _certificate(bytes32 id) internal view returns (Certificate memory) {
+        return _unpack(_load(id));
     }
 
     /// @dev Number of events of a certificate (0 when unknown).
@@ -170,154 +159,20 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
         return uint24(_load(id) >> COUNT_SHIFT);
     }
 
-    /// @dev Issues the certificate whose `CertificateInput` starts at calldata `offset`. The fast
-    /// path reads, validates and logs the input words directly (py-evm interprets every opcode, so
-    /// batch throughput is set by this loop); invalid input falls back to `_revertInvalidInput`,
-    /// which names the error.
+    /// @dev Issues one certificate of `issuer` from the `CertificateInput` at calldata `offset`
+    /// (the single and the batch path alike).
     function _issue(bytes2 issuer, uint256 offset) private returns (bytes32 id) {
-        uint256 state;
-        bool valid;
-        assembly ("memory-safe") {
-            let programmes := calldataload(add(offset, 0x20))
-            let roles := calldataload(add(offset, 0x40))
-            let flags := calldataload(add(offset, 0x60))
-            let validFrom := calldataload(add(offset, 0x80))
-            let validUntil := calldataload(add(offset, 0xa0))
-            valid := and(
-                and(
-                    and(iszero(iszero(calldataload(offset))), iszero(iszero(calldataload(add(offset, 0xc0))))),
-                    and(lt(sub(programmes, 1), 0xff), lt(sub(roles, 1), 0xffff))
-                ),
-                and(
-                    and(lt(flags, 2), lt(validFrom, 0x100000000)),
-                    and(lt(validUntil, 0x100000000), or(iszero(validUntil), gt(validUntil, validFrom)))
-                )
-            )
-            state := or(
-                or(or(1, shl(8, programmes)), or(shl(16, roles), shl(32, flags))),
-                or(shl(40, validFrom), shl(72, validUntil))
-            )
-        }
-        if (!valid) _revertInvalidInput(offset);
-        bool exists;
-        assembly ("memory-safe") {
-            mstore(0x00, issuer)
-            mstore(0x20, calldataload(offset))
-            id := or(issuer, shr(16, keccak256(0x00, 0x40)))
-            exists := iszero(iszero(sload(id)))
-        }
-        if (exists) revert CertificateAlreadyIssued(id);
-        bytes32 topic = CertificateIssued.selector;
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            // head_1 = bytes16(keccak256(abi.encode(0, id, 1, Action.Issued, state, documentHash, 0)))
-            mstore(p, 0)
-            mstore(add(p, 0x20), id)
-            mstore(add(p, 0x40), 1)
-            mstore(add(p, 0x60), 1)
-            mstore(add(p, 0x80), state)
-            mstore(add(p, 0xa0), calldataload(add(offset, 0xc0)))
-            mstore(add(p, 0xc0), 0)
-            let head := and(keccak256(p, 0xe0), not(sub(shl(128, 1), 1)))
-            sstore(id, or(or(state, shl(104, 1)), head))
-            // CertificateIssued data: the input words (validated above) followed by the head.
-            calldatacopy(p, offset, 0xe0)
-            mstore(add(p, 0xe0), head)
-            log3(p, 0x100, topic, id, issuer)
-        }
-    }
-
-    /// @dev The batch loop, in one assembly block: py-evm interprets every opcode, so batch
-    /// throughput is set here. Same steps as `_issue` for each input; stops at the first invalid
-    /// input (returns its calldata offset) or existing certificate (returns its id), for the
-    /// caller to revert with the named error. Each id is written at memory `out` onwards.
-    function _issueAll(bytes2 issuer, uint256 offset, uint256 count, uint256 out)
-        private
-        returns (uint256 failedAt, bytes32 duplicate)
-    {
-        bytes32 topic = CertificateIssued.selector;
-        assembly ("memory-safe") {
-            // Scratch past the free memory pointer (nothing is allocated): the head preimage at
-            // `h` (its constant words written once) and the log data at `d`.
-            let h := mload(0x40)
-            let d := add(h, 0xe0)
-            mstore(h, 0)
-            mstore(add(h, 0x40), 1)
-            mstore(add(h, 0x60), 1)
-            mstore(add(h, 0xc0), 0)
-            for {
-                let ptr := offset
-                let end := add(offset, mul(count, 0xe0))
-            } lt(ptr, end) { ptr := add(ptr, 0xe0) } {
-                calldatacopy(d, ptr, 0xe0)
-                // Validate each word while packing the state (few live values: a lean loop).
-                // `bad` collects out-of-range bits (dirty high bits), zeros where a value is
-                // required, and a validity period that ends before it starts.
-                let word := mload(add(d, 0x20)) // programmes
-                let bad := or(iszero(word), shr(8, word))
-                let state := or(1, shl(8, word))
-                word := mload(add(d, 0x40)) // roles
-                bad := or(bad, or(iszero(word), shr(16, word)))
-                state := or(state, shl(16, word))
-                word := mload(add(d, 0x60)) // flags
-                bad := or(bad, shr(1, word))
-                state := or(state, shl(32, word))
-                let validFrom := mload(add(d, 0x80))
-                word := mload(add(d, 0xa0)) // validUntil
-                bad := or(bad, or(shr(32, or(validFrom, word)), and(iszero(iszero(word)), iszero(gt(word, validFrom)))))
-                state := or(state, or(shl(40, validFrom), shl(72, word)))
-                if or(bad, or(iszero(mload(d)), iszero(mload(add(d, 0xc0))))) {
-                    failedAt := ptr
-                    break
-                }
-                mstore(0x00, issuer)
-                mstore(0x20, mload(d))
-                let id := or(issuer, shr(16, keccak256(0x00, 0x40)))
-                if sload(id) {
-                    duplicate := id
-                    break
-                }
-                // head_1 = bytes16(keccak256(abi.encode(0, id, 1, Action.Issued, state, documentHash, 0)))
-                mstore(add(h, 0x20), id)
-                mstore(add(h, 0x80), state)
-                mstore(add(h, 0xa0), mload(add(d, 0xc0)))
-                let head := and(keccak256(h, 0xe0), not(sub(shl(128, 1), 1)))
-                sstore(id, or(or(state, shl(104, 1)), head))
-                // CertificateIssued data: the validated input words followed by the head.
-                mstore(add(d, 0xe0), head)
-                log3(d, 0x100, topic, id, issuer)
-                mstore(out, id)
-                out := add(out, 0x20)
-            }
-        }
-    }
-
-    /// @dev The word of certificate `id` (0 when unknown); see the storage note at the top. An id
-    /// that does not begin with two upper-case ASCII letters is no certificate id: it reads as
-    /// unknown, never as whatever other state its number would address.
-    function _load(bytes32 id) private view returns (uint256 word) {
-        assembly ("memory-safe") {
-            let a := byte(0, id)
-            let b := byte(1, id)
-            if and(and(gt(a, 0x40), lt(a, 0x5b)), and(gt(b, 0x40), lt(b, 0x5b))) { word := sload(id) }
-        }
-    }
-
-    /// @dev Writes the word of certificate `id`.
-    function _store(bytes32 id, uint256 word) private {
-        assembly ("memory-safe") {
-            sstore(id, word)
-        }
-    }
-
-    /// @dev Reverts with the custom error that names what is wrong with the input at `offset`.
-    function _revertInvalidInput(uint256 offset) private pure {
         uint256 certificateNumber;
         uint256 programmes;
         uint256 roles;
         uint256 flags;
         uint256 validFrom;
         uint256 validUntil;
+        uint256 documentHash;
+        // The seven input words as they are, without the ABI decoder's per-field checks and
+        // jumps (`_checkTerms` range-checks every word itself): py-evm interprets each opcode, so
+        // batch throughput is set here. Measured: a batch of 100 runs in 77 ms of py-evm CPU
+        // time this way, 108-122 ms through the decoder.
         assembly ("memory-safe") {
             certificateNumber := calldataload(offset)
             programmes := calldataload(add(offset, 0x20))
@@ -325,20 +180,41 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
             flags := calldataload(add(offset, 0x60))
             validFrom := calldataload(add(offset, 0x80))
             validUntil := calldataload(add(offset, 0xa0))
+            documentHash := calldataload(add(offset, 0xc0))
         }
         if (certificateNumber == 0) revert EmptyCertificateNumber();
-        if (programmes == 0 || roles == 0 || programmes > type(uint8).max || roles > type(uint16).max) {
-            revert InvalidScope(uint8(programmes), uint16(roles));
-        }
-        if (flags > FLAG_SME) revert UnknownFlags(uint8(flags));
-        if (validFrom > type(uint32).max || validUntil > type(uint32).max || (validUntil != 0 && validUntil <= validFrom))
-        {
-            revert InvalidValidity(uint32(validFrom), uint32(validUntil));
-        }
-        revert EmptyDocumentHash();
+        _checkTerms(programmes, roles, flags, validFrom, validUntil, bytes32(documentHash));
+        id = _certificateId(issuer, bytes32(certificateNumber));
+        // The id begins with the issuer's code: `_load`'s test of its first two bytes is moot.
+        if (_slot(id).word != 0) revert CertificateAlreadyIssued(id);
+        uint256 state = _pack(uint256(Status.Active), programmes, roles, flags, validFrom, validUntil);
+        (, bytes16 head) = _record(id, 0, state, Action.Issued, bytes32(documentHash), 0);
+        _emitIssued(id, issuer, offset, head);
     }
 
-    /// @dev Stores the new state with the next event number and head; returns both.
+    /// @dev `emit CertificateIssued(id, issuer, the input's seven fields..., head)`. The input's
+    /// calldata words, validated clean by `_checkTerms`, are the event's first seven data words
+    /// as they are: one copy instead of re-encoding each field. Measured: 144 gas per issue
+    /// (52,562 -> 52,418), 126 per certificate of a batch.
+    function _emitIssued(bytes32 id, bytes2 issuer, uint256 offset, bytes16 head) private {
+        bytes32 topic = CertificateIssued.selector;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            calldatacopy(p, offset, INPUT_SIZE)
+            mstore(add(p, INPUT_SIZE), head)
+            log3(p, add(INPUT_SIZE, 0x20), topic, id, issuer)
+        }
+    }
+
+    /// @dev The calldata offset of a `CertificateInput`.
+    function _offset(CertificateInput calldata input) private pure returns (uint256 offset) {
+        assembly ("memory-safe") {
+            offset := input
+        }
+    }
+
+    /// @dev Stores `state` with the next event number and history head; returns both. The one
+    /// place where a head is computed and a certificate word is written (`word` 0: issuance).
     function _record(bytes32 id, uint256 word, uint256 state, Action action, bytes32 documentHash, uint16 reasonCode)
         private
         returns (uint24 sequence, bytes16 head)
@@ -348,6 +224,7 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
         _store(id, state | (uint256(sequence) << COUNT_SHIFT) | (uint256(uint128(head)) << HEAD_SHIFT));
     }
 
+    /// @dev The word of a known certificate of the caller's administration.
     function _loadForIssuer(bytes32 id) private view returns (uint256 word, bytes2 issuer) {
         bytes2 caller = _writer();
         word = _load(id);
@@ -356,26 +233,115 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
         if (issuer != caller) revert NotIssuer(id, issuer, caller);
     }
 
+    /// @dev As `_loadForIssuer`, for a certificate that is neither Revoked nor Annulled.
     function _loadOpenForIssuer(bytes32 id) private view returns (uint256 word, bytes2 issuer) {
         (word, issuer) = _loadForIssuer(id);
-        Status status = Status(word & STATUS_MASK);
+        Status status = _status(word);
         if (status == Status.Revoked || status == Status.Annulled) revert CertificateClosed(id, status);
     }
 
+    /// @dev The one validation of a certificate's terms (issue, amend and renew). The words may
+    /// come straight from calldata (`_issue`), so each is also checked against its type's range.
     function _checkTerms(
-        uint8 programmes,
-        uint16 roles,
-        uint8 flags,
-        uint32 validFrom,
-        uint32 validUntil,
+        uint256 programmes,
+        uint256 roles,
+        uint256 flags,
+        uint256 validFrom,
+        uint256 validUntil,
         bytes32 documentHash
     ) private pure {
-        if (programmes == 0 || roles == 0) revert InvalidScope(programmes, roles);
-        if (flags & ~FLAG_SME != 0) revert UnknownFlags(flags);
-        if (validUntil != 0 && validUntil <= validFrom) revert InvalidValidity(validFrom, validUntil);
-        if (documentHash == bytes32(0)) revert EmptyDocumentHash();
+        bool valid;
+        // Every rule below folded into one branch-free test, so that valid terms (every batch
+        // item) cost one jump instead of eleven: py-evm interprets each opcode.
+        assembly ("memory-safe") {
+            valid := and(
+                and(
+                    and(lt(sub(programmes, 1), 0xff), lt(sub(roles, 1), 0xffff)),
+                    and(iszero(shr(1, flags)), iszero(iszero(documentHash)))
+                ),
+                and(
+                    iszero(shr(32, or(validFrom, validUntil))),
+                    or(iszero(validUntil), gt(validUntil, validFrom))
+                )
+            )
+        }
+        if (valid) return;
+        if (programmes == 0 || roles == 0 || programmes > type(uint8).max || roles > type(uint16).max) {
+            revert InvalidScope(uint8(programmes), uint16(roles));
+        }
+        if (flags & ~uint256(FLAG_SME) != 0) revert UnknownFlags(uint8(flags));
+        if (validFrom > type(uint32).max || validUntil > type(uint32).max || (validUntil != 0 && validUntil <= validFrom))
+        {
+            revert InvalidValidity(uint32(validFrom), uint32(validUntil));
+        }
+        revert EmptyDocumentHash();
     }
 
+    /// @dev The one packing of a certificate's state (bits 0..103 of its word).
+    function _pack(
+        uint256 status,
+        uint256 programmes,
+        uint256 roles,
+        uint256 flags,
+        uint256 validFrom,
+        uint256 validUntil
+    ) private pure returns (uint256) {
+        return status | (programmes << 8) | (roles << 16) | (flags << 32) | (validFrom << 40) | (validUntil << 72);
+    }
+
+    /// @dev The state of `word` with another status (the terms unchanged).
+    function _withStatus(uint256 word, Status status) private pure returns (uint256) {
+        return (word & STATE_MASK & ~STATUS_MASK) | uint256(status);
+    }
+
+    /// @dev The stored status of `word`.
+    function _status(uint256 word) private pure returns (Status) {
+        return Status(word & STATUS_MASK);
+    }
+
+    /// @dev A certificate word read back into its fields (the inverse of `_pack` and `_record`).
+    function _unpack(uint256 word) private pure returns (Certificate memory cert) {
+        cert.status = _status(word);
+        cert.programmes = uint8(word >> 8);
+        cert.roles = uint16(word >> 16);
+        cert.flags = uint8(word >> 32);
+        cert.validFrom = uint32(word >> 40);
+        cert.validUntil = uint32(word >> 72);
+        cert.eventCount = uint24(word >> COUNT_SHIFT);
+        cert.head = bytes16(bytes32(word));
+    }
+
+    /// @dev The word of certificate `id` (0 when unknown); see the storage note at the top. An id
+    /// that does not begin with two upper-case ASCII letters is no certificate id: it reads as
+    /// unknown, never as whatever other state its number would address.
+    function _load(bytes32 id) private view returns (uint256) {
+        bool alpha2;
+        // The same test as `a >= 0x41 && a <= 0x5A && ...` on `id[0]` and `id[1]`, without
+        // Solidity's index checks and short-circuit jumps. Measured: 213 gas on every certificate
+        // read (suspend 32,965 -> 32,752, acknowledge 54,689 -> 54,476).
+        assembly ("memory-safe") {
+            let a := byte(0, id)
+            let b := byte(1, id)
+            alpha2 := and(lt(sub(a, 0x41), 26), lt(sub(b, 0x41), 26))
+        }
+        return alpha2 ? _slot(id).word : 0;
+    }
+
+    /// @dev Writes the word of certificate `id`.
+    function _store(bytes32 id, uint256 word) private {
+        _slot(id).word = word;
+    }
+
+    /// @dev The storage slot numbered `id` (used by `_load`, `_store` and `_issue`'s test for an
+    /// existing id only).
+    function _slot(bytes32 id) private pure returns (CertificateSlot storage slot) {
+        assembly ("memory-safe") {
+            slot.slot := id
+        }
+    }
+
+    /// @dev `bytes32(issuer) | (keccak256(abi.encode(issuer, number)) >> 16)`. Assembly hashes in
+    /// the scratch space (0x00..0x3f) instead of allocating 96 bytes: about 200 gas per issuance.
     function _certificateId(bytes2 issuer, bytes32 certificateNumber) private pure returns (bytes32 id) {
         assembly ("memory-safe") {
             mstore(0x00, issuer)
@@ -384,20 +350,7 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
         }
     }
 
-    function _packState(
-        uint256 status,
-        uint8 programmes,
-        uint16 roles,
-        uint8 flags,
-        uint32 validFrom,
-        uint32 validUntil
-    ) private pure returns (uint256) {
-        return status | (uint256(programmes) << 8) | (uint256(roles) << 16) | (uint256(flags) << 32)
-            | (uint256(validFrom) << 40) | (uint256(validUntil) << 72);
-    }
-
-    /// @dev `bytes16(keccak256(abi.encode(previous, id, sequence, action, state, documentHash, reasonCode)))`,
-    /// hashed in scratch memory past the free memory pointer (nothing is allocated).
+    /// @dev `bytes16(keccak256(abi.encode(previous, id, sequence, action, state, documentHash, reasonCode)))`.
     function _nextHead(
         bytes16 previous,
         bytes32 id,
@@ -407,6 +360,9 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
         bytes32 documentHash,
         uint16 reasonCode
     ) private pure returns (bytes16 head) {
+        // Hashed past the free memory pointer without allocating: abi.encode would allocate 256
+        // bytes per event, and a batch's memory (and its quadratic cost) would grow with each
+        // certificate. Measured: 136 gas per lifecycle event (suspend 33,101 -> 32,965).
         assembly ("memory-safe") {
             let p := mload(0x40)
             mstore(p, previous)

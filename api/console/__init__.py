@@ -11,7 +11,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.config import ApiSettings
-from api.console import pages_audit, pages_auth, pages_certificates, pages_import, pages_kpis, pages_mras, pages_partner
+from api.console import (
+    pages_audit,
+    pages_auth,
+    pages_certificates,
+    pages_credentials,
+    pages_import,
+    pages_kpis,
+    pages_mras,
+    pages_partner,
+)
 from api.console.figures import FigureCache
 from api.console.imports import ImportJobs
 from api.console.web import HERE, ConsoleState, StaticAssets
@@ -27,5 +36,6 @@ def install_console(app: FastAPI, settings: ApiSettings) -> None:
     app.state.console_imports = ImportJobs()
     app.state.console_figures = FigureCache()
     app.mount("/static", StaticAssets(directory=HERE / "static"), name="console-static")
-    for module in (pages_auth, pages_certificates, pages_partner, pages_audit, pages_mras, pages_import, pages_kpis):
+    pages = (pages_auth, pages_credentials, pages_certificates, pages_partner, pages_audit, pages_mras, pages_import)
+    for module in (*pages, pages_kpis):
         app.include_router(module.router)

@@ -114,6 +114,16 @@ def status_over_time(kpis: AdministrationKpis, _: Translate, months: int = 24) -
     return _series(_("Certificates by status over time"), _, [m.month for m in recent], lines)
 
 
+def programmes_over_time(kpis: AdministrationKpis, _: Translate, months: int = 24) -> bytes:
+    """Certificates in force (Active and within validity) under each programme at the end of each
+    month (the last ``months``; a certificate counts under each of its programmes)."""
+    recent = kpis.monthly[-months:]
+    names = list(kpis.by_programme)
+    shown = [name for name in names if any(m.by_programme.get(name, {}).get("ACTIVE") for m in recent)] or names
+    lines = {_(name): [m.by_programme.get(name, {}).get("ACTIVE", 0) for m in recent] for name in shown}
+    return _series(_("Certificates in force by programme over time"), _, [m.month for m in recent], lines)
+
+
 def events_over_time(kpis: AdministrationKpis, _: Translate, months: int = 24) -> bytes:
     """Certificate events recorded each month, by action (the last ``months``)."""
     recent = kpis.monthly[-months:]

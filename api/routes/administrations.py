@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import require_role, require_visible, require_writer_for
-from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep
+from api.deps import IndexDep, PrincipalDep, RuntimeDep, write_route
 from api.routes.params import AfterRowQuery, CodePath, LimitQuery
 from api.schemas.administrations import (
     AdministrationOut,
@@ -91,13 +91,7 @@ async def agency_reads(
     return AgencyReadsPage(items=items, next_after=items[-1].id if len(items) == limit else None)
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    response_model=AdministrationWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "", AdministrationWritten, _WRITE)
 def register_administration(
     body: RegisterAdministrationRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> AdministrationWritten:
@@ -107,39 +101,21 @@ def register_administration(
     return administration_written(runtime, result)
 
 
-@router.post(
-    "/{code}/freeze",
-    status_code=status.HTTP_201_CREATED,
-    response_model=AdministrationWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "/{code}/freeze", AdministrationWritten, _WRITE)
 def freeze_administration(code: CodePath, runtime: RuntimeDep, principal: PrincipalDep) -> AdministrationWritten:
     """Freeze an administration whose keys are compromised: all its writes are refused (governance)."""
     require_role(principal, Role.GOVERNANCE)
     return administration_written(runtime, as_governance(runtime).administrations.freeze(code))
 
 
-@router.post(
-    "/{code}/unfreeze",
-    status_code=status.HTTP_201_CREATED,
-    response_model=AdministrationWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "/{code}/unfreeze", AdministrationWritten, _WRITE)
 def unfreeze_administration(code: CodePath, runtime: RuntimeDep, principal: PrincipalDep) -> AdministrationWritten:
     """Unfreeze an administration (governance)."""
     require_role(principal, Role.GOVERNANCE)
     return administration_written(runtime, as_governance(runtime).administrations.unfreeze(code))
 
 
-@router.post(
-    "/{code}/signers",
-    status_code=status.HTTP_201_CREATED,
-    response_model=AdministrationWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "/{code}/signers", AdministrationWritten, _WRITE)
 def add_signer(
     code: CodePath, body: SignerRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> AdministrationWritten:

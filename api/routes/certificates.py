@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.auth import require_writer_for, writer_administration
-from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep
+from api.deps import IndexDep, PrincipalDep, RuntimeDep, write_route
 from api.errors import classify, jsonable
 from api.routes.params import CertificateIdPath, CertificatesCursor, HistoryCursor, LimitQuery, parse_certificate_id
 from api.runtime import Runtime
@@ -140,13 +140,7 @@ async def certificate_status_at(
 # --------------------------------------------------------------------------------------- writes
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CertificateWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "", CertificateWritten, _WRITE)
 def issue_certificate(
     body: IssueCertificateRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
@@ -157,17 +151,14 @@ def issue_certificate(
     return certificate_written(runtime, result)
 
 
-@router.post(
-    "/batch",
-    status_code=status.HTTP_201_CREATED,
-    response_model=BatchIssueResponse,
-    dependencies=IDEMPOTENT,
-    responses={200: {"description": "nothing was issued (every item failed)"}, **_WRITE},
+@write_route(
+    router, "/batch", BatchIssueResponse, {200: {"description": "nothing was issued (every item failed)"}, **_WRITE}
 )
 def issue_batch(
     body: BatchIssueRequest, runtime: RuntimeDep, principal: PrincipalDep, response: Response
 ) -> BatchIssueResponse:
-    """Issue up to 1,000 certificates; each item gets its own result (a bad row never sinks the others).
+    """Issue up to ``max_batch_size`` certificates (default 1,000); each item gets its own result
+    (a bad row never sinks the others).
 
     201 when at least one certificate was issued, 200 when none was.
     """
@@ -214,13 +205,7 @@ def _issuer_ledger(runtime: Runtime, principal: PrincipalDep, certificate_id: st
     return as_administration(runtime, code), cid
 
 
-@router.post(
-    "/{certificate_id}/suspend",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CertificateWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "/{certificate_id}/suspend", CertificateWritten, _WRITE)
 def suspend_certificate(
     certificate_id: CertificateIdPath, body: ReasonRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
@@ -229,13 +214,7 @@ def suspend_certificate(
     return certificate_written(runtime, ledger.certificates.suspend(cid, body.reason))
 
 
-@router.post(
-    "/{certificate_id}/reinstate",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CertificateWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "/{certificate_id}/reinstate", CertificateWritten, _WRITE)
 def reinstate_certificate(
     certificate_id: CertificateIdPath,
     runtime: RuntimeDep,
@@ -248,13 +227,7 @@ def reinstate_certificate(
     return certificate_written(runtime, ledger.certificates.reinstate(cid, reason))
 
 
-@router.post(
-    "/{certificate_id}/revoke",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CertificateWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "/{certificate_id}/revoke", CertificateWritten, _WRITE)
 def revoke_certificate(
     certificate_id: CertificateIdPath, body: ReasonRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
@@ -263,13 +236,7 @@ def revoke_certificate(
     return certificate_written(runtime, ledger.certificates.revoke(cid, body.reason))
 
 
-@router.post(
-    "/{certificate_id}/annul",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CertificateWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "/{certificate_id}/annul", CertificateWritten, _WRITE)
 def annul_certificate(
     certificate_id: CertificateIdPath, body: ReasonRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
@@ -278,31 +245,16 @@ def annul_certificate(
     return certificate_written(runtime, ledger.certificates.annul(cid, body.reason))
 
 
-@router.post(
-    "/{certificate_id}/amend",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CertificateWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "/{certificate_id}/amend", CertificateWritten, _WRITE)
 def amend_certificate(
     certificate_id: CertificateIdPath, body: AmendRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:
     """Replace scope, SME flag, dates and document of an Active or Suspended certificate."""
     ledger, cid = _issuer_ledger(runtime, principal, certificate_id)
-    row = runtime.index.certificate(cid)
-    if row is None:
-        raise CertificateNotFoundError(f"no certificate {certificate_id}")
-    return certificate_written(runtime, ledger.certificates.amend(cid, body.to_request(row.number), body.reason))
+    return certificate_written(runtime, ledger.certificates.amend(cid, body.to_request(None), body.reason))
 
 
-@router.post(
-    "/{certificate_id}/renew",
-    status_code=status.HTTP_201_CREATED,
-    response_model=CertificateWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "/{certificate_id}/renew", CertificateWritten, _WRITE)
 def renew_certificate(
     certificate_id: CertificateIdPath, body: RenewRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CertificateWritten:

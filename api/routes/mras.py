@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query
 
 from api.auth import require_party
-from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep
+from api.deps import IndexDep, PrincipalDep, RuntimeDep, write_route
 from api.routes.params import MraIdPath
 from api.runtime import Runtime
 from api.schemas.common import Code, MraStatusName, programme_mask, role_mask
@@ -49,9 +49,7 @@ async def get_mra(mra_id: MraIdPath, runtime: RuntimeDep, _principal: PrincipalD
     return MraOut.of(indexed_mra(runtime, mra_id))
 
 
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=MraWritten, dependencies=IDEMPOTENT, responses=_WRITE
-)
+@write_route(router, "", MraWritten, _WRITE)
 def propose_mra(body: ProposeMraRequest, runtime: RuntimeDep, principal: PrincipalDep) -> MraWritten:
     """Propose an MRA; the token's administration must be one of the parties (writer tokens)."""
     code = require_party(principal, body.parties)
@@ -66,49 +64,25 @@ def _party_ledger(runtime: Runtime, principal: PrincipalDep, mra_id: int) -> Led
     return as_administration(runtime, require_party(principal, mra.parties, mra_id))
 
 
-@router.post(
-    "/{mra_id}/accept",
-    status_code=status.HTTP_201_CREATED,
-    response_model=MraWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "/{mra_id}/accept", MraWritten, _WRITE)
 def accept_mra(mra_id: MraIdPath, runtime: RuntimeDep, principal: PrincipalDep) -> MraWritten:
     """Accept a proposed MRA as one of its parties (in force once every party accepted)."""
     return mra_written(runtime, _party_ledger(runtime, principal, mra_id).mras.accept(mra_id))
 
 
-@router.post(
-    "/{mra_id}/suspend",
-    status_code=status.HTTP_201_CREATED,
-    response_model=MraWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "/{mra_id}/suspend", MraWritten, _WRITE)
 def suspend_mra(mra_id: MraIdPath, body: MraReasonRequest, runtime: RuntimeDep, principal: PrincipalDep) -> MraWritten:
     """Suspend an Active MRA (any party)."""
     return mra_written(runtime, _party_ledger(runtime, principal, mra_id).mras.suspend(mra_id, body.reason))
 
 
-@router.post(
-    "/{mra_id}/resume",
-    status_code=status.HTTP_201_CREATED,
-    response_model=MraWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "/{mra_id}/resume", MraWritten, _WRITE)
 def resume_mra(mra_id: MraIdPath, runtime: RuntimeDep, principal: PrincipalDep) -> MraWritten:
     """Resume a Suspended MRA (any party)."""
     return mra_written(runtime, _party_ledger(runtime, principal, mra_id).mras.resume(mra_id))
 
 
-@router.post(
-    "/{mra_id}/terminate",
-    status_code=status.HTTP_201_CREATED,
-    response_model=MraWritten,
-    dependencies=IDEMPOTENT,
-    responses=_WRITE,
-)
+@write_route(router, "/{mra_id}/terminate", MraWritten, _WRITE)
 def terminate_mra(
     mra_id: MraIdPath, body: MraReasonRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> MraWritten:

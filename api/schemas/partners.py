@@ -159,6 +159,11 @@ class MonthKpisOut(BaseModel):
     )
     acknowledgements: int = Field(description="acknowledgements (count) recorded in the month")
     acknowledgement_latency: PercentilesOut = Field(description="seconds, over the acknowledgements of the month")
+    by_programme: dict[str, dict[str, int]] = Field(
+        description="per programme, its certificates (count) by status at the month's end (at `at` for the last"
+        " month); ACTIVE = in force; a certificate counts under each of its programmes",
+        examples=[{"SECURITY": {"ACTIVE": 10, "SUSPENDED": 1, "REVOKED": 0, "ANNULLED": 0, "EXPIRED": 2}}],
+    )
 
     @classmethod
     def of(cls, m: MonthKpis) -> MonthKpisOut:
@@ -171,6 +176,7 @@ class MonthKpisOut(BaseModel):
             by_status=m.by_status,
             acknowledgements=m.acknowledgements,
             acknowledgement_latency=PercentilesOut.of(m.acknowledgement_latency),
+            by_programme=m.by_programme,
         )
 
 

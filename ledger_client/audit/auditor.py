@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from web3 import Web3
-from web3.contract import Contract
 
-from ledger_client.artifacts import load_artifact
 from ledger_client.audit.chains import audit_certificate_events, audit_mra_events
 from ledger_client.audit.findings import Finding, FindingKind, HistoryAudit, IndexVerification, RowMismatch
 from ledger_client.audit.report import HistoryReport, build_entries
+from ledger_client.codec import ledger_codec
 from ledger_client.errors import AuditError
 from ledger_client.events import CERTIFICATE_EVENTS, MRA_EVENTS, EventRecord, topic_of, topics_of
 from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, certificate_head, mra_head, pack_state
@@ -43,9 +42,8 @@ class Auditor:
 
     def __init__(self, w3: Web3, address: str, *, start_block: int, source: LogSource | None = None) -> None:
         self._w3 = w3
-        self._contract: Contract = w3.eth.contract(
-            address=Web3.to_checksum_address(address), abi=load_artifact("AeoLedger").abi
-        )
+        self._address = Web3.to_checksum_address(address)
+        self._codec = ledger_codec()
         self._start_block = start_block
         self._source = source if source is not None else source_for(w3, address)
 
@@ -56,10 +54,13 @@ class Auditor:
         return decode_blocks(self._source.read(self._start_block, to_block, topics))
 
     def _call(self, fn: str, *args: Any, block: int) -> Any:
+        """``eth_call`` of ``fn(*args)`` at ``block``: its one output, or the tuple of its outputs."""
         try:
-            return getattr(self._contract.functions, fn)(*args).call(block_identifier=block)
+            output = self._w3.eth.call({"to": self._address, "data": self._codec.encode(fn, *args)}, block)
+            values = self._codec.decode(fn, bytes(output))
         except Exception as exc:
             raise AuditError(f"eth_call {fn} at block {block} failed: {exc}") from exc
+        return values[0] if len(values) == 1 else values
 
     def certificate_events(self, certificate_id: bytes | str, to_block: int | None = None) -> list[EventRecord]:
         """A certificate's events read from the chain (in the order the source returns them)."""

@@ -102,6 +102,45 @@ class CredentialVerification:
         """Whether no event happened to the certificate since the credential was issued."""
         return self.event is not None and self.event == self.latest_event
 
+    def to_dict(self) -> dict[str, Any]:
+        """The verification in the API's vocabulary (``POST /v1/credentials/verify``): names, ISO 8601 instants."""
+        signer = self.signer
+        return {
+            "verdict": self.verdict.value,
+            "genuine": self.genuine,
+            "problems": list(self.problems),
+            "signature_valid": self.signature_valid,
+            "checked_at": iso_instant(self.checked_at),
+            "certificate_id": None if self.certificate_id is None else "0x" + self.certificate_id.hex(),
+            "certificate_number": self.certificate_number,
+            "issuer": self.issuer,
+            "issuer_name": self.issuer_name,
+            "issuer_frozen": self.issuer_frozen,
+            "issued_at": None if self.issued_at is None else iso_instant(self.issued_at),
+            "event": self.event,
+            "latest_event": self.latest_event,
+            "reflects_latest_event": self.reflects_latest_event,
+            "programmes": list(self.programmes),
+            "roles": list(self.roles),
+            "valid_from": self.valid_from,
+            "valid_until": self.valid_until,
+            "status": self.status,
+            "valid_now": self.valid_now,
+            "signer": None
+            if signer is None
+            else {
+                "address": signer.address,
+                "signer_at_issuance": signer.signer_at_issuance,
+                "signer_now": signer.signer_now,
+                "removed_at": None if signer.removed_time is None else iso_instant(signer.removed_time),
+            },
+            "recognised_by": [
+                {"administration": r.administration, "mra_id": r.mra_id, "programmes": list(r.programmes)}
+                for r in self.recognised_by
+            ],
+            "disclosed": dict(self.disclosed),
+        }
+
 
 class _Invalid(Exception):
     def __init__(self, reason: str, **found: Any) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from ledger_client.index.queries import Reader
@@ -89,15 +90,45 @@ def acknowledgements_of(reader: Reader, code: str, at: int) -> list[Ack]:
     return [(str(r[0]), int(r[1]), float(r[2]), int(r[3])) for r in rows]
 
 
-def programme_kpis(reader: Reader, code: str, acks: Sequence[Ack]) -> tuple[ProgrammeKpis, ...]:
-    """Certificates, SMEs, SME share and acknowledgement latency of each programme."""
-    sums = ", ".join(
-        f"SUM(programmes & {int(p)} != 0), SUM(programmes & {int(p)} != 0 AND flags & 1)" for p in Programme
+#: Certificates of one kind: (status, programmes, roles, SME, expired at the moment asked, count).
+Group = tuple[int, int, int, bool, bool, int]
+
+
+def certificate_groups(reader: Reader, code: str, at: int) -> list[Group]:
+    """``code``'s certificates counted by their current status, programmes, roles, SME flag and
+    whether they are past their validity at ``at``: one pass over them, for every current count."""
+    rows = reader.execute(
+        "SELECT status, programmes, roles, flags & 1, valid_until != 0 AND valid_until < ?, COUNT(*)"
+        " FROM certificates WHERE issuer = ? GROUP BY 1, 2, 3, 4, 5",
+        (at, code),
     )
-    row = reader.execute(f"SELECT {sums} FROM certificates WHERE issuer = ?", (code,))[0]
+    return [(int(r[0]), int(r[1]), int(r[2]), bool(r[3]), bool(r[4]), int(r[5])) for r in rows]
+
+
+def reported_status(group: Group) -> str:
+    """The status a group's certificates are reported with (``EXPIRED``: Active past validity)."""
+    status, _, _, _, expired, _ = group
+    return "EXPIRED" if status == CertificateStatus.ACTIVE and expired else CertificateStatus(status).name
+
+
+def statuses_of(groups: Iterable[Group]) -> Counter[tuple[int, str]]:
+    """Certificates by (scope, reported status): scope 0 = all, else a programme's bit."""
+    statuses: Counter[tuple[int, str]] = Counter()
+    for group in groups:
+        name, programmes, count = reported_status(group), group[1], group[5]
+        statuses[(0, name)] += count
+        for p in Programme:
+            if programmes & p:
+                statuses[(int(p), name)] += count
+    return statuses
+
+
+def programme_kpis(groups: Sequence[Group], acks: Sequence[Ack]) -> tuple[ProgrammeKpis, ...]:
+    """Certificates, SMEs, SME share and acknowledgement latency of each programme."""
     figures = []
-    for i, programme in enumerate(Programme):
-        certificates, sme = int(row[2 * i] or 0), int(row[2 * i + 1] or 0)
+    for programme in Programme:
+        certificates = sum(g[5] for g in groups if g[1] & programme)
+        sme = sum(g[5] for g in groups if g[1] & programme and g[3])
         latencies = (latency for _, _, latency, programmes in acks if programmes & int(programme))
         figures.append(
             ProgrammeKpis(str(programme.name), certificates, sme, share(sme, certificates), percentiles(latencies))
@@ -105,50 +136,165 @@ def programme_kpis(reader: Reader, code: str, acks: Sequence[Ack]) -> tuple[Prog
     return tuple(figures)
 
 
-def monthly_kpis(
+def _by_programme(counts: Counter[tuple[int, str]]) -> dict[str, dict[str, int]]:
+    return {str(p.name): {name: counts[(int(p), name)] for name in STATUSES} for p in Programme}
+
+
+def _month(
+    start: datetime,
+    events: Counter[str],
+    statuses: Counter[tuple[int, str]],
+    latencies: Sequence[float],
+) -> MonthKpis:
+    """One month's figures; ``statuses`` counts certificates by (scope, status), scope 0 = all,
+    else a programme's bit."""
+    return MonthKpis(
+        start.strftime("%Y-%m"),
+        int(start.timestamp()),
+        int(next_month(start).timestamp()),
+        {action.name: events[action.name] for action in CertificateAction if action != CertificateAction.NONE},
+        {name: statuses[(0, name)] for name in STATUSES},
+        len(latencies),
+        percentiles(latencies),
+        _by_programme(statuses),
+    )
+
+
+def _months_from(first_event_time: int, at: int, months: int | None) -> list[datetime]:
+    starts = [month_start(first_event_time)]
+    while int(next_month(starts[-1]).timestamp()) <= at:
+        starts.append(next_month(starts[-1]))
+    return starts if months is None else starts[-months:]
+
+
+def _latencies_by_month(acks: Sequence[Ack]) -> dict[int, list[float]]:
+    grouped: dict[int, list[float]] = {}
+    for _, acknowledged_at, latency, _ in acks:
+        grouped.setdefault(int(month_start(acknowledged_at).timestamp()), []).append(latency)
+    return grouped
+
+
+def _first_event_time(reader: Reader, code: str, at: int) -> int | None:
+    rows = reader.execute(
+        "SELECT block_time FROM certificate_events WHERE issuer = ? AND block_time <= ? ORDER BY pos LIMIT 1",
+        (code, at),
+    )
+    return int(rows[0][0]) if rows else None
+
+
+def replayed_monthly_kpis(
     reader: Reader, code: str, at: int, acks: Sequence[Ack], months: int | None = None
 ) -> tuple[MonthKpis, ...]:
-    """``code``'s history month by month, from the month of its first certificate event to the
-    month containing ``at`` (only the last ``months`` of them when given)."""
+    """:func:`monthly_kpis` computed from scratch: every event of ``code`` replayed in order (the
+    reference of the aggregates, and the way to any ``at`` before the last indexed block)."""
     events = reader.execute(
-        "SELECT id, action, status, valid_until, block_time FROM certificate_events"
+        "SELECT id, action, status, programmes, valid_until, block_time FROM certificate_events"
         " WHERE issuer = ? AND block_time <= ? ORDER BY pos",
         (code, at),
     )
     if not events:
         return ()
-    state: dict[bytes, tuple[int, int]] = {}
+    state: dict[bytes, tuple[int, int, int]] = {}
     series: list[MonthKpis] = []
-    e = a = 0
-    start = month_start(int(events[0][4]))
+    latencies = _latencies_by_month(acks)
+    e = 0
+    start = month_start(int(events[0][5]))
     while int(start.timestamp()) <= at:
-        end = next_month(start)
-        lo, hi = int(start.timestamp()), int(end.timestamp())
+        hi = int(next_month(start).timestamp())
         actions: Counter[str] = Counter()
-        while e < len(events) and events[e][4] < hi:
-            cid, action, status, valid_until, _ = events[e]
-            state[bytes(cid)] = (int(status), int(valid_until))
+        while e < len(events) and events[e][5] < hi:
+            cid, action, status, programmes, valid_until, _ = events[e]
+            state[bytes(cid)] = (int(status), int(programmes), int(valid_until))
             actions[CertificateAction(action).name] += 1
             e += 1
-        latencies: list[float] = []
-        while a < len(acks) and acks[a][1] < hi:
-            latencies.append(acks[a][2])
-            a += 1
         moment = min(hi - 1, at)
-        statuses = Counter(derived_status(s, vu, moment) for s, vu in state.values())
-        series.append(
-            MonthKpis(
-                start.strftime("%Y-%m"),
-                lo,
-                hi,
-                {action.name: actions[action.name] for action in CertificateAction if action != CertificateAction.NONE},
-                {name: statuses[name] for name in STATUSES},
-                len(latencies),
-                percentiles(latencies),
-            )
-        )
-        start = end
+        statuses: Counter[tuple[int, str]] = Counter()
+        for status, programmes, valid_until in state.values():
+            name = derived_status(status, valid_until, moment)
+            statuses[(0, name)] += 1
+            for p in Programme:
+                if programmes & p:
+                    statuses[(int(p), name)] += 1
+        series.append(_month(start, actions, statuses, latencies.get(int(start.timestamp()), [])))
+        start = next_month(start)
     return tuple(series if months is None else series[-months:])
+
+
+def aggregated_monthly_kpis(
+    reader: Reader,
+    code: str,
+    at: int,
+    acks: Sequence[Ack],
+    months: int | None = None,
+    groups: Sequence[Group] | None = None,
+) -> tuple[MonthKpis, ...]:
+    """:func:`monthly_kpis` from the index's month aggregates (:mod:`ledger_client.index.kpi_months`)
+    and the certificates' current state, for an ``at`` not before the last indexed block: the months
+    before the one containing ``at`` are sums of aggregate rows, the last one is the state at ``at``
+    (``groups``: :func:`certificate_groups` at ``at``, when the caller has them)."""
+    first = _first_event_time(reader, code, at)
+    if first is None:
+        return ()
+    starts = _months_from(first, at, months)
+    window = int(starts[0].timestamp())
+    statuses: Counter[tuple[int, str]] = Counter()
+    for scope, name, count in reader.execute(
+        "SELECT scope, name, SUM(count) FROM kpi_months WHERE issuer = ? AND kind = 'status' AND month < ?"
+        " GROUP BY scope, name",
+        (code, window),
+    ):
+        statuses[(int(scope), str(name))] = int(count)
+    changes: dict[int, list[tuple[int, str, str, int]]] = {}
+    for month, scope, kind, name, count in reader.execute(
+        "SELECT month, scope, kind, name, count FROM kpi_months WHERE issuer = ? AND month >= ? AND month <= ?",
+        (code, window, int(starts[-1].timestamp())),
+    ):
+        changes.setdefault(int(month), []).append((int(scope), str(kind), str(name), int(count)))
+    latencies = _latencies_by_month(acks)
+    series: list[MonthKpis] = []
+    for i, start in enumerate(starts):
+        lo = int(start.timestamp())
+        actions: Counter[str] = Counter()
+        for scope, kind, name, count in changes.get(lo, ()):
+            if kind == "event":
+                actions[name] += count
+            else:
+                statuses[(scope, name)] += count
+        if i == len(starts) - 1:
+            statuses = statuses_of(certificate_groups(reader, code, at) if groups is None else groups)
+        series.append(_month(start, actions, statuses, latencies.get(lo, [])))
+    return tuple(series)
+
+
+def monthly_kpis(
+    reader: Reader,
+    code: str,
+    at: int,
+    acks: Sequence[Ack],
+    months: int | None = None,
+    groups: Sequence[Group] | None = None,
+) -> tuple[MonthKpis, ...]:
+    """``code``'s history month by month, from the month of its first certificate event to the
+    month containing ``at`` (only the last ``months`` of them when given): from the aggregates when
+    ``at`` is not before the last indexed block, else replayed."""
+    if at >= reader.latest_time():
+        return aggregated_monthly_kpis(reader, code, at, acks, months, groups)
+    return replayed_monthly_kpis(reader, code, at, acks, months)
+
+
+@contextmanager
+def snapshot(reader: Reader) -> Iterator[None]:
+    """Run the queries of the block in one read transaction: one state of the index (the writer may
+    commit between two of them otherwise)."""
+    conn = reader.connection
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
 
 
 def administration_kpis(
@@ -162,28 +308,18 @@ def administration_kpis(
     ``at`` (default: the last indexed block's time) decides which Active certificates count as
     ``EXPIRED`` and where the acknowledgement figures and the history stop.
     """
-    moment = reader.latest_time() if at is None else at
-    programme_sums = ", ".join(f"SUM(programmes & {int(p)} != 0)" for p in Programme)
-    role_sums = ", ".join(f"SUM(roles & {int(r)} != 0)" for r in Role)
-    row = reader.execute(
-        f"SELECT COUNT(*), COALESCE(SUM(flags & 1), 0), {programme_sums}, {role_sums},"
-        " COALESCE(SUM(status = 1 AND valid_until != 0 AND valid_until < ?), 0)"
-        " FROM certificates WHERE issuer = ?",
-        (moment, code),
-    )[0]
-    total, sme = int(row[0]), int(row[1])
-    programmes = list(Programme)
-    roles = list(Role)
-    by_programme = {str(p.name): int(row[2 + i] or 0) for i, p in enumerate(programmes)}
-    by_role = {str(r.name): int(row[2 + len(programmes) + i] or 0) for i, r in enumerate(roles)}
-    expired = int(row[-1])
-    by_status = {s.name: 0 for s in CertificateStatus if s != CertificateStatus.NONE}
-    for status, count in reader.execute(
-        "SELECT status, COUNT(*) FROM certificates WHERE issuer = ? GROUP BY status", (code,)
-    ):
-        by_status[CertificateStatus(status).name] = int(count)
-    by_status["ACTIVE"] -= expired
-    by_status["EXPIRED"] = expired
+    with snapshot(reader):
+        return _administration_kpis(reader, code, reader.latest_time() if at is None else at, months)
+
+
+def _administration_kpis(reader: Reader, code: str, moment: int, months: int | None) -> AdministrationKpis:
+    groups = certificate_groups(reader, code, moment)
+    total = sum(g[5] for g in groups)
+    sme = sum(g[5] for g in groups if g[3])
+    by_programme = {str(p.name): sum(g[5] for g in groups if g[1] & p) for p in Programme}
+    by_role = {str(r.name): sum(g[5] for g in groups if g[2] & r) for r in Role}
+    now = statuses_of(groups)
+    by_status = {name: now[(0, name)] for name in STATUSES}
     acks = acknowledgements_of(reader, code, moment)
     latencies: dict[str, list[float]] = {}
     for partner, _, latency, _ in acks:
@@ -200,6 +336,6 @@ def administration_kpis(
         non_sme=total - sme,
         acknowledgement_latency=stats,
         sme_share=share(sme, total),
-        programmes=programme_kpis(reader, code, acks),
-        monthly=() if months == 0 else monthly_kpis(reader, code, moment, acks, months),
+        programmes=programme_kpis(groups, acks),
+        monthly=() if months == 0 else monthly_kpis(reader, code, moment, acks, months, groups),
     )

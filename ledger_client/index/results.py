@@ -353,7 +353,9 @@ class MonthKpis:
     ``events``: certificate events recorded in the month (count) by action name; ``by_status``:
     certificates (count) by status at the month's end (at ``at`` for the month containing it), with
     ``EXPIRED`` derived as in :class:`AdministrationKpis`; ``acknowledgements``: partners'
-    acknowledgements recorded in the month (count) and their latency (seconds).
+    acknowledgements recorded in the month (count) and their latency (seconds); ``by_programme``:
+    per programme, its certificates (count) by status at the month's end (``ACTIVE``: in force; a
+    certificate counts under each of its programmes).
     """
 
     month: str
@@ -363,6 +365,7 @@ class MonthKpis:
     by_status: dict[str, int]
     acknowledgements: int
     acknowledgement_latency: Percentiles
+    by_programme: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 #: The unit of every figure of :class:`AdministrationKpis` (dotted paths for nested figures).
@@ -387,6 +390,8 @@ KPI_UNITS: dict[str, str] = {
     "monthly.by_status": "certificates (count) by status at the end of the month (at `at` for the last one)",
     "monthly.acknowledgements": "acknowledgements (count) recorded in the month",
     "monthly.acknowledgement_latency": "seconds, over the acknowledgements recorded in the month",
+    "monthly.by_programme": "certificates (count) of each programme by status at the end of the month"
+    " (ACTIVE = in force; one certificate counts under each of its programmes)",
 }
 
 

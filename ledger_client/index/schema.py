@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS certificates (
     issued_time INTEGER NOT NULL, updated_pos INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS certificates_issuer ON certificates (issuer, status, id);
+CREATE INDEX IF NOT EXISTS certificates_kpis ON certificates (issuer, status, programmes, roles, flags, valid_until);
 CREATE INDEX IF NOT EXISTS certificates_status ON certificates (status, id);
 CREATE INDEX IF NOT EXISTS certificates_flags ON certificates (flags, id);
 CREATE TABLE IF NOT EXISTS certificate_tags (
@@ -93,6 +94,11 @@ CREATE TABLE IF NOT EXISTS acknowledgements (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS acknowledgements_pos ON acknowledgements (pos);
 CREATE INDEX IF NOT EXISTS acknowledgements_issuer ON acknowledgements (issuer, partner);
+
+CREATE TABLE IF NOT EXISTS kpi_months (
+    issuer TEXT NOT NULL, month INTEGER NOT NULL, scope INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    count INTEGER NOT NULL, PRIMARY KEY (issuer, month, scope, kind, name)
+) WITHOUT ROWID;
 """
 
 

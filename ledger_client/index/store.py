@@ -29,6 +29,7 @@ from ledger_client.events import (
     Terms,
 )
 from ledger_client.hashing import mra_terms_hash
+from ledger_client.index.kpi_months import KpiMonths
 from ledger_client.index.schema import PROGRAMME_TAG, ROLE_TAG, SCHEMA_VERSION, create_schema
 from ledger_client.index.sources import BlockHeader
 from ledger_client.models import CertificateAction, CertificateStatus, MraAction, MraStatus
@@ -67,6 +68,10 @@ class Store:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         create_schema(conn)
+        self._kpi_months = KpiMonths(conn)
+        if not self._kpi_months.maintained():  # a database written before the table existed
+            with self.transaction():
+                self._kpi_months.rebuild()
         self._handlers: dict[type, Callable[[Any, LogPosition], None]] = {
             AdministrationRegistered: self._administration_registered,
             AdministrationFrozenChanged: self._administration_frozen,
@@ -148,6 +153,7 @@ class Store:
         self, records: Sequence[EventRecord], headers: Iterable[BlockHeader], cursor: BlockHeader
     ) -> None:
         """Apply the events of some blocks, record their headers and move the cursor, atomically."""
+        self._kpi_months.reset()
         with self.transaction():
             execute = self._conn.execute
             for header in (*headers, cursor):
@@ -158,6 +164,7 @@ class Store:
             handlers = self._handlers
             for record in records:
                 handlers[type(record.event)](record.event, record.position)
+            self._kpi_months.flush()
             execute("UPDATE meta SET value = ? WHERE key = 'cursor'", (str(cursor.number),))
 
     def _administration_registered(self, e: AdministrationRegistered, p: LogPosition) -> None:
@@ -343,6 +350,8 @@ class Store:
                 p.sender,
             ),
         )
+        after = (int(status), terms.programmes, terms.valid_until)
+        self._kpi_months.applied(issuer, int(action), p.block_time, sequence, certificate_id, after)
 
     def _mra_proposed(self, e: MraProposed, p: LogPosition) -> None:
         execute = self._conn.execute
@@ -456,6 +465,7 @@ class Store:
             codes = [
                 str(r[0]) for r in execute("SELECT DISTINCT code FROM administration_events WHERE pos >= ?", (first,))
             ]
+            self._kpi_months.rewinding(first)
             execute("DELETE FROM certificate_events WHERE pos >= ?", (first,))
             execute("DELETE FROM mra_events WHERE pos >= ?", (first,))
             execute("DELETE FROM administration_events WHERE pos >= ?", (first,))

@@ -85,5 +85,11 @@ def test_kpis(env: Env, issued: Callable[..., dict[str, Any]]) -> None:
     assert kpis["certificates"] >= 1
     assert kpis["sme"] + kpis["non_sme"] == kpis["certificates"]
     assert set(kpis["by_status"]) >= {"ACTIVE", "EXPIRED", "SUSPENDED", "REVOKED", "ANNULLED"}
+    # The month containing `at` is the state at `at`: per programme, every certificate under each of its programmes.
+    last = kpis["monthly"][-1]
+    assert last["by_status"] == kpis["by_status"]
+    assert {p: sum(statuses.values()) for p, statuses in last["by_programme"].items()} == kpis["by_programme"]
+    assert set(last["by_programme"]["SECURITY"]) == set(kpis["by_status"])
+    assert "monthly.by_programme" in kpis["units"]
     assert env.get("/v1/administrations/PE/kpis", "cr_reader").status_code == 403
     assert env.get("/v1/administrations/ZZ/kpis").status_code == 404

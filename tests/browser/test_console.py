@@ -185,6 +185,14 @@ def test_spanish_and_english_render_and_switch(signed_in: Callable[..., Session]
     expect(page.locator("h1")).to_contain_text("Panel")
     spanish.go("/kpis")
     expect(page.locator("h1")).to_contain_text("Indicadores clave")
+    expect(page.locator("#t-programme-months")).to_have_text("Certificados vigentes por programa a lo largo del tiempo")
+    programmes = page.locator('img[src^="/kpis/charts/programme-months.svg"]')
+    programmes.scroll_into_view_if_needed()
+    expect(programmes).to_have_attribute("alt", "Gráfico: Certificados vigentes por programa a lo largo del tiempo")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img[src^=\"/kpis/charts/programme-months.svg\"]');"
+        " return i.complete && i.naturalWidth > 0; }"
+    )
     spanish.shot("kpis-es")
     page.click("nav.lang a[lang=en]")
     expect(page.locator("html")).to_have_attribute("lang", "en")

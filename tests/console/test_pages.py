@@ -256,12 +256,14 @@ def test_kpis_page_and_its_svg_charts(officer: Callable[..., Officer]) -> None:
     writer = officer("cr_writer")
     issue(writer)
     page = writer.get("/kpis").text
-    assert page.count('<img src="/kpis/charts/') == 9
+    assert page.count('<img src="/kpis/charts/') == 10
     assert "Certificates by status over time" in page
+    assert "Certificates in force by programme over time" in page
     for name in (
         "status",
         "status-months",
         "programme",
+        "programme-months",
         "events-months",
         "sme",
         "sme-programmes",
@@ -276,6 +278,20 @@ def test_kpis_page_and_its_svg_charts(officer: Callable[..., Officer]) -> None:
         assert chart.text.lstrip().startswith("<?xml")
     assert "Certificates by status" in writer.get("/kpis/charts/status.svg").text
     assert writer.get("/kpis/charts/other.svg").status_code == 404
+    # Per programme, its certificates in force at each month's end: the index's figures, drawn and tabled.
+    kpis = writer.env.runtime.index.kpis("CR", months=24)
+    in_force = {p: kpis.monthly[-1].by_programme[p]["ACTIVE"] for p in kpis.by_programme}
+    assert in_force["SECURITY"] >= 1
+    programmes = writer.get("/kpis/charts/programme-months.svg").text
+    assert "Certificates in force by programme over time" in programmes
+    assert kpis.monthly[-1].month in programmes
+    assert f'<desc class="value">{in_force["SECURITY"]}</desc>' in programmes
+    assert "Security (AEO-S)</text>" in programmes  # a line per programme with certificates in force
+    assert "Sanitary" not in programmes or in_force["SANITARY"]
+    table = page.split('id="t-programme-months"')[1].split("</section>")[0]
+    assert f'<th scope="row">{kpis.monthly[-1].month}</th>' in table
+    spanish = writer.get("/kpis/charts/programme-months.svg", headers={"Accept-Language": "es"}).text
+    assert "Certificados vigentes por programa a lo largo del tiempo" in spanish
     assert officer("pe_reader").get("/kpis?administration=CR").text.count("· PE") == 1
 
 

@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 
 from ledger_client.hashing import certificate_id, number_bytes
 from ledger_client.index import AdministrationKpis, Index, MonthKpis, Percentiles, ProgrammeKpis
-from ledger_client.index.kpis import month_start, next_month, percentiles
+from ledger_client.index.kpis import (
+    acknowledgements_of,
+    aggregated_monthly_kpis,
+    month_start,
+    next_month,
+    percentiles,
+    replayed_monthly_kpis,
+)
 from ledger_client.models import Programme, Role
 from tests.support.harness_chain import DOC, Chain
 
@@ -86,11 +93,30 @@ def test_kpis_per_programme_and_per_month_with_known_data(fresh: Chain, index: I
         (0, 0.0),
     ]
     assert [mo.month for mo in index.kpis("CR", months=2).monthly] == [second.month, third.month]
+    # Per programme (a certificate counts under each of its programmes), by status at each month's end.
+    assert [_nonzero_programmes(mo) for mo in k.monthly] == [
+        {"SECURITY": {"ACTIVE": 2}, "FISCAL": {"ACTIVE": 2}},  # a, b | b, c
+        {"SECURITY": {"ACTIVE": 1, "SUSPENDED": 1}, "FISCAL": {"ACTIVE": 1, "SUSPENDED": 1}},  # b suspended
+        {"SECURITY": {"REVOKED": 1, "SUSPENDED": 1}, "FISCAL": {"SUSPENDED": 1, "EXPIRED": 1}},  # a revoked, c expired
+    ]
+    assert set(first.by_programme) == {"SECURITY", "SIMPLIFICATIONS", "FISCAL", "SANITARY"}
+    # Past the last block (a month with no event), and the replay from scratch agrees.
+    later = index.kpis("CR", at=int(apr.timestamp()) + DAY)
+    assert [mo.month for mo in later.monthly] == [*months, apr.strftime("%Y-%m")]
+    assert later.monthly[-1].by_status == third.by_status
+    assert later.monthly[-1].by_programme == third.by_programme
+    for moment in (at, int(apr.timestamp()) + DAY):
+        acks = acknowledgements_of(index.reader, "CR", moment)
+        assert aggregated_monthly_kpis(index.reader, "CR", moment, acks) == replayed_monthly_kpis(
+            index.reader, "CR", moment, acks
+        )
 
     # At the end of January: the history stops there, and so do the acknowledgement figures.
     end_of_jan = index.kpis("CR", at=f - 1)
     assert [mo.month for mo in end_of_jan.monthly] == [first.month]
-    assert end_of_jan.monthly[0] == MonthKpis(first.month, t, f, first.events, first.by_status, 1, percentiles([3_600]))
+    assert end_of_jan.monthly[0] == MonthKpis(
+        first.month, t, f, first.events, first.by_status, 1, percentiles([3_600]), first.by_programme
+    )
     assert [(s.partner, s.count) for s in end_of_jan.acknowledgement_latency] == [("PE", 1)]
     assert index.kpis("PE").monthly == ()  # issued nothing
 
@@ -108,6 +134,10 @@ def test_every_figure_has_a_unit(fresh: Chain, index: Index) -> None:
 
 def _nonzero(counts: dict[str, int]) -> dict[str, int]:
     return {name: n for name, n in counts.items() if n}
+
+
+def _nonzero_programmes(month: MonthKpis) -> dict[str, dict[str, int]]:
+    return {p: _nonzero(counts) for p, counts in month.by_programme.items() if any(counts.values())}
 
 
 def test_month_arithmetic() -> None:

@@ -78,7 +78,71 @@ function setUpImport() {
   poll();
 }
 
+// "Verify an AEO credential": read a QR code from a picture or the camera with jsQR (served from
+// /static/jsQR.js, the pinned npm package), put the credential it carries in the form and submit it.
+function decodeQr(source, width, height) {
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  context.drawImage(source, 0, 0, width, height);
+  const pixels = context.getImageData(0, 0, width, height);
+  const found = window.jsQR(pixels.data, width, height, { inversionAttempts: "attemptBoth" });
+  return found ? found.data : null;
+}
+
+function setUpCredentialVerify() {
+  const form = document.getElementById("verify-credential");
+  const tools = document.getElementById("qr-tools");
+  if (!form || !tools) return;
+  const field = document.getElementById("credential");
+  const status = document.getElementById("qr-status");
+  const video = document.getElementById("camera");
+  const submitWith = (text) => {
+    field.value = text;
+    status.textContent = tools.dataset.labelFound;
+    form.requestSubmit();
+  };
+  document.getElementById("qr-image").addEventListener("change", async (event) => {
+    const file = event.target.files && event.target.files[0];
+    if (!file || !window.jsQR) return;
+    const bitmap = await createImageBitmap(file);
+    const text = decodeQr(bitmap, bitmap.width, bitmap.height);
+    if (text) submitWith(text); else status.textContent = tools.dataset.labelNone;
+  });
+  document.getElementById("scan-camera").addEventListener("click", async () => {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.jsQR) {
+      status.textContent = tools.dataset.labelCamera;
+      return;
+    }
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+    } catch (error) {
+      status.textContent = tools.dataset.labelCamera;
+      return;
+    }
+    video.hidden = false;
+    video.srcObject = stream;
+    await video.play();
+    const scan = () => {
+      if (video.videoWidth > 0) {
+        const text = decodeQr(video, video.videoWidth, video.videoHeight);
+        if (text) {
+          stream.getTracks().forEach((track) => track.stop());
+          video.hidden = true;
+          submitWith(text);
+          return;
+        }
+      }
+      requestAnimationFrame(scan);
+    };
+    requestAnimationFrame(scan);
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setUpInbox();
   setUpImport();
+  setUpCredentialVerify();
 });

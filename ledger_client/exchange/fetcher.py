@@ -1,0 +1,198 @@
+"""The partner's side: fetch envelopes from each MRA partner's gateway, open them, check them against the
+chain and keep the documents.
+
+For each issuer this administration shares a non-terminated MRA with, the :class:`EnvelopeFetcher` asks the
+issuer's gateway (the URL the issuer published on-chain) for the envelopes after its cursor, each request
+signed by this gateway's signer key (:mod:`~ledger_client.exchange.requests`). Each envelope is
+
+1. matched with the certificate event it names in this gateway's own index (an event the index has not
+   seen yet stops the page there: the next fetch resumes from it);
+2. opened with the private key of the public key it was sealed to, the associated data rebuilt from the
+   chain's document hash of that event (an altered envelope, or one bound to another event, does not open);
+3. checked: keccak of the opened document is that hash, and the document is that certificate's.
+
+What passes is kept with its trader identifiers; what fails is logged and kept in the rejection log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+from eth_utils.crypto import keccak
+
+from ledger_client.documents import CertificateDocument
+from ledger_client.errors import InvalidDocumentError
+from ledger_client.exchange.directory import ExchangeDirectory
+from ledger_client.exchange.errors import EnvelopeRejectedError, ExchangeKeyError, ExchangePeerError
+from ledger_client.exchange.inbox import Accepted, EnvelopeInbox, Rejection
+from ledger_client.exchange.keyring import KeyRing
+from ledger_client.exchange.maker import DOCUMENT_ACTIONS
+from ledger_client.exchange.outbox import Envelope
+from ledger_client.exchange.requests import Domain, EnvelopeRequest
+from ledger_client.exchange.sealing import associated_data, open_envelope
+from ledger_client.exchange.traders import identifiers_of
+from ledger_client.exchange.wire import envelope_of
+from ledger_client.index import Index
+from ledger_client.signers import Signer
+
+log = logging.getLogger("aeo_ledger.exchange")
+
+ENVELOPES_PATH = "/v1/exchange/envelopes"
+
+
+@dataclass
+class FetchReport:
+    """What one fetch from one issuer did."""
+
+    issuer: str
+    kept: int = 0
+    rejected: int = 0
+    pages: int = 0
+    waiting_for_index: bool = False
+    error: str | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+class EnvelopeFetcher:
+    """Fetches administration ``me``'s envelopes from its partners' gateways."""
+
+    def __init__(
+        self,
+        me: str,
+        index: Index,
+        inbox: EnvelopeInbox,
+        keys: KeyRing,
+        directory: ExchangeDirectory,
+        signer: Signer,
+        domain: Domain,
+        *,
+        client: Callable[[str], httpx.Client] | None = None,  # a new client for a base URL (closed after use)
+        page_size: int = 500,
+        max_pages: int = 100,
+    ) -> None:
+        self.me = me
+        self._index = index
+        self._inbox = inbox
+        self._keys = keys
+        self._directory = directory
+        self._signer = signer
+        self._domain = domain
+        self._client = client or (lambda url: httpx.Client(base_url=url, timeout=30.0))
+        self._page_size = page_size
+        self._max_pages = max_pages
+
+    def issuers(self) -> list[str]:
+        """The administrations ``me`` shares a non-terminated MRA with."""
+        return sorted(self._index.reader.partner_links(self.me))
+
+    def fetch_all(self) -> list[FetchReport]:
+        """Fetch from every partner (one failing gateway does not stop the others)."""
+        return [self.fetch(issuer) for issuer in self.issuers()]
+
+    def fetch(self, issuer: str) -> FetchReport:
+        """Fetch, open, check and keep ``issuer``'s envelopes for ``me`` (bounded by ``max_pages``)."""
+        report = FetchReport(issuer)
+        endpoint = self._directory.endpoint(issuer)
+        if endpoint is None:
+            report.error = f"{issuer} published no exchange endpoint on the chain"
+            return report
+        client = self._client(endpoint.url)
+        try:
+            for _ in range(self._max_pages):
+                more = self._page(client, issuer, report)
+                report.pages += 1
+                if not more or report.waiting_for_index:
+                    break
+        except (httpx.HTTPError, ExchangePeerError) as exc:
+            report.error = f"fetching from {issuer}'s gateway at {endpoint.url} failed: {exc}"
+            log.warning("%s", report.error)
+            self._inbox.note_error(issuer, report.error)
+        finally:
+            client.close()
+        return report
+
+    def _page(self, client: httpx.Client, issuer: str, report: FetchReport) -> bool:
+        after = self._inbox.cursor(issuer)
+        request = EnvelopeRequest.new(self.me, issuer, after, self._page_size)
+        response = client.get(
+            ENVELOPES_PATH,
+            params={"after": after, "limit": self._page_size},
+            headers=request.sign(self._signer, self._domain),
+        )
+        if response.status_code != 200:
+            detail = response.text[:500]
+            raise ExchangePeerError(f"{issuer}'s gateway answered {response.status_code}: {detail}")
+        try:
+            body = response.json()
+            items = [envelope_of(item) for item in body["envelopes"]]
+            next_after, more = int(body["next_after"]), bool(body["more"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ExchangePeerError(f"{issuer}'s gateway sent no envelope page: {exc!r}") from None
+        accepted: list[Accepted] = []
+        rejected: list[Rejection] = []
+        through = after
+        for envelope in items:
+            verdict = self.open(issuer, envelope)
+            if verdict is None:
+                report.waiting_for_index = True
+                break
+            if isinstance(verdict, Accepted):
+                accepted.append(verdict)
+            else:
+                rejected.append(verdict)
+                report.reasons.append(verdict.reason)
+                log.warning("envelope %d from %s rejected: %s", envelope.id, issuer, verdict.reason)
+            through = envelope.id
+        else:
+            through = max(through, next_after)
+        self._inbox.keep(issuer, accepted, rejected, through)
+        report.kept += len(accepted)
+        report.rejected += len(rejected)
+        return more
+
+    def open(self, issuer: str, envelope: Envelope) -> Accepted | Rejection | None:
+        """Open and check one envelope of ``issuer``; ``None`` when the index has not seen its event yet."""
+        cid = envelope.certificate_id
+
+        def reject(reason: str) -> Rejection:
+            return Rejection(issuer, envelope.id, cid, reason)
+
+        if cid[:2] != issuer.encode():
+            return reject(f"certificate 0x{cid.hex()} is not {issuer}'s")
+        rows = self._index.reader.execute(
+            "SELECT action, document_hash FROM certificate_events WHERE id = ? AND sequence = ?",
+            (cid, envelope.sequence),
+        )
+        if not rows:
+            return None
+        action, chain_hash = int(rows[0][0]), bytes(rows[0][1])
+        if action not in DOCUMENT_ACTIONS:
+            return reject(f"event {envelope.sequence} of 0x{cid.hex()} carries no document")
+        try:
+            private = self._keys.private_key(envelope.recipient_key)
+            document = open_envelope(
+                private, envelope.enc, envelope.ciphertext, associated_data(cid, envelope.sequence, chain_hash)
+            )
+        except (ExchangeKeyError, EnvelopeRejectedError) as exc:
+            return reject(str(exc))
+        if bytes(keccak(document)) != chain_hash:
+            return reject("the opened document's hash is not the one the chain committed")
+        try:
+            parsed = CertificateDocument.parse(document)
+        except InvalidDocumentError as exc:
+            return reject(str(exc))
+        if parsed.certificate_id() != cid:
+            return reject("the opened document is another certificate's")
+        return Accepted(
+            cid,
+            issuer,
+            envelope.sequence,
+            chain_hash,
+            document,
+            parsed.certificate_number,
+            parsed.operator.legal_name,
+            tuple(identifiers_of(parsed)),
+        )

@@ -1,0 +1,137 @@
+"""Two gateways' APIs (CR issues, PE fetches) in one process over one embedded ledger: the envelope route,
+its problem+json refusals, the fetch through HTTP and ``GET /v1/operators``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.config import ApiSettings
+from api.exchange import ExchangeService
+from api.main import create_app
+from api.runtime import Runtime
+from api.signers import SignerRegistry
+from api.tokens import Role
+from ledger_client.exchange import EnvelopeRequest
+from ledger_client.ledger import Ledger
+from ledger_client.signers import Signer
+from tests.exchange.support import Consent, Directory, document
+
+
+@dataclass
+class Gateways:
+    ledger: Ledger
+    apps: dict[str, FastAPI]
+    clients: dict[str, TestClient]
+    tokens: dict[str, str]
+    runtimes: dict[str, Runtime]
+    signers: dict[str, Signer]
+
+    def exchange(self, code: str) -> ExchangeService:
+        service: ExchangeService = self.apps[code].state.exchange
+        return service
+
+    def get(self, code: str, path: str, who: str, **params: str) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.tokens[who]}"}
+        response: httpx.Response = self.clients[code].get(path, params=params, headers=headers)
+        return response
+
+
+@pytest.fixture
+def gateways(tmp_path: Path) -> Iterator[Gateways]:
+    ledger = Ledger.embedded()
+    dev = ledger.dev_signers()
+    codes = {"CR": dev[1], "PE": dev[2], "MX": dev[3]}
+    for code, signer in codes.items():
+        ledger.administrations.register(code, code, signer.address)
+    mra = ledger.with_signer(dev[1]).mras.propose(["CR", "PE"], 0xF, 0x1FF, 0, "0x" + "22" * 32)
+    ledger.with_signer(dev[2]).mras.accept(mra.mra_id)
+    directory, consent = Directory(), Consent()
+    apps: dict[str, FastAPI] = {}
+
+    def client(url: str) -> httpx.Client:
+        return TestClient(apps[url.removeprefix("http://")[:2].upper()], raise_server_exceptions=False)
+
+    runtimes, clients, tokens = {}, {}, {}
+    for code, signer in codes.items():
+        state = tmp_path / code
+        settings = ApiSettings(
+            state_dir=state, administration=code, index_poll_seconds=0.05, exchange_poll_seconds=3600
+        )
+        registry = SignerRegistry(state / "keystores", only=code)
+        registry.register(code, signer)
+        runtime = Runtime.assemble(settings, ledger, registry, owner="tests")
+        runtime.start()
+        runtimes[code] = runtime
+        _, tokens[f"{code} reader"] = runtime.tokens.create(Role.READER, code, label="reader")
+        apps[code] = create_app(runtime=runtime, exchange_sources=lambda _r: (directory, consent))
+    entered = []
+    for code, app in apps.items():
+        c = TestClient(app, raise_server_exceptions=False)
+        c.__enter__()
+        entered.append(c)
+        clients[code] = c
+        service: ExchangeService = app.state.exchange
+        service.fetcher._client = client
+        directory.publish(code, service.keys.ensure())
+    try:
+        yield Gateways(ledger, apps, clients, tokens, runtimes, codes)
+    finally:
+        for c in entered:
+            c.__exit__(None, None, None)
+        for runtime in runtimes.values():
+            runtime.close()
+        ledger.close()
+
+
+def test_the_partner_fetches_over_http_and_finds_the_trader(gateways: Gateways) -> None:
+    cr, pe = gateways.exchange("CR"), gateways.exchange("PE")
+    doc = document(tax_id="3-101-555001", eori="CR3101555001000")
+    cr.maker._documents.write_document(doc)
+    gateways.ledger.with_signer(gateways.signers["CR"]).certificates.issue(doc)
+    for runtime in gateways.runtimes.values():
+        runtime.index.sync()
+    assert gateways.get("PE", "/v1/operators", "PE reader", id="3101555001").json()["certificates"] == []
+    cr.make()  # the worker may have made it already, woken by the index
+    assert cr.outbox.count("PE") == 1
+    (report,) = pe.fetch()  # the worker, woken by the index, may have fetched it already
+    assert (report.issuer, report.error) == ("CR", None)
+    assert pe.inbox.document(doc.certificate_id()) is not None
+    answer = gateways.get("PE", "/v1/operators", "PE reader", id="CR-3101555001")
+    assert answer.status_code == 200, answer.text
+    (found,) = answer.json()["certificates"]
+    assert found["certificate_id"] == "0x" + doc.certificate_id().hex()
+    assert (found["matched"], found["recognised"], found["status"]) == ("tin", True, "ACTIVE")
+    assert found["mra_id"] == 1
+    before = gateways.get("PE", "/v1/operators", "PE reader", id="3101555001", at="2020-01-01T00:00:00Z").json()
+    assert [(c["status"], c["recognised"]) for c in before["certificates"]] == [("NONE", False)]
+    assert gateways.get("MX", "/v1/operators", "MX reader", id="3101555001").json()["certificates"] == []
+    refused = gateways.get("PE", "/v1/operators", "MX reader", id="3101555001")
+    assert refused.status_code == 401  # MX's token is unknown at PE's gateway
+
+
+def test_refusals_are_problem_json_with_a_reason(gateways: Gateways) -> None:
+    domain = gateways.exchange("CR").authority._domain
+    request = EnvelopeRequest.new("MX", "CR", 0, 10)
+    headers = request.sign(gateways.signers["MX"], domain)
+    answer = gateways.clients["CR"].get("/v1/exchange/envelopes", params={"after": 0, "limit": 10}, headers=headers)
+    assert answer.status_code == 403
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.json()["reason"] == "not-a-party"
+    assert answer.json()["type"] == "urn:aeo-ledger:problem:exchange-refused"
+    unsigned = gateways.clients["CR"].get("/v1/exchange/envelopes")
+    assert unsigned.status_code == 403
+    assert unsigned.json()["reason"] == "bad-signature"
+    request = EnvelopeRequest.new("PE", "CR", 0, 10)
+    headers = request.sign(gateways.signers["PE"], domain)
+    params = {"after": 0, "limit": 10}
+    assert gateways.clients["CR"].get("/v1/exchange/envelopes", params=params, headers=headers).status_code == 200
+    again = gateways.clients["CR"].get("/v1/exchange/envelopes", params=params, headers=headers)
+    assert (again.status_code, again.json()["reason"]) == (403, "replayed")
+    assert [r.reason for r in gateways.exchange("CR").outbox.refusals()] == ["replayed", "bad-signature", "not-a-party"]
