@@ -145,6 +145,7 @@ def start_gateway(layout: Layout, code: str, rpc_url: str, port: int, log: Log) 
             "AEO_LEDGER_ADMINISTRATION": code,
             "AEO_LEDGER_STATE_DIR": str(state),
             "AEO_LEDGER_DEPLOYMENTS_DIR": str(state / "deployments"),
+            "AEO_LEDGER_EXCHANGE_URL": url,  # published on-chain with the gateway's exchange key
         }
     )
     arguments = ["serve", "--rpc-url", rpc_url, "--deployment", DEPLOYMENT, "--host", HOST, "--port", str(port)]
