@@ -83,11 +83,11 @@ class ChainBackend(Protocol):
         ...
 
     def snapshot(self) -> int:
-        """Snapshot the chain (in-memory only)."""
+        """Snapshot the chain (the in-memory chain; nodes with ``evm_snapshot``: anvil, Hardhat)."""
         ...
 
     def revert(self, snapshot: int) -> None:
-        """Return the chain to ``snapshot`` (in-memory only)."""
+        """Return the chain to ``snapshot`` (where :meth:`snapshot` exists)."""
         ...
 
     def time_travel(self, timestamp: int) -> None:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from eth_utils.address import to_checksum_address
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound
+from web3.types import RPCEndpoint
 
 from ledger_client.backends.logs import LogSource, RpcLogSource
 from ledger_client.backends.reverts import rpc_revert_data
@@ -167,12 +168,23 @@ class RpcBackend:
     # ----------------------------------------------------------------- test-chain controls
 
     def snapshot(self) -> int:
-        """Not on a node reached by URL."""
-        raise LedgerError("snapshots exist only on the in-memory embedded chain")
+        """``evm_snapshot``, on the development nodes that have it (anvil, Hardhat)."""
+        return int(self._control("evm_snapshot", []), 16)
 
     def revert(self, snapshot: int) -> None:
-        """Not on a node reached by URL."""
-        raise LedgerError("snapshots exist only on the in-memory embedded chain")
+        """``evm_revert`` to ``snapshot`` (the node forgets it, and any later one)."""
+        if self._control("evm_revert", [hex(snapshot)]) is not True:
+            raise LedgerError(f"the node has no snapshot {snapshot:#x} to revert to")
+
+    def _control(self, method: str, params: list[Any]) -> Any:
+        """A development-node method; a node without it is a clear :class:`LedgerError`."""
+        try:
+            response = self._w3.provider.make_request(RPCEndpoint(method), params)
+        except OSError as exc:
+            raise ChainUnavailableError(f"{method}: the node cannot be reached ({exc})") from exc
+        if "error" in response:
+            raise LedgerError(f"this node has no snapshots ({method}: {response['error']})")
+        return response.get("result")
 
     def time_travel(self, timestamp: int) -> None:
         """Not on a node reached by URL."""
