@@ -13,11 +13,25 @@ on free ports and taken down at the end:
   issuing certificates for ``--seconds`` seconds; total writes/s (target ≥ 50) and
   ``gateways_write_p99_ms`` (target ≤ 2,500).
 
-Each figure is one function over the running network (:class:`Network`); ``main`` prints them
-together. Every loop is bounded in count and in time.
+Two figures of the envelope exchange (issue 14) run on two gateways' apps (CR issues, PE is its MRA
+partner) in one process over an in-memory embedded chain, since seeding ``network up`` with 10,000
+certificates would take longer than the figure itself:
+
+- ``envelopes_per_s``: ``--envelope-certificates`` (10,000) certificates issued at CR with their documents,
+  then timed: CR's gateway seals them for PE, PE's gateway fetches them over CR's envelope route (signed
+  requests checked against the chain), opens, verifies against the chain and keeps them (target ≥ 500/s).
+- ``operator_lookup_p95_ms``: PE's gateway's lookup of a trader (what ``GET /v1/operators`` calls: the
+  received documents' identifiers, then status and recognition at T from its index) with ``--operators``
+  (100,000) known operators — the envelopes above plus synthetic ones to that total — for traders whose
+  certificates are on the chain (target ≤ 5 ms); ``operator_lookup_http_p95_ms`` is the same through the
+  route in process (Starlette's test client: auth, middleware, JSON; no socket).
+
+Each figure is one function over the running network (:class:`Network`), or over the two in-process
+gateways for the envelope figures; ``main`` prints them together. Every loop is bounded in count and in time.
 
 Usage: ``python -m benchmarks.network [--changes 200 --rate 2 --clients 16 --seconds 30]``
-(``--quick``: 20 changes at 4/s, 4 clients for 8 s; ``--only propagation,webhooks,writes``).
+(``--quick``: 20 changes at 4/s, 4 clients for 8 s, 500 certificates and 5,000 operators;
+``--only propagation,webhooks,writes,envelopes``).
 """
 
 from __future__ import annotations
@@ -136,6 +150,7 @@ class Changes:
     def __init__(self, network: Network) -> None:
         self._network = network
         self.sent: dict[tuple[str, int], float] = {}
+        self.answered: dict[tuple[str, int], float] = {}
         self.failed = 0
         self._lock = threading.Lock()
 
@@ -176,25 +191,32 @@ class Changes:
                 sequence = int(response.json()["certificate"]["event_count"]) if response.status_code == 201 else 0
             except (httpx.HTTPError, ValueError, KeyError):
                 sequence = 0
+            answered = time.monotonic()
             with self._lock:
                 if sequence:
                     self.sent[(cid, sequence)] = started
+                    self.answered[(cid, sequence)] = answered
                 else:
                     self.failed += 1
         finally:
             done.release()
 
 
-def summary(prefix: str, sent: dict[tuple[str, int], float], arrived: dict[tuple[str, int], float]) -> dict[str, Any]:
-    """Latency percentiles of ``arrived - sent`` for the changes that were sent."""
-    latencies = [arrived[key] - started for key, started in sent.items() if key in arrived]
-    if not latencies:
+def summary(prefix: str, source: Changes, arrived: dict[tuple[str, int], float]) -> dict[str, Any]:
+    """Latency percentiles of ``arrived - sent`` for the changes that were sent, and of the part after the
+    issuer's gateway answered the POST (``_after_answer_``: the write waited for its block until then)."""
+    keys = [key for key in source.sent if key in arrived]
+    if not keys:
         raise RuntimeError(f"{prefix}: no change arrived")
+    latencies = [arrived[key] - source.sent[key] for key in keys]
+    after = [max(0.0, arrived[key] - source.answered[key]) for key in keys]
     return {
         f"{prefix}_p50_ms": round(percentile(latencies, 50), 1),
         f"{prefix}_p99_ms": round(percentile(latencies, 99), 1),
         f"{prefix}_max_ms": round(max(latencies) * 1000, 1),
-        f"{prefix}_missing": len(sent) - len(latencies),
+        f"{prefix}_after_answer_p50_ms": round(percentile(after, 50), 1),
+        f"{prefix}_after_answer_p99_ms": round(percentile(after, 99), 1),
+        f"{prefix}_missing": len(source.sent) - len(keys),
     }
 
 
@@ -227,7 +249,7 @@ def propagation(network: Network, changes: int, rate: float) -> dict[str, Any]:
     _wait_until(lambda: all(key in arrived for key in source.sent), WAIT_S)
     stop.set()
     return {
-        **summary("propagation", source.sent, arrived),
+        **summary("propagation", source, arrived),
         "propagation_changes": len(source.sent) + source.failed,
         "propagation_failed_writes": source.failed,
         "propagation_rate_per_s": rate,
@@ -263,7 +285,7 @@ def webhook_delivery(network: Network, changes: int, rate: float) -> dict[str, A
         finally:
             partner.delete(f"/v1/webhooks/endpoints/{endpoint}")
     return {
-        **summary("webhook_delivery", source.sent, arrived),
+        **summary("webhook_delivery", source, arrived),
         "webhook_delivery_changes": len(source.sent) + source.failed,
         "webhook_delivery_failed_writes": source.failed,
         "webhook_delivery_unverified": unverified,
@@ -318,7 +340,37 @@ def _wait_until(condition: Callable[[], bool], seconds: float) -> None:
         time.sleep(0.05)
 
 
-FIGURES = ("propagation", "webhooks", "writes")
+def envelope_exchange(certificates: int, operators: int, lookups: int = 2000) -> dict[str, Any]:
+    """``envelopes_per_s`` and ``operator_lookup_p95_ms`` on two in-process gateways (see the module docstring)."""
+    from benchmarks.envelope_gateways import TwoGateways
+
+    with TwoGateways.open(tempfile.mkdtemp(prefix="aeo-envelopes-")) as pair:
+        documents = pair.issue(certificates)
+        started = time.perf_counter()
+        made = pair.cr.make()
+        reports = pair.pe.fetch()
+        elapsed = time.perf_counter() - started
+        kept = pair.pe.inbox.count()
+        if made < certificates or kept < certificates or any(r.error or r.rejected for r in reports):
+            raise SystemExit(f"made {made}, kept {kept} of {certificates}: {reports}")
+        pair.pad_operators(max(0, operators - kept))
+        latencies = sorted(pair.lookups(documents, lookups, through_http=False))
+        over_http = sorted(pair.lookups(documents, lookups, through_http=True))
+    return {
+        "envelopes_per_s": round(certificates / elapsed, 1),
+        "envelopes_certificates": certificates,
+        "envelopes_seconds": round(elapsed, 3),
+        "operator_lookup_p50_ms": round(latencies[len(latencies) // 2], 3),
+        "operator_lookup_p95_ms": round(latencies[int(len(latencies) * 0.95)], 3),
+        "operator_lookup_http_p50_ms": round(over_http[len(over_http) // 2], 3),
+        "operator_lookup_http_p95_ms": round(over_http[int(len(over_http) * 0.95)], 3),
+        "operator_lookup_known_operators": max(operators, kept),
+        "operator_lookup_requests": len(latencies),
+    }
+
+
+FIGURES = ("propagation", "webhooks", "writes", "envelopes")
+NETWORK_FIGURES = ("propagation", "webhooks", "writes")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -327,7 +379,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     unknown = wanted - set(FIGURES)
     if unknown:
         raise SystemExit(f"unknown figure(s) {', '.join(sorted(unknown))}; known: {', '.join(FIGURES)}")
-    result: dict[str, Any] = {"network_gateways": 5, "network_chain": "durable node over JSON-RPC"}
+    result: dict[str, Any] = {}
+    if "envelopes" in wanted:
+        result.update(envelope_exchange(args.envelope_certificates, args.operators))
+    if not wanted & set(NETWORK_FIGURES):
+        return result
+    result.update({"network_gateways": 5, "network_chain": "durable node over JSON-RPC"})
     with network_up(args.certificates) as network:
         if "propagation" in wanted:
             result.update(propagation(network, args.changes, args.rate))
@@ -345,11 +402,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16, help="concurrent writing clients per gateway (≤ 64)")
     parser.add_argument("--seconds", type=float, default=30.0, help="duration of the write figure (≤ 600)")
     parser.add_argument("--certificates", type=int, default=20, help="certificates the network is seeded with")
+    parser.add_argument("--envelope-certificates", type=int, default=10_000, help="certificates sealed (≤ 100,000)")
+    parser.add_argument("--operators", type=int, default=100_000, help="operators known for the lookup (≤ 1,000,000)")
     parser.add_argument("--only", default="", help=f"comma-separated subset of {','.join(FIGURES)}")
     parser.add_argument("--quick", action="store_true", help="smoke size: 20 changes at 4/s, 4 clients for 8 s")
     args = parser.parse_args(argv)
     if args.quick:
         args.changes, args.rate, args.clients, args.seconds = 20, 4.0, 4, 8.0
+        args.envelope_certificates, args.operators = 500, 5_000
+    args.envelope_certificates = max(1, min(args.envelope_certificates, 100_000))
+    args.operators = max(1, min(args.operators, 1_000_000))
     args.changes = max(1, min(args.changes, 10_000))
     args.rate = max(0.1, min(args.rate, 50.0))
     args.clients = max(1, min(args.clients, 64))

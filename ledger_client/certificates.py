@@ -57,10 +57,12 @@ class CertificateRequest:
     ``programmes``/``roles`` are bitmasks of :class:`~ledger_client.models.Programme` /
     :class:`~ledger_client.models.Role` (or lists of them); dates are Unix seconds or aware
     datetimes, ``valid_until`` None or 0 for open-ended; ``document_hash`` is the keccak-256 of
-    the canonical certificate document (see :mod:`ledger_client.documents`).
+    the canonical certificate document (see :mod:`ledger_client.documents`). ``number`` None is
+    the terms alone: enough for :meth:`Certificates.amend` (the chain knows the certificate by id),
+    refused by issuance.
     """
 
-    number: str
+    number: str | None
     programmes: int
     roles: int
     sme: bool
@@ -236,16 +238,17 @@ class Certificates:
     ) -> CertificateResult:
         """Replace scope, SME flag, dates and document of an Active or Suspended certificate.
 
-        ``certificate`` gives the new terms (its number must be the certificate's).
+        ``certificate`` gives the new terms: a :class:`CertificateRequest` whose ``number`` is None
+        (the terms alone), or one (or a certificate document) whose number must be the certificate's.
         """
         cid = validation.certificate_id(certificate_id)
         request = certificate.to_request()
-        request.encode()
-        number = validation.certificate_number(request.number)
-        if derive_id(cid[:2].decode("ascii"), number) != cid:
-            raise InvalidCertificateNumberError(
-                f"the amended terms carry number {number!r}, which is not the number of certificate {_hex(cid)}"
-            )
+        if request.number is not None:
+            number = validation.certificate_number(request.number)
+            if derive_id(cid[:2].decode("ascii"), number) != cid:
+                raise InvalidCertificateNumberError(
+                    f"the amended terms carry number {number!r}, which is not the number of certificate {_hex(cid)}"
+                )
         valid_from, valid_until = validation.validity(request.valid_from, request.valid_until)
         sent = self._ctx.transact(
             signer,

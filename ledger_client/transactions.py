@@ -40,7 +40,7 @@ from ledger_client.errors import (
     TransactionRejectedError,
     TransactionTimeoutError,
 )
-from ledger_client.fees import FeePolicy
+from ledger_client.fees import FeePolicy, Fees
 from ledger_client.nonces import NonceRegistry, Restoration
 from ledger_client.settings import GasStrategy
 from ledger_client.signers import Signer
@@ -217,52 +217,70 @@ class TransactionSender:
         manager = self.nonces.for_address(signer.address)
         for attempt in range(2):
             fees = self.fees.current()
-            unanswered: ChainUnavailableError | None = None
             try:
                 with manager.reserve() as nonce:
-                    transaction: dict[str, object] = {
-                        "chainId": self.chain.chain_id,
-                        "nonce": nonce,
-                        "gas": gas,
-                        "value": 0,
-                        "data": data,
-                        **fees.transaction_fields(),
-                    }
-                    if to is not None:
-                        transaction["to"] = to
-                    raw = signer.sign_transaction(transaction)
+                    raw = self._sign(signer, nonce, to, data, gas, fees)
                     tx_hash = bytes(keccak(raw))
                     manager.keep(nonce, tx_hash, raw)
                     if cursor is not None:
                         cursor.journal.record(position, to, data, raw)
-                    try:
-                        return self.chain.send_raw(raw)
-                    except ChainUnavailableError as exc:
-                        received = self._maybe_received(tx_hash)
-                        if received is False:
-                            raise  # the node answers that it does not have it: nothing was sent
-                        if received is True:
-                            return tx_hash
-                        unanswered = exc  # keep the nonce: the node may hold the transaction
+                    handed = self._hand_over(raw, tx_hash)
+                    if isinstance(handed, bytes):
+                        return handed
             except TransactionRejectedError as exc:
-                message = str(exc).lower()
-                if any(hint in message for hint in _GAS_LIMIT_HINTS):
-                    raise GasLimitExceededError(
-                        f"the node refused a transaction with a gas limit of {gas:,} as too large for one "
-                        f"transaction ({exc}); this is permanent, split the work"
-                    ) from exc
-                if attempt == 0 and any(hint in message for hint in _NONCE_HINTS):
-                    continue  # the counter was resynced by reserve(); try once more
-                if attempt == 0 and "underpriced" in message:
-                    self.fees.refresh()
+                if self._retry_after(exc, gas, first=attempt == 0):
                     continue
                 raise
+            # outside reserve(): the nonce stays consumed, the node may hold the transaction
             raise TransactionTimeoutError(
-                f"transaction 0x{tx_hash.hex()} was handed to the node, which did not answer ({unanswered}); it "
+                f"transaction 0x{tx_hash.hex()} was handed to the node, which did not answer ({handed}); it "
                 "may land: it is kept and re-sent once the node answers, read its outcome by its hash",
                 tx_hash=tx_hash,
-            ) from unanswered
+            ) from handed
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _sign(self, signer: Signer, nonce: int, to: str | None, data: bytes, gas: int, fees: Fees) -> bytes:
+        """The signed raw transaction (to None: a contract creation)."""
+        transaction: dict[str, object] = {
+            "chainId": self.chain.chain_id,
+            "nonce": nonce,
+            "gas": gas,
+            "value": 0,
+            "data": data,
+            **fees.transaction_fields(),
+        }
+        if to is not None:
+            transaction["to"] = to
+        return signer.sign_transaction(transaction)
+
+    def _hand_over(self, raw: bytes, tx_hash: bytes) -> bytes | ChainUnavailableError:
+        """``eth_sendRawTransaction``: the hash, or the error of a node that did not answer and may
+        hold the transaction anyway; raises when the node answers that it does not have it."""
+        try:
+            return self.chain.send_raw(raw)
+        except ChainUnavailableError as exc:
+            received = self._maybe_received(tx_hash)
+            if received is False:
+                raise  # the node answers that it does not have it: nothing was sent
+            if received is True:
+                return tx_hash
+            return exc  # keep the nonce: the node may hold the transaction
+
+    def _retry_after(self, exc: TransactionRejectedError, gas: int, *, first: bool) -> bool:
+        """Whether a refused transaction is worth one more attempt (a stale nonce or fee); a gas
+        limit the node finds too large is :class:`GasLimitExceededError` (permanent)."""
+        message = str(exc).lower()
+        if any(hint in message for hint in _GAS_LIMIT_HINTS):
+            raise GasLimitExceededError(
+                f"the node refused a transaction with a gas limit of {gas:,} as too large for one "
+                f"transaction ({exc}); this is permanent, split the work"
+            ) from exc
+        if first and any(hint in message for hint in _NONCE_HINTS):
+            return True  # the counter was resynced by reserve(); try once more
+        if first and "underpriced" in message:
+            self.fees.refresh()
+            return True
+        return False
 
     def _maybe_received(self, tx_hash: bytes) -> bool | None:
         """After a failed ``eth_sendRawTransaction``: does the node hold the transaction anyway?

@@ -220,7 +220,7 @@ def certificate_id(value: bytes | str) -> bytes:
     return raw
 
 
-def certificate_number(value: str) -> str:
+def certificate_number(value: object) -> str:
     """A national certificate number: 1..32 bytes of printable ASCII (space to tilde)."""
     if not isinstance(value, str):
         raise InvalidCertificateNumberError(f"certificate number must be text, got {type(value).__name__}")

@@ -58,6 +58,10 @@ LABELS = {
     "auditor": N_("auditor"),
     "governance": N_("governance"),
     "agency": N_("government agency"),
+    # trader identifiers (the border lookup)
+    "tax_id": N_("tax id"),
+    "tin": N_("WCO TIN"),
+    "eori": N_("EORI"),
 }
 
 

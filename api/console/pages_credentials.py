@@ -16,13 +16,13 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from api.console.qr import qr_png, qr_svg
 from api.console.web import ConsoleRoute, View, view_of
 from api.ratelimit import credential_verify_limit
 from api.routes import credentials as routes
 from api.routes.params import parse_certificate_id
 from api.schemas.credentials import MEDIA_TYPE, CredentialVerificationOut
 from ledger_client.credentials import Disclosable, IssuedCredential, present
-from ledger_client.credentials.qr import qr_png, qr_svg
 from ledger_client.credentials.vocabulary import MAX_CREDENTIAL_LENGTH
 from ledger_client.errors import LedgerValueError
 from ledger_client.vocabulary import iso_instant
@@ -42,6 +42,14 @@ def chosen_disclosures(disclose: list[str] | None, chosen: str | None) -> list[D
     except ValueError:
         known = ", ".join(d.value for d in Disclosable)
         raise LedgerValueError(f"unknown disclosure; the disclosable claims are {known}") from None
+
+
+def qr_markup(text: str, scale: int) -> Markup | None:
+    """The QR code's inline SVG; None when the credential is too long for one code (fewer disclosures fit)."""
+    try:
+        return Markup(qr_svg(text, scale=scale))  # segno draws paths only: nothing of any input becomes markup
+    except LedgerValueError:
+        return None
 
 
 def selection_query(selected: list[Disclosable]) -> str:
@@ -78,7 +86,7 @@ async def credential_page(
         certificate_id=certificate_id,
         credential=credential,
         text=text,
-        qr=Markup(qr_svg(text)),  # segno draws paths only: nothing of any input becomes markup
+        qr=qr_markup(text, 3),
         disclosables=list(Disclosable),
         selected=selected,
         selection=selection_query(selected),
@@ -128,15 +136,22 @@ async def credential_print(
         administration=administration,
         credential=credential,
         shown=CredentialVerificationOut.of(found),
-        qr=Markup(qr_svg(text, scale=2)),  # as above
+        qr=qr_markup(text, 2),
         issued_at=iso_instant(credential.issued_at),
     )
+
+
+def _qr_decoder(view: View) -> bool:
+    """Whether the pinned jsQR is installed (``console_node_modules``): without it, no QR reading."""
+    return bool(view.request.app.state.console_qr_decoder)
 
 
 @router.get("/credentials/verify")
 async def verify_form(view: ViewDep) -> Response:
     """The public form: paste, upload, or scan a credential's QR code."""
-    return view.render("credential_verify.html", result=None, text="", limit=MAX_CREDENTIAL_LENGTH)
+    return view.render(
+        "credential_verify.html", result=None, text="", limit=MAX_CREDENTIAL_LENGTH, qr_decoder=_qr_decoder(view)
+    )
 
 
 @router.post("/credentials/verify")
@@ -162,4 +177,5 @@ async def verify_credential(request: Request, view: ViewDep) -> Response:
         result=CredentialVerificationOut.of(found),
         text=text.strip(),
         limit=MAX_CREDENTIAL_LENGTH,
+        qr_decoder=_qr_decoder(view),
     )

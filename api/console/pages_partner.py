@@ -1,5 +1,5 @@
 """Partner pages: the inbox of partners' events (live over Server-Sent Events), acknowledgements,
-and "is this operator recognised by us?"."""
+"is this operator recognised by us?" and the border lookup of a trader by its identifiers."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from api.auth import require_visible, writer_administration
 from api.console.forms import day
 from api.console.pages_certificates import certificate_numbers
 from api.console.web import ConsoleRoute, View, view_of
+from api.exchange import get_exchange
+from api.routes import exchange as exchange_routes
 from api.routes import partners as routes
 from api.schemas.certificates import CertificateEventOut
 from api.schemas.common import hex0x
@@ -77,7 +79,9 @@ async def inbox_stream(
     start = await routes.stream_start(view.runtime.index, code, cursor, last_event_id)
     poll = view.runtime.settings.sse_poll_seconds
     runtime = view.runtime
-    async for event in routes.feed_events(runtime.index, code, start, poll, None, STREAM_SECONDS, runtime.stopping):
+    async for event in routes.feed_events(
+        runtime.index, code, start, poll, None, STREAM_SECONDS, runtime.stopping, runtime.wakeup
+    ):
         yield event
 
 
@@ -145,3 +149,22 @@ async def recognition(
 def text_or_none(value: str | None) -> str | None:
     """An empty query value as None."""
     return value.strip() or None if value else None
+
+
+@router.get("/operators")
+async def operators(
+    view: ViewDep,
+    id: Annotated[str | None, Query(max_length=128)] = None,
+    at: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    """ "Is this trader an AEO we recognise?": the border lookup by tax id, EORI or WCO TIN (``GET /v1/operators``)."""
+    principal = view.signed_in()
+    exchange = await get_exchange(view.request)
+    answer = None
+    trader = text_or_none(id)
+    if trader is not None:
+        moment = day(text_or_none(at), end=True)
+        answer = await exchange_routes.operators(
+            principal, exchange, trader, None if moment is None else int(moment.timestamp())
+        )
+    return view.render("operators.html", id=trader or "", at=at or "", answer=answer)

@@ -32,7 +32,7 @@ from api.schemas.common import (
 )
 from ledger_client.certificates import CertificateRequest
 from ledger_client.index import CertificateEventRow, CertificateStateAt, IndexedCertificate
-from ledger_client.models import FLAG_SME, CertificateStatus
+from ledger_client.models import FLAG_SME, CertificateStatus, ReasonCode
 
 _ISSUE_EXAMPLE: dict[str, Any] = {
     "number": "CR-AEO-2025-0001",
@@ -59,8 +59,9 @@ class CertificateTerms(BaseModel):
     valid_until: Moment | None = Field(default=None, description="later than valid_from; null = open-ended")
     document_hash: DocumentHash = Field(description="keccak-256 of the canonical JSON of the certificate document")
 
-    def to_request(self, number: str) -> CertificateRequest:
-        """The library's request for certificate ``number`` (validated when encoded)."""
+    def to_request(self, number: str | None) -> CertificateRequest:
+        """The library's request for certificate ``number`` (validated when encoded); None: the
+        terms alone (an amendment: the certificate is known by its id)."""
         return CertificateRequest(
             number=number,
             programmes=programme_mask(self.programmes),
@@ -90,11 +91,12 @@ class BatchItemRequest(CertificateTerms):
 
 
 class BatchIssueRequest(BaseModel):
-    """Up to 1,000 certificates issued in as few transactions as fit a block."""
+    """Certificates issued in as few transactions as fit a block: at most the gateway's
+    ``max_batch_size`` (``AEO_LEDGER_MAX_BATCH_SIZE``, default 1,000), checked by the route."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"certificates": [_ISSUE_EXAMPLE]}]})
 
-    certificates: list[BatchItemRequest] = Field(min_length=1, max_length=1000)
+    certificates: list[BatchItemRequest] = Field(min_length=1)
 
 
 class ReasonRequest(BaseModel):
@@ -112,7 +114,7 @@ class ReinstateRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"reason": "CORRECTIVE_ACTION_COMPLETED"}]}
     )
 
-    reason: Reason = 9
+    reason: Reason = ReasonCode.CORRECTIVE_ACTION_COMPLETED
 
 
 class AmendRequest(CertificateTerms):
@@ -122,7 +124,7 @@ class AmendRequest(CertificateTerms):
         extra="forbid", json_schema_extra={"examples": [_TERMS_EXAMPLE | {"reason": "CHANGE_OF_DATA"}]}
     )
 
-    reason: Reason = 4
+    reason: Reason = ReasonCode.CHANGE_OF_DATA
 
 
 class RenewRequest(BaseModel):

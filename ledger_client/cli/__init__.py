@@ -10,6 +10,7 @@ aeo-ledger import --admin CR FILE    bulk import of a national AEO registry
 aeo-ledger audit certificate|mra|index   prove histories against the chain
 aeo-ledger consortium init --validators CL,CO,CR,MX,PE --out DIR   Besu QBFT network kit
 aeo-ledger governance prepare|sign|show|execute   the consortium's Safe multisig
+aeo-ledger credential present|verify FILE   an AEO credential: choose disclosures; verify against the ledger
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "network": ("ledger_client.cli.network", "run a node and one gateway per administration on this machine"),
     "consortium": ("ledger_client.cli.consortium", "generate a Hyperledger Besu QBFT network for the administrations"),
     "governance": ("ledger_client.cli.governance", "the consortium's Safe multisig: prepare, sign, execute"),
+    "credential": ("ledger_client.cli.credential", "present an AEO credential with chosen disclosures; verify one"),
 }
 
 
@@ -45,7 +47,6 @@ EXTRA_MODULES: dict[str, str] = {
         (
             "fastapi",
             "uvicorn",
-            "httpx",
             "jinja2",
             "babel",
             "pygal",

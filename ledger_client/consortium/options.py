@@ -93,6 +93,13 @@ class KitOptions:
     def validate(self) -> KitOptions:
         """Check the options; return self."""
         parse_validators(self.validators)
+        self._validate_chain()
+        self._validate_ports()
+        self._validate_names()
+        return self
+
+    def _validate_chain(self) -> None:
+        """Chain id, QBFT timing, contract size and block gas limit."""
         if not 1 <= self.chain_id < 2**53:
             raise KitOptionError(f"chain id must be between 1 and 2^53 - 1, got {self.chain_id}")
         if self.block_period_seconds < 1:
@@ -112,6 +119,9 @@ class KitOptions:
             )
         if not 5_000_000 <= self.gas_limit <= FREE_GAS_BLOCK_GAS_LIMIT:
             raise KitOptionError(f"block gas limit must be 5,000,000..{FREE_GAS_BLOCK_GAS_LIMIT}, got {self.gas_limit}")
+
+    def _validate_ports(self) -> None:
+        """Base ports with room for every node, ranges apart, a private subnet large enough."""
         count = len(self.validators)
         bases = {"p2p": self.p2p_base_port, "rpc": self.rpc_base_port, "gateway": self.gateway_base_port}
         for name, base in bases.items():
@@ -127,8 +137,10 @@ class KitOptions:
             raise KitOptionError(f"subnet {self.subnet!r} is not an IPv4 network: {exc}") from None
         if not network.is_private or network.num_addresses < count + 16:
             raise KitOptionError(f"subnet {self.subnet} must be a private IPv4 range with room for {count} nodes")
+
+    def _validate_names(self) -> None:
+        """The deployment name and the genesis reserve."""
         if not self.deployment or not self.deployment.replace("-", "").replace("_", "").isalnum():
             raise KitOptionError(f"deployment name {self.deployment!r} must be letters, digits, '-' or '_'")
         if self.reserve_wei < 0:
             raise KitOptionError("reserve balance cannot be negative")
-        return self

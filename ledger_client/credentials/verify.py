@@ -37,6 +37,9 @@ from ledger_client.vocabulary import iso_instant, programme_names, role_names
 #: Seconds a credential's ``iat`` may lead the verifier's clock or trail the block of its event
 #: (block timestamps may run a little ahead of the wall clock).
 CLOCK_SKEW_SECONDS = 60
+#: Bounds of the numbers a credential names (the contract's event counter is 32 bits; times end in 2105).
+MAX_EVENT = 2**32 - 1
+MAX_TIME = 4_294_967_295
 
 
 class Verdict(StrEnum):
@@ -101,6 +104,45 @@ class CredentialVerification:
     def reflects_latest_event(self) -> bool:
         """Whether no event happened to the certificate since the credential was issued."""
         return self.event is not None and self.event == self.latest_event
+
+    def to_dict(self) -> dict[str, Any]:
+        """The verification in the API's vocabulary (``POST /v1/credentials/verify``): names, ISO 8601 instants."""
+        signer = self.signer
+        return {
+            "verdict": self.verdict.value,
+            "genuine": self.genuine,
+            "problems": list(self.problems),
+            "signature_valid": self.signature_valid,
+            "checked_at": iso_instant(self.checked_at),
+            "certificate_id": None if self.certificate_id is None else "0x" + self.certificate_id.hex(),
+            "certificate_number": self.certificate_number,
+            "issuer": self.issuer,
+            "issuer_name": self.issuer_name,
+            "issuer_frozen": self.issuer_frozen,
+            "issued_at": None if self.issued_at is None else iso_instant(self.issued_at),
+            "event": self.event,
+            "latest_event": self.latest_event,
+            "reflects_latest_event": self.reflects_latest_event,
+            "programmes": list(self.programmes),
+            "roles": list(self.roles),
+            "valid_from": self.valid_from,
+            "valid_until": self.valid_until,
+            "status": self.status,
+            "valid_now": self.valid_now,
+            "signer": None
+            if signer is None
+            else {
+                "address": signer.address,
+                "signer_at_issuance": signer.signer_at_issuance,
+                "signer_now": signer.signer_now,
+                "removed_at": None if signer.removed_time is None else iso_instant(signer.removed_time),
+            },
+            "recognised_by": [
+                {"administration": r.administration, "mra_id": r.mra_id, "programmes": list(r.programmes)}
+                for r in self.recognised_by
+            ],
+            "disclosed": dict(self.disclosed),
+        }
 
 
 class _Invalid(Exception):
@@ -269,11 +311,15 @@ def _claims(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], di
     terms = subject.get("certificate")
     if not isinstance(terms, dict):
         raise _Invalid("the credential lacks the certificate's terms")
-    if not isinstance(payload.get("iat"), int) or not isinstance(status.get("event"), int):
-        raise _Invalid("the credential lacks its issuance time (iat) or the event it reflects")
+    if not _whole(payload.get("iat"), MAX_TIME) or not _whole(status.get("event"), MAX_EVENT):
+        raise _Invalid("the credential lacks a valid issuance time (iat) or the number of the event it reflects")
     if not isinstance(terms.get("programmes"), list) or not isinstance(terms.get("roles"), list):
         raise _Invalid("the credential lacks the certificate's programmes or roles")
     return subject, terms, status
+
+
+def _whole(value: Any, highest: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= highest
 
 
 def _issuer_code(payload: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ event, or carrying another document, does not open.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from pyhpke import AEADId, CipherSuite, KDFId, KEMId, KEMKeyInterface
@@ -42,6 +43,7 @@ def public_key_of(private_key: bytes) -> bytes:
     return X25519PrivateKey.from_private_bytes(private_key).public_key().public_bytes_raw()
 
 
+@lru_cache(maxsize=64)
 def _private(private_key: bytes) -> KEMKeyInterface:
     if len(private_key) != KEY_LENGTH:
         raise ValueError(f"an X25519 private key has {KEY_LENGTH} bytes, got {len(private_key)}")
@@ -49,12 +51,17 @@ def _private(private_key: bytes) -> KEMKeyInterface:
     return key
 
 
-def seal(public_key: bytes, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
-    """Encrypt ``plaintext`` to ``public_key``: ``(enc, ciphertext)``."""
+@lru_cache(maxsize=256)
+def _public(public_key: bytes) -> KEMKeyInterface:
     if len(public_key) != KEY_LENGTH:
         raise ValueError(f"an X25519 public key has {KEY_LENGTH} bytes, got {len(public_key)}")
-    recipient = SUITE.kem.deserialize_public_key(public_key)
-    enc, context = SUITE.create_sender_context(recipient, info=INFO)
+    key: KEMKeyInterface = SUITE.kem.deserialize_public_key(public_key)
+    return key
+
+
+def seal(public_key: bytes, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
+    """Encrypt ``plaintext`` to ``public_key``: ``(enc, ciphertext)``."""
+    enc, context = SUITE.create_sender_context(_public(public_key), info=INFO)
     return bytes(enc), bytes(context.seal(plaintext, aad=aad))
 
 

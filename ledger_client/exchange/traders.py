@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import unicodedata
 
-from ledger_client.documents import CertificateDocument
 from ledger_client.errors import LedgerValueError
 
 #: The longest normalised identifier accepted (EORI: 2 + 15; tax ids are shorter).
@@ -32,15 +31,15 @@ def normalise(raw: str) -> str:
     return kept
 
 
-def identifiers_of(document: CertificateDocument) -> list[tuple[str, str]]:
-    """The ``(kind, normalised identifier)`` pairs of a document's operator: ``tax_id``, ``tin``, ``eori``."""
+def identifiers_of(issuer: str, tax_id: str, eori_id: str | None) -> list[tuple[str, str]]:
+    """The ``(kind, normalised identifier)`` pairs of an operator of ``issuer``'s: ``tax_id``, ``tin``, ``eori``."""
     found: list[tuple[str, str]] = []
-    tax = _normalised_or_none(document.operator.tax_id)
+    tax = _normalised_or_none(tax_id)
     if tax is not None:
         found.append(("tax_id", tax))
-        if not tax.startswith(document.issuer):
-            found.append(("tin", (document.issuer + tax)[:MAX_LENGTH]))
-    eori = _normalised_or_none(document.operator.eori)
+        if not tax.startswith(issuer):
+            found.append(("tin", (issuer + tax)[:MAX_LENGTH]))
+    eori = _normalised_or_none(eori_id)
     if eori is not None and eori not in (value for _, value in found):
         found.append(("eori", eori))
     return found

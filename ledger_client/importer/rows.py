@@ -149,15 +149,41 @@ def prepare_row(row: SourceRow, administration: str) -> PreparedRow:
     problems: list[str] = [str(values[k]) for k in ("__shape__", "__width__") if k in values]
     if problems:
         raise RowProblem("; ".join(problems))
+    problems = _missing(values)
+    parsed = _parsed(values, problems)
+    issuer = _text(values, "issuer")
+    if issuer is not None and issuer.upper() != administration:
+        problems.append(f"issuer: {issuer!r} is not the importing administration {administration!r}")
+    if problems:
+        raise RowProblem("; ".join(problems))
+    try:
+        document = CertificateDocument.model_validate(_document_data(values, parsed, administration))
+    except ValidationError as exc:
+        raise RowProblem("; ".join(_describe(error) for error in exc.errors())) from None
+    return prepared(row.line, document)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _missing(values: Mapping[str, Any]) -> list[str]:
+    """Unknown fields and required ones left out."""
+    problems: list[str] = []
     unknown = sorted(k for k in values if k not in COLUMNS)
     if unknown:
         problems.append(f"unknown field(s) {', '.join(unknown)}")
     for column in REQUIRED_COLUMNS:
         if column == "sme":
-            if values.get("sme") is None or (isinstance(values["sme"], str) and not values["sme"].strip()):
+            if _blank(values.get("sme")):
                 problems.append("sme: required (true or false)")
         elif _text(values, column) is None:
             problems.append(f"{column}: required")
+    return problems
+
+
+def _parsed(values: Mapping[str, Any], problems: list[str]) -> dict[str, Any]:
+    """Roles, programmes, SME flag and dates parsed (each problem appended to ``problems``)."""
     parsed: dict[str, Any] = {}
     for column, parse in (
         ("roles", lambda v: _flags(v, ROLE_ALIASES, "role")),
@@ -167,7 +193,7 @@ def prepare_row(row: SourceRow, administration: str) -> PreparedRow:
         ("valid_until", lambda v: _date(v, end_of_day=True)),
     ):
         value = values.get(column)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if _blank(value):
             continue
         try:
             parsed[column] = parse(value)
@@ -176,12 +202,12 @@ def prepare_row(row: SourceRow, administration: str) -> PreparedRow:
     start, end = parsed.get("valid_from"), parsed.get("valid_until")
     if start is not None and end is not None and end <= start:
         problems.append(f"valid_until: {values['valid_until']} is not after valid_from {values['valid_from']}")
-    issuer = _text(values, "issuer")
-    if issuer is not None and issuer.upper() != administration:
-        problems.append(f"issuer: {issuer!r} is not the importing administration {administration!r}")
-    if problems:
-        raise RowProblem("; ".join(problems))
-    data = {
+    return parsed
+
+
+def _document_data(values: Mapping[str, Any], parsed: Mapping[str, Any], administration: str) -> dict[str, Any]:
+    """The certificate document's fields from a valid row."""
+    return {
         "certificate_number": _text(values, "certificate_number"),
         "issuer": administration,
         "issuing_office": _text(values, "issuing_office"),
@@ -200,14 +226,9 @@ def prepare_row(row: SourceRow, administration: str) -> PreparedRow:
         "roles": parsed["roles"],
         "programmes": parsed["programmes"],
         "sme": parsed["sme"],
-        "valid_from": start,
-        "valid_until": end,
+        "valid_from": parsed.get("valid_from"),
+        "valid_until": parsed.get("valid_until"),
     }
-    try:
-        document = CertificateDocument.model_validate(data)
-    except ValidationError as exc:
-        raise RowProblem("; ".join(_describe(error) for error in exc.errors())) from None
-    return prepared(row.line, document)
 
 
 def _describe(error: Mapping[str, Any]) -> str:

@@ -90,15 +90,45 @@ def acknowledgements_of(reader: Reader, code: str, at: int) -> list[Ack]:
     return [(str(r[0]), int(r[1]), float(r[2]), int(r[3])) for r in rows]
 
 
-def programme_kpis(reader: Reader, code: str, acks: Sequence[Ack]) -> tuple[ProgrammeKpis, ...]:
-    """Certificates, SMEs, SME share and acknowledgement latency of each programme."""
-    sums = ", ".join(
-        f"SUM(programmes & {int(p)} != 0), SUM(programmes & {int(p)} != 0 AND flags & 1)" for p in Programme
+#: Certificates of one kind: (status, programmes, roles, SME, expired at the moment asked, count).
+Group = tuple[int, int, int, bool, bool, int]
+
+
+def certificate_groups(reader: Reader, code: str, at: int) -> list[Group]:
+    """``code``'s certificates counted by their current status, programmes, roles, SME flag and
+    whether they are past their validity at ``at``: one pass over them, for every current count."""
+    rows = reader.execute(
+        "SELECT status, programmes, roles, flags & 1, valid_until != 0 AND valid_until < ?, COUNT(*)"
+        " FROM certificates WHERE issuer = ? GROUP BY 1, 2, 3, 4, 5",
+        (at, code),
     )
-    row = reader.execute(f"SELECT {sums} FROM certificates WHERE issuer = ?", (code,))[0]
+    return [(int(r[0]), int(r[1]), int(r[2]), bool(r[3]), bool(r[4]), int(r[5])) for r in rows]
+
+
+def reported_status(group: Group) -> str:
+    """The status a group's certificates are reported with (``EXPIRED``: Active past validity)."""
+    status, _, _, _, expired, _ = group
+    return "EXPIRED" if status == CertificateStatus.ACTIVE and expired else CertificateStatus(status).name
+
+
+def statuses_of(groups: Iterable[Group]) -> Counter[tuple[int, str]]:
+    """Certificates by (scope, reported status): scope 0 = all, else a programme's bit."""
+    statuses: Counter[tuple[int, str]] = Counter()
+    for group in groups:
+        name, programmes, count = reported_status(group), group[1], group[5]
+        statuses[(0, name)] += count
+        for p in Programme:
+            if programmes & p:
+                statuses[(int(p), name)] += count
+    return statuses
+
+
+def programme_kpis(groups: Sequence[Group], acks: Sequence[Ack]) -> tuple[ProgrammeKpis, ...]:
+    """Certificates, SMEs, SME share and acknowledgement latency of each programme."""
     figures = []
-    for i, programme in enumerate(Programme):
-        certificates, sme = int(row[2 * i] or 0), int(row[2 * i + 1] or 0)
+    for programme in Programme:
+        certificates = sum(g[5] for g in groups if g[1] & programme)
+        sme = sum(g[5] for g in groups if g[1] & programme and g[3])
         latencies = (latency for _, _, latency, programmes in acks if programmes & int(programme))
         figures.append(
             ProgrammeKpis(str(programme.name), certificates, sme, share(sme, certificates), percentiles(latencies))
@@ -190,27 +220,18 @@ def replayed_monthly_kpis(
     return tuple(series if months is None else series[-months:])
 
 
-def _statuses_now(reader: Reader, code: str, at: int) -> Counter[tuple[int, str]]:
-    """Certificates by (scope, status) at ``at``, from their current state (``at`` is not before
-    the last indexed block)."""
-    statuses: Counter[tuple[int, str]] = Counter()
-    for status, programmes, valid_until, count in reader.execute(
-        "SELECT status, programmes, valid_until != 0 AND valid_until < ?, COUNT(*) FROM certificates"
-        " WHERE issuer = ? GROUP BY 1, 2, 3",
-        (at, code),
-    ):
-        name = "EXPIRED" if status == CertificateStatus.ACTIVE and valid_until else CertificateStatus(status).name
-        for scope in (0, *(int(p) for p in Programme if programmes & p)):
-            statuses[(scope, name)] += int(count)
-    return statuses
-
-
 def aggregated_monthly_kpis(
-    reader: Reader, code: str, at: int, acks: Sequence[Ack], months: int | None = None
+    reader: Reader,
+    code: str,
+    at: int,
+    acks: Sequence[Ack],
+    months: int | None = None,
+    groups: Sequence[Group] | None = None,
 ) -> tuple[MonthKpis, ...]:
     """:func:`monthly_kpis` from the index's month aggregates (:mod:`ledger_client.index.kpi_months`)
     and the certificates' current state, for an ``at`` not before the last indexed block: the months
-    before the one containing ``at`` are sums of aggregate rows, the last one is the state at ``at``."""
+    before the one containing ``at`` are sums of aggregate rows, the last one is the state at ``at``
+    (``groups``: :func:`certificate_groups` at ``at``, when the caller has them)."""
     first = _first_event_time(reader, code, at)
     if first is None:
         return ()
@@ -240,19 +261,24 @@ def aggregated_monthly_kpis(
             else:
                 statuses[(scope, name)] += count
         if i == len(starts) - 1:
-            statuses = _statuses_now(reader, code, at)
+            statuses = statuses_of(certificate_groups(reader, code, at) if groups is None else groups)
         series.append(_month(start, actions, statuses, latencies.get(lo, [])))
     return tuple(series)
 
 
 def monthly_kpis(
-    reader: Reader, code: str, at: int, acks: Sequence[Ack], months: int | None = None
+    reader: Reader,
+    code: str,
+    at: int,
+    acks: Sequence[Ack],
+    months: int | None = None,
+    groups: Sequence[Group] | None = None,
 ) -> tuple[MonthKpis, ...]:
     """``code``'s history month by month, from the month of its first certificate event to the
     month containing ``at`` (only the last ``months`` of them when given): from the aggregates when
     ``at`` is not before the last indexed block, else replayed."""
     if at >= reader.latest_time():
-        return aggregated_monthly_kpis(reader, code, at, acks, months)
+        return aggregated_monthly_kpis(reader, code, at, acks, months, groups)
     return replayed_monthly_kpis(reader, code, at, acks, months)
 
 
@@ -287,27 +313,13 @@ def administration_kpis(
 
 
 def _administration_kpis(reader: Reader, code: str, moment: int, months: int | None) -> AdministrationKpis:
-    programme_sums = ", ".join(f"SUM(programmes & {int(p)} != 0)" for p in Programme)
-    role_sums = ", ".join(f"SUM(roles & {int(r)} != 0)" for r in Role)
-    row = reader.execute(
-        f"SELECT COUNT(*), COALESCE(SUM(flags & 1), 0), {programme_sums}, {role_sums},"
-        " COALESCE(SUM(status = 1 AND valid_until != 0 AND valid_until < ?), 0)"
-        " FROM certificates WHERE issuer = ?",
-        (moment, code),
-    )[0]
-    total, sme = int(row[0]), int(row[1])
-    programmes = list(Programme)
-    roles = list(Role)
-    by_programme = {str(p.name): int(row[2 + i] or 0) for i, p in enumerate(programmes)}
-    by_role = {str(r.name): int(row[2 + len(programmes) + i] or 0) for i, r in enumerate(roles)}
-    expired = int(row[-1])
-    by_status = {s.name: 0 for s in CertificateStatus if s != CertificateStatus.NONE}
-    for status, count in reader.execute(
-        "SELECT status, COUNT(*) FROM certificates WHERE issuer = ? GROUP BY status", (code,)
-    ):
-        by_status[CertificateStatus(status).name] = int(count)
-    by_status["ACTIVE"] -= expired
-    by_status["EXPIRED"] = expired
+    groups = certificate_groups(reader, code, moment)
+    total = sum(g[5] for g in groups)
+    sme = sum(g[5] for g in groups if g[3])
+    by_programme = {str(p.name): sum(g[5] for g in groups if g[1] & p) for p in Programme}
+    by_role = {str(r.name): sum(g[5] for g in groups if g[2] & r) for r in Role}
+    now = statuses_of(groups)
+    by_status = {name: now[(0, name)] for name in STATUSES}
     acks = acknowledgements_of(reader, code, moment)
     latencies: dict[str, list[float]] = {}
     for partner, _, latency, _ in acks:
@@ -324,6 +336,6 @@ def _administration_kpis(reader: Reader, code: str, moment: int, months: int | N
         non_sme=total - sme,
         acknowledgement_latency=stats,
         sme_share=share(sme, total),
-        programmes=programme_kpis(reader, code, acks),
-        monthly=() if months == 0 else monthly_kpis(reader, code, moment, acks, months),
+        programmes=programme_kpis(groups, acks),
+        monthly=() if months == 0 else monthly_kpis(reader, code, moment, acks, months, groups),
     )

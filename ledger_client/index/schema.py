@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS certificates (
     issued_time INTEGER NOT NULL, updated_pos INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS certificates_issuer ON certificates (issuer, status, id);
+CREATE INDEX IF NOT EXISTS certificates_kpis ON certificates (issuer, status, programmes, roles, flags, valid_until);
 CREATE INDEX IF NOT EXISTS certificates_status ON certificates (status, id);
 CREATE INDEX IF NOT EXISTS certificates_flags ON certificates (flags, id);
 CREATE TABLE IF NOT EXISTS certificate_tags (

@@ -81,41 +81,45 @@ def scan_journal(path: Path, genesis_hash: bytes) -> JournalScan:
     pos = HEADER_SIZE
     size = len(data)
     while pos < size:
-        torn_reason = None
-        if size - pos < RECORD_HEADER.size:
-            torn_reason = "partial record header"
-        else:
-            length, check, crc = RECORD_HEADER.unpack_from(data, pos)
-            body_start = pos + RECORD_HEADER.size
-            if length ^ 0xFFFFFFFF != check or not 0 < length <= MAX_RECORD_SIZE:
-                if not _is_zero_tail(data, pos):
-                    raise JournalCorruptedError("record header is damaged", path=where, offset=pos)
-                torn_reason = "zero-filled tail"
-            elif body_start + length > size:
-                torn_reason = "partial record body"
-            else:
-                payload = data[body_start : body_start + length]
-                if zlib.crc32(payload) != crc:
-                    if body_start + length != size:
-                        raise JournalCorruptedError("record checksum mismatch", path=where, offset=pos)
-                    torn_reason = "checksum mismatch on the last record"
-                else:
-                    try:
-                        record = decode_record(payload)
-                    except RecordDecodeError as exc:
-                        raise JournalCorruptedError(f"undecodable record: {exc}", path=where, offset=pos) from exc
-                    pos = body_start + length
-                    entries.append(JournalEntry(pos, record))
-                    continue
-        logger.warning(
-            "journal %s: dropping %d trailing bytes at offset %d (%s; crash mid-write)",
-            path,
-            size - pos,
-            pos,
-            torn_reason,
-        )
-        return JournalScan(tuple(entries), pos, size - pos)
+        read = _read_record(data, pos, where)
+        if isinstance(read, str):
+            logger.warning(
+                "journal %s: dropping %d trailing bytes at offset %d (%s; crash mid-write)",
+                path,
+                size - pos,
+                pos,
+                read,
+            )
+            return JournalScan(tuple(entries), pos, size - pos)
+        pos, record = read
+        entries.append(JournalEntry(pos, record))
     return JournalScan(tuple(entries), pos, 0)
+
+
+def _read_record(data: bytes, pos: int, where: str) -> tuple[int, Record] | str:
+    """The record at ``pos`` and the offset after it, or why the rest is a torn tail (a crash
+    mid-write, dropped); damage anywhere else is :class:`JournalCorruptedError`."""
+    size = len(data)
+    if size - pos < RECORD_HEADER.size:
+        return "partial record header"
+    length, check, crc = RECORD_HEADER.unpack_from(data, pos)
+    body_start = pos + RECORD_HEADER.size
+    if length ^ 0xFFFFFFFF != check or not 0 < length <= MAX_RECORD_SIZE:
+        if not _is_zero_tail(data, pos):
+            raise JournalCorruptedError("record header is damaged", path=where, offset=pos)
+        return "zero-filled tail"
+    if body_start + length > size:
+        return "partial record body"
+    payload = data[body_start : body_start + length]
+    if zlib.crc32(payload) != crc:
+        if body_start + length != size:
+            raise JournalCorruptedError("record checksum mismatch", path=where, offset=pos)
+        return "checksum mismatch on the last record"
+    try:
+        record = decode_record(payload)
+    except RecordDecodeError as exc:
+        raise JournalCorruptedError(f"undecodable record: {exc}", path=where, offset=pos) from exc
+    return body_start + length, record
 
 
 class JournalWriter:

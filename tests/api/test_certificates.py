@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
+from ledger_client.hashing import certificate_id
 from tests.api.conftest import DOC, Env, issue_body, unique_number
 
 Issue = Callable[..., dict[str, Any]]
@@ -220,6 +223,22 @@ def test_batch_limits(env: Env) -> None:
     assert env.post("/v1/certificates/batch", "pe_writer", {"certificates": []}).status_code == 422
     big = {"certificates": [issue_body() for _ in range(1001)]}
     assert env.post("/v1/certificates/batch", "pe_writer", big).status_code == 422
+
+
+def test_batch_limit_is_the_gateways_setting(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    schema = env.client.get("/openapi.json").json()["components"]["schemas"]["BatchIssueRequest"]
+    assert "maxItems" not in schema["properties"]["certificates"]  # no second limit beside the setting
+    monkeypatch.setattr(env.runtime, "settings", env.runtime.settings.model_copy(update={"max_batch_size": 2}))
+    response = env.post("/v1/certificates/batch", "pe_writer", {"certificates": [issue_body() for _ in range(3)]})
+    assert response.status_code == 422
+    assert "1..2 certificates; got 3" in response.json()["detail"]
+
+
+def test_amend_of_an_unknown_certificate_is_not_found(env: Env) -> None:
+    unknown = "0x" + certificate_id("CR", unique_number("NEVER")).hex()
+    body = {k: v for k, v in issue_body().items() if k != "number"}
+    response = env.post(f"/v1/certificates/{unknown}/amend", "cr_writer", body)
+    assert response.status_code == 404, response.text
 
 
 def test_batch_of_a_thousand(env: Env) -> None:

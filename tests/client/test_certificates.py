@@ -26,6 +26,9 @@ from ledger_client.errors import (
 from ledger_client.hashing import certificate_id
 from ledger_client.ledger import Ledger
 from ledger_client.models import CertificateAction, CertificateStatus, ReasonCode
+from tests.support.backends import BEHAVIOUR_SUITE
+
+pytestmark = BEHAVIOUR_SUITE
 
 Factory = Callable[..., CertificateRequest]
 DOC2 = b"\x22" * 32
@@ -64,6 +67,20 @@ def test_lifecycle(cr: Ledger, new_request: Factory) -> None:
     assert (cert.valid_from, cert.valid_until, cert.event_count) == (1_800_000_000, 1_900_000_000, 5)
     assert cr.certificates.revoke(cid, ReasonCode.NON_COMPLIANCE).sequence == 6
     assert cr.certificates.get(cid).status is CertificateStatus.REVOKED
+
+
+def test_amend_takes_the_terms_alone_or_the_certificates_own_number(cr: Ledger, new_request: Factory) -> None:
+    request = new_request()
+    cid = cr.certificates.issue(request).certificate_id
+    # number None: the terms alone, the chain knows the certificate by its id
+    amended = cr.certificates.amend(cid, new_request(number=None, roles=16, document_hash=DOC2))
+    assert (amended.sequence, cr.certificates.get(cid).roles) == (2, 16)
+    block = cr.chain.block_number()
+    with pytest.raises(InvalidCertificateNumberError, match="not the number of certificate"):
+        cr.certificates.amend(cid, new_request(number="ANOTHER-1"))
+    with pytest.raises(InvalidCertificateNumberError):
+        cr.certificates.issue(new_request(number=None))  # issuance needs the number
+    assert cr.chain.block_number() == block
 
 
 def test_annul(cr: Ledger, new_request: Factory) -> None:

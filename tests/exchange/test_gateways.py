@@ -21,6 +21,7 @@ from api.tokens import Role
 from ledger_client.exchange import EnvelopeRequest
 from ledger_client.ledger import Ledger
 from ledger_client.signers import Signer
+from tests.console.conftest import csrf_of
 from tests.exchange.support import Consent, Directory, document
 
 
@@ -97,7 +98,6 @@ def test_the_partner_fetches_over_http_and_finds_the_trader(gateways: Gateways) 
     gateways.ledger.with_signer(gateways.signers["CR"]).certificates.issue(doc)
     for runtime in gateways.runtimes.values():
         runtime.index.sync()
-    assert gateways.get("PE", "/v1/operators", "PE reader", id="3101555001").json()["certificates"] == []
     cr.make()  # the worker may have made it already, woken by the index
     assert cr.outbox.count("PE") == 1
     (report,) = pe.fetch()  # the worker, woken by the index, may have fetched it already
@@ -135,3 +135,33 @@ def test_refusals_are_problem_json_with_a_reason(gateways: Gateways) -> None:
     again = gateways.clients["CR"].get("/v1/exchange/envelopes", params=params, headers=headers)
     assert (again.status_code, again.json()["reason"]) == (403, "replayed")
     assert [r.reason for r in gateways.exchange("CR").outbox.refusals()] == ["replayed", "bad-signature", "not-a-party"]
+
+
+def test_the_console_has_the_same_search_in_english_and_spanish(gateways: Gateways) -> None:
+    cr, pe = gateways.exchange("CR"), gateways.exchange("PE")
+    doc = document(tax_id="3-101-555002")
+    cr.maker._documents.write_document(doc)
+    gateways.ledger.with_signer(gateways.signers["CR"]).certificates.issue(doc)
+    for runtime in gateways.runtimes.values():
+        runtime.index.sync()
+    cr.make()
+    pe.fetch()
+    for language, heading, verdict in (
+        ("en", "Is this trader an AEO we recognise?", "Yes"),
+        ("es", "¿Es este operador un OEA que reconocemos?", "Sí"),
+    ):
+        browser = TestClient(gateways.apps["PE"], raise_server_exceptions=False, follow_redirects=False)
+        browser.headers["Accept-Language"] = language
+        login = browser.get("/login")
+        csrf = csrf_of(login.text)
+        signed = browser.post("/login", data={"csrf_token": csrf, "token": gateways.tokens["PE reader"], "next": "/"})
+        assert signed.status_code == 303, signed.text
+        page = browser.get("/operators", params={"id": "3101555002"})
+        assert page.status_code == 200, page.text
+        assert heading in page.text
+        assert doc.certificate_number in page.text
+        assert doc.operator.legal_name in page.text
+        assert f"✓ {verdict}" in page.text
+        assert 'href="/operators"' in browser.get("/").text
+        unknown = browser.get("/operators", params={"id": "NOBODY-1"})
+        assert doc.certificate_number not in unknown.text

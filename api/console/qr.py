@@ -1,4 +1,4 @@
-"""A credential as a QR code (segno): SVG for pages and print, PNG to hand out.
+"""A credential as a QR code (segno, of the api extra): SVG for pages and print, PNG to hand out.
 
 The QR code carries the whole credential text (byte mode, about 2 KB: a version near 35 at error
 correction level L, which segno raises when the text leaves room), so a verifier needs nothing
