@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from ledger_client.codec import EventAbi, ledger_codec
 from ledger_client.models import CertificateAction, MraAction, MraStatus
@@ -105,15 +105,8 @@ class CertificateIssued:
     document_hash: bytes
     head: bytes
 
-    @property
-    def sequence(self) -> int:
-        """The issue is a certificate's event 1."""
-        return 1
-
-    @property
-    def action(self) -> CertificateAction:
-        """Issued."""
-        return CertificateAction.ISSUED
+    sequence: ClassVar[int] = 1  # the issue is a certificate's event 1
+    action: ClassVar[CertificateAction] = CertificateAction.ISSUED
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +133,7 @@ class CertificateAmended:
     reason_code: int
     head: bytes
 
-    @property
-    def action(self) -> CertificateAction:
-        """Amended."""
-        return CertificateAction.AMENDED
+    action: ClassVar[CertificateAction] = CertificateAction.AMENDED
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,10 +160,7 @@ class CertificateRenewed:
     document_hash: bytes
     head: bytes
 
-    @property
-    def action(self) -> CertificateAction:
-        """Renewed."""
-        return CertificateAction.RENEWED
+    action: ClassVar[CertificateAction] = CertificateAction.RENEWED
 
 
 @dataclass(frozen=True, slots=True)
