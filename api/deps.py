@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, status
+from fastapi.types import DecoratedCallable
 
 from api.auth import Principal, authenticate
 from api.config import ApiSettings
@@ -81,7 +82,7 @@ IDEMPOTENT = [Depends(idempotency_key)]
 
 def write_route(
     router: APIRouter, path: str, model: type[Any], responses: dict[int | str, dict[str, Any]]
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
     """The POST of a write: 201 Created with ``model``, the ``Idempotency-Key`` header, ``responses``."""
     return router.post(
         path, status_code=status.HTTP_201_CREATED, response_model=model, dependencies=IDEMPOTENT, responses=responses

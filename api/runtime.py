@@ -16,6 +16,7 @@ from api.agency_reads import AgencyReadLog
 from api.config import ApiSettings
 from api.gateway import gateway_signers
 from api.idempotency import IdempotencyStore
+from api.index_wakeup import IndexWakeup
 from api.signers import SignerRegistry
 from api.stopping import Stopping
 from api.tokens import TokenStore
@@ -45,6 +46,8 @@ class Runtime:
     auditor: Auditor = field(init=False)
     #: Set when the server starts shutting down: open streams end (see :mod:`api.stopping`).
     stopping: Stopping = field(init=False, default_factory=Stopping)
+    #: Woken each time the index moves: open streams answer at once (see :mod:`api.index_wakeup`).
+    wakeup: IndexWakeup = field(init=False, default_factory=IndexWakeup)
     outbox: Outbox = field(init=False)
     agency_reads: AgencyReadLog = field(init=False)
 
@@ -113,6 +116,7 @@ class Runtime:
             log.info("index at block %d (%d events indexed at start)", report.to_block, report.events)
         except LedgerError as exc:
             log.warning("index catch-up failed, the follower keeps retrying: %s", exc)
+        self.index.add_listener(self.wakeup.index_moved)
         self.index.start(self.settings.index_poll_seconds)
 
     def await_block(self, block: int) -> None:

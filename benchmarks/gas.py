@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from eth_tester import EthereumTester, PyEVMBackend
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 from web3.types import Wei
 
-from tests.support.artifacts import deploy_from_unlocked
+from tests.support.artifacts import deploy_on_tester
 
 #: Upper bounds of the on-chain core (issue "On-chain core", gas budget). `acknowledge` is the
 #: first acknowledgement of a certificate by a partner, which creates the partner's bitmap slot
@@ -59,9 +58,8 @@ def _certificate(number: str) -> tuple[Any, ...]:
 
 
 def _deploy() -> tuple[Web3, Contract, list[ChecksumAddress]]:
-    w3 = Web3(Web3.EthereumTesterProvider(EthereumTester(PyEVMBackend())))
-    accounts = list(w3.eth.accounts)
-    return w3, deploy_from_unlocked(w3, accounts[0]).contract, accounts
+    deployed = deploy_on_tester()
+    return deployed.w3, deployed.contract, deployed.accounts
 
 
 def _gas(w3: Web3, tx_hash: HexBytes) -> int:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from eth_tester import EthereumTester, PyEVMBackend
+from eth_tester import EthereumTester
 from web3 import Web3
 
 from ledger_client.events import (
@@ -45,7 +45,7 @@ from ledger_client.index.schema import connect
 from ledger_client.index.sources import BlockHeader
 from ledger_client.index.store import Store
 from ledger_client.models import CertificateAction, MraStatus
-from tests.support.artifacts import deploy_from_unlocked
+from tests.support.artifacts import deploy_on_tester
 
 DOC = Web3.keccak(text="certificate document")
 CODES = ["CR", "PE", "MX", "CO", "CL", "GT", "HN", "SV", "PA", "DO"]
@@ -61,11 +61,8 @@ def p95_ms(samples: list[float]) -> float:
 
 
 def _build_chain(batches: int, batch_size: int) -> tuple[EthereumTester, str, int, int]:
-    tester = EthereumTester(PyEVMBackend())
-    w3 = Web3(Web3.EthereumTesterProvider(tester))
-    accounts = list(w3.eth.accounts)
-    deployed = deploy_from_unlocked(w3, accounts[0], "AeoLedgerHarness")
-    ledger = deployed.contract
+    deployed = deploy_on_tester("AeoLedgerHarness")
+    tester, accounts, ledger = deployed.tester, deployed.accounts, deployed.contract
     cr, pe = accounts[1], accounts[2]
     ledger.functions.registerAdministration(code_bytes("CR"), "Costa Rica", cr).transact({"from": accounts[0]})
     ledger.functions.registerAdministration(code_bytes("PE"), "Peru", pe).transact({"from": accounts[0]})

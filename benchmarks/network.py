@@ -150,6 +150,7 @@ class Changes:
     def __init__(self, network: Network) -> None:
         self._network = network
         self.sent: dict[tuple[str, int], float] = {}
+        self.answered: dict[tuple[str, int], float] = {}
         self.failed = 0
         self._lock = threading.Lock()
 
@@ -190,25 +191,32 @@ class Changes:
                 sequence = int(response.json()["certificate"]["event_count"]) if response.status_code == 201 else 0
             except (httpx.HTTPError, ValueError, KeyError):
                 sequence = 0
+            answered = time.monotonic()
             with self._lock:
                 if sequence:
                     self.sent[(cid, sequence)] = started
+                    self.answered[(cid, sequence)] = answered
                 else:
                     self.failed += 1
         finally:
             done.release()
 
 
-def summary(prefix: str, sent: dict[tuple[str, int], float], arrived: dict[tuple[str, int], float]) -> dict[str, Any]:
-    """Latency percentiles of ``arrived - sent`` for the changes that were sent."""
-    latencies = [arrived[key] - started for key, started in sent.items() if key in arrived]
-    if not latencies:
+def summary(prefix: str, source: Changes, arrived: dict[tuple[str, int], float]) -> dict[str, Any]:
+    """Latency percentiles of ``arrived - sent`` for the changes that were sent, and of the part after the
+    issuer's gateway answered the POST (``_after_answer_``: the write waited for its block until then)."""
+    keys = [key for key in source.sent if key in arrived]
+    if not keys:
         raise RuntimeError(f"{prefix}: no change arrived")
+    latencies = [arrived[key] - source.sent[key] for key in keys]
+    after = [max(0.0, arrived[key] - source.answered[key]) for key in keys]
     return {
         f"{prefix}_p50_ms": round(percentile(latencies, 50), 1),
         f"{prefix}_p99_ms": round(percentile(latencies, 99), 1),
         f"{prefix}_max_ms": round(max(latencies) * 1000, 1),
-        f"{prefix}_missing": len(sent) - len(latencies),
+        f"{prefix}_after_answer_p50_ms": round(percentile(after, 50), 1),
+        f"{prefix}_after_answer_p99_ms": round(percentile(after, 99), 1),
+        f"{prefix}_missing": len(source.sent) - len(keys),
     }
 
 
@@ -241,7 +249,7 @@ def propagation(network: Network, changes: int, rate: float) -> dict[str, Any]:
     _wait_until(lambda: all(key in arrived for key in source.sent), WAIT_S)
     stop.set()
     return {
-        **summary("propagation", source.sent, arrived),
+        **summary("propagation", source, arrived),
         "propagation_changes": len(source.sent) + source.failed,
         "propagation_failed_writes": source.failed,
         "propagation_rate_per_s": rate,
@@ -277,7 +285,7 @@ def webhook_delivery(network: Network, changes: int, rate: float) -> dict[str, A
         finally:
             partner.delete(f"/v1/webhooks/endpoints/{endpoint}")
     return {
-        **summary("webhook_delivery", source.sent, arrived),
+        **summary("webhook_delivery", source, arrived),
         "webhook_delivery_changes": len(source.sent) + source.failed,
         "webhook_delivery_failed_writes": source.failed,
         "webhook_delivery_unverified": unverified,

@@ -90,6 +90,11 @@ class FunctionAbi:
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
 
+    @property
+    def signature(self) -> str:
+        """``name(type,...)``, as the selector hashes it."""
+        return f"{self.name}({','.join(self.inputs)})"
+
     def encode(self, args: Sequence[Any]) -> bytes:
         """Calldata for ``args`` (selector + ABI-encoded arguments)."""
         return self.selector + abi_encode(list(self.inputs), list(args))

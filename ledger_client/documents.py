@@ -317,20 +317,21 @@ def verify_document(
             "the document is not the certificate's current document (its hash differs from the latest "
             "issued/amended/renewed document hash)"
         )
+    onchain = replay.state.terms
     terms = (
-        replay.state.terms.programmes == document.programme_mask
-        and replay.state.terms.roles == document.role_mask
-        and bool(replay.state.terms.flags & FLAG_SME) == document.sme
-        and replay.state.terms.valid_from == document.valid_from_ts
-        and replay.state.terms.valid_until == document.valid_until_ts
+        onchain.programmes == document.programme_mask
+        and onchain.roles == document.role_mask
+        and bool(onchain.flags & FLAG_SME) == document.sme
+        and onchain.valid_from == document.valid_from_ts
+        and onchain.valid_until == document.valid_until_ts
     )
     if intact and not terms:
         problems.append("the document's programmes, roles, SME flag or dates differ from the on-chain terms")
     valid_now = (
         intact
         and replay.status == CertificateStatus.ACTIVE
-        and replay.state.terms.valid_from <= now
-        and (replay.state.terms.valid_until == 0 or now <= replay.state.terms.valid_until)
+        and onchain.valid_from <= now
+        and (onchain.valid_until == 0 or now <= onchain.valid_until)
     )
     return DocumentVerification(
         certificate_id=cid,

@@ -1,7 +1,8 @@
 """Console forms → the API's request models and the library's certificate document.
 
-Date fields are HTML ``date`` inputs: ``valid_from`` starts at 00:00 UTC of its day and
-``valid_until`` ends at 23:59:59 UTC of its day (as in the bulk import).
+The certificate form's fields are the bulk import's columns and are parsed by the import's own
+record parser. Date fields are HTML ``date`` inputs: ``valid_from`` starts at 00:00 UTC of its
+day and ``valid_until`` ends at 23:59:59 UTC of its day.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from starlette.datastructures import FormData
 
 from ledger_client.documents import CertificateDocument
 from ledger_client.errors import LedgerValueError
+from ledger_client.importer.formats import SourceRow
+from ledger_client.importer.rows import prepare_row, record_of
 from ledger_client.models import Programme, ReasonCode, Role
 
 PROGRAMMES = [p.name for p in Programme if p.name]
@@ -60,50 +63,47 @@ def reason(form: FormData, default: str | None = None) -> int:
     return int(ReasonCode[name])
 
 
-def document(form: FormData, issuer: str, number: str) -> CertificateDocument:
-    """The certificate document the form describes (validated by the library's model)."""
-    operator: dict[str, Any] = {
-        "legal_name": text(form, "legal_name"),
-        "tax_id": text(form, "tax_id"),
-        "eori": text(form, "eori", required=False),
-        "address": {
-            "street": text(form, "street"),
-            "city": text(form, "city"),
-            "postal_code": text(form, "postal_code", required=False),
-            "region": text(form, "region", required=False),
-            "country": (text(form, "country", required=False) or issuer).upper(),
-        },
-    }
-    return CertificateDocument.parse(
-        {
-            "certificate_number": number,
-            "issuer": issuer,
-            "issuing_office": text(form, "issuing_office"),
-            "operator": operator,
-            "roles": choices(form, "roles", ROLES),
-            "programmes": choices(form, "programmes", PROGRAMMES),
-            "sme": form.get("sme") == "on",
-            "valid_from": day(text(form, "valid_from")),
-            "valid_until": day(text(form, "valid_until", required=False), end=True),
-        }
+#: The form's text fields: columns of the bulk import's record, under the same names.
+DOCUMENT_FIELDS = (
+    "issuing_office",
+    "operator_name",
+    "tax_id",
+    "eori",
+    "address",
+    "city",
+    "postal_code",
+    "region",
+    "country",
+    "valid_from",
+    "valid_until",
+)
+
+
+def record(form: FormData, number: str) -> dict[str, Any]:
+    """The import record the form describes (its fields are the import's columns)."""
+    values: dict[str, Any] = {name: text(form, name, required=False) for name in DOCUMENT_FIELDS}
+    values.update(
+        certificate_number=number,
+        roles=choices(form, "roles", ROLES),
+        programmes=choices(form, "programmes", PROGRAMMES),
+        sme=form.get("sme") == "on",
     )
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def document(form: FormData, issuer: str, number: str) -> CertificateDocument:
+    """The certificate document the form describes, parsed and validated as the bulk import parses
+    a record (:func:`~ledger_client.importer.rows.prepare_row`: the same rules and messages)."""
+    return prepare_row(SourceRow(0, record(form, number)), issuer).document
 
 
 def document_values(doc: CertificateDocument | None) -> dict[str, Any]:
-    """A document as the form's initial values (empty for None)."""
+    """A document as the form's initial values (empty for None): its import record, with the
+    dates as the form's date inputs show them."""
     if doc is None:
         return {"roles": [], "programmes": [], "sme": False}
-    address = doc.operator.address
     return {
-        "issuing_office": doc.issuing_office,
-        "legal_name": doc.operator.legal_name,
-        "tax_id": doc.operator.tax_id,
-        "eori": doc.operator.eori or "",
-        "street": address.street,
-        "city": address.city,
-        "postal_code": address.postal_code or "",
-        "region": address.region or "",
-        "country": address.country,
+        **record_of(doc),
         "roles": list(doc.roles),
         "programmes": list(doc.programmes),
         "sme": doc.sme,

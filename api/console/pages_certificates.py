@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -151,6 +151,18 @@ async def certificate_list(
     )
 
 
+def terms_of(doc: CertificateDocument) -> dict[str, Any]:
+    """The API's certificate terms (programmes, roles, SME, validity, document hash) of a document."""
+    return {
+        "programmes": [ProgrammeName(p) for p in doc.programmes],
+        "roles": [RoleName(r) for r in doc.roles],
+        "sme": doc.sme,
+        "valid_from": doc.valid_from,
+        "valid_until": doc.valid_until,
+        "document_hash": hex0x(doc.document_hash()),
+    }
+
+
 @router.get("/certificates/new")
 async def issue_form(view: ViewDep) -> Response:
     """The issue form (writers only)."""
@@ -166,15 +178,7 @@ async def issue(view: ViewDep) -> Response:
     form = await view.form()
     code = writer_administration(principal)
     doc = document(form, code, text(form, "number") or "")
-    body = IssueCertificateRequest(
-        number=doc.certificate_number,
-        programmes=[ProgrammeName(p) for p in doc.programmes],
-        roles=[RoleName(r) for r in doc.roles],
-        sme=doc.sme,
-        valid_from=doc.valid_from,
-        valid_until=doc.valid_until,
-        document_hash=hex0x(doc.document_hash()),
-    )
+    body = IssueCertificateRequest(number=doc.certificate_number, **terms_of(doc))
     written = await run_in_threadpool(routes.issue_certificate, body, view.runtime, principal)
     await run_in_threadpool(documents(view).write_document, doc)
     view.session.flash("ok", view.gettext("Certificate issued."))
@@ -253,19 +257,11 @@ async def certificate_action(certificate_id: str, action: str, view: ViewDep) ->
         if row is None:
             raise CertificateNotFoundError(f"no certificate {certificate_id}")
         doc = document(form, row.issuer, row.number)
-        digest = hex0x(doc.document_hash())
         if action == "amend":
-            amend = AmendRequest(
-                programmes=[ProgrammeName(p) for p in doc.programmes],
-                roles=[RoleName(r) for r in doc.roles],
-                sme=doc.sme,
-                valid_from=doc.valid_from,
-                valid_until=doc.valid_until,
-                document_hash=digest,
-                reason=reason(form, "CHANGE_OF_DATA"),
-            )
+            amend = AmendRequest(**terms_of(doc), reason=reason(form, "CHANGE_OF_DATA"))
             call = partial(routes.amend_certificate, certificate_id, amend, runtime, principal)
         else:
+            digest = hex0x(doc.document_hash())
             renew = RenewRequest(valid_from=doc.valid_from, valid_until=doc.valid_until, document_hash=digest)
             call = partial(routes.renew_certificate, certificate_id, renew, runtime, principal)
     written = await run_in_threadpool(call)

@@ -44,6 +44,14 @@ def chosen_disclosures(disclose: list[str] | None, chosen: str | None) -> list[D
         raise LedgerValueError(f"unknown disclosure; the disclosable claims are {known}") from None
 
 
+def qr_markup(text: str, scale: int) -> Markup | None:
+    """The QR code's inline SVG; None when the credential is too long for one code (fewer disclosures fit)."""
+    try:
+        return Markup(qr_svg(text, scale=scale))  # segno draws paths only: nothing of any input becomes markup
+    except LedgerValueError:
+        return None
+
+
 def selection_query(selected: list[Disclosable]) -> str:
     """The query string that repeats a choice of disclosures."""
     return "chosen=1" + "".join(f"&disclose={d.value}" for d in selected)
@@ -78,7 +86,7 @@ async def credential_page(
         certificate_id=certificate_id,
         credential=credential,
         text=text,
-        qr=Markup(qr_svg(text)),  # segno draws paths only: nothing of any input becomes markup
+        qr=qr_markup(text, 3),
         disclosables=list(Disclosable),
         selected=selected,
         selection=selection_query(selected),
@@ -128,15 +136,22 @@ async def credential_print(
         administration=administration,
         credential=credential,
         shown=CredentialVerificationOut.of(found),
-        qr=Markup(qr_svg(text, scale=2)),  # as above
+        qr=qr_markup(text, 2),
         issued_at=iso_instant(credential.issued_at),
     )
+
+
+def _qr_decoder(view: View) -> bool:
+    """Whether the pinned jsQR is installed (``console_node_modules``): without it, no QR reading."""
+    return bool(view.request.app.state.console_qr_decoder)
 
 
 @router.get("/credentials/verify")
 async def verify_form(view: ViewDep) -> Response:
     """The public form: paste, upload, or scan a credential's QR code."""
-    return view.render("credential_verify.html", result=None, text="", limit=MAX_CREDENTIAL_LENGTH)
+    return view.render(
+        "credential_verify.html", result=None, text="", limit=MAX_CREDENTIAL_LENGTH, qr_decoder=_qr_decoder(view)
+    )
 
 
 @router.post("/credentials/verify")
@@ -162,4 +177,5 @@ async def verify_credential(request: Request, view: ViewDep) -> Response:
         result=CredentialVerificationOut.of(found),
         text=text.strip(),
         limit=MAX_CREDENTIAL_LENGTH,
+        qr_decoder=_qr_decoder(view),
     )

@@ -79,7 +79,9 @@ async def inbox_stream(
     start = await routes.stream_start(view.runtime.index, code, cursor, last_event_id)
     poll = view.runtime.settings.sse_poll_seconds
     runtime = view.runtime
-    async for event in routes.feed_events(runtime.index, code, start, poll, None, STREAM_SECONDS, runtime.stopping):
+    async for event in routes.feed_events(
+        runtime.index, code, start, poll, None, STREAM_SECONDS, runtime.stopping, runtime.wakeup
+    ):
         yield event
 
 

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import forbidden, require_visible, writer_administration
 from api.deps import IDEMPOTENT, IndexDep, PrincipalDep, RuntimeDep, SettingsDep
+from api.index_wakeup import IndexWakeup
 from api.routes.params import FeedCursor, InboxCursor, LimitQuery, parse_certificate_id
 from api.schemas.certificates import CertificateEventOut
 from api.schemas.common import At, CertificateId, Code, Page
@@ -143,7 +144,7 @@ async def partner_feed_stream(
     """Server-Sent Events: partners' certificate events as they are indexed (from ``cursor``,
     ``Last-Event-ID`` or, by default, from now on)."""
     poll = settings.sse_poll_seconds
-    async for event in feed_events(index, code, start, poll, max_events, timeout, runtime.stopping):
+    async for event in feed_events(index, code, start, poll, max_events, timeout, runtime.stopping, runtime.wakeup):
         yield event
 
 
@@ -155,14 +156,17 @@ async def feed_events(
     max_events: int | None,
     timeout: float | None,
     stopping: Stopping,
+    wakeup: IndexWakeup | None = None,
 ) -> AsyncIterator[ServerSentEvent]:
-    """``code``'s partner events after the feed cursor ``start`` as SSE events, polling the index every
-    ``poll_seconds``; ends after ``max_events`` events or ``timeout`` seconds, and as soon as the
-    server starts shutting down (``stopping``) (the API's stream and the console's inbox)."""
+    """``code``'s partner events after the feed cursor ``start`` as SSE events, read again as soon as the
+    index moves (``wakeup``) and at least every ``poll_seconds``; ends after ``max_events`` events or
+    ``timeout`` seconds, and as soon as the server starts shutting down (``stopping``) (the API's
+    stream and the console's inbox)."""
     position = start
     sent = 0
     deadline = None if timeout is None else time.monotonic() + timeout
     while (deadline is None or time.monotonic() < deadline) and not stopping.is_set():
+        seen = wakeup.generation if wakeup is not None else 0
         page = index.feed(code, position, 100)
         for entry in page.items:
             position = encode_cursor("feed", entry.event.pos)
@@ -171,7 +175,10 @@ async def feed_events(
             if max_events is not None and sent >= max_events:
                 return
         if not page.more:
-            await stopping.sleep(poll_seconds)
+            if wakeup is None:
+                await stopping.sleep(poll_seconds)
+            else:
+                await wakeup.wait(seen, poll_seconds, stopping)
 
 
 @router.get("/inbox", response_model=Page[CertificateEventOut], responses=problem_responses(401, 403, 422))

@@ -15,13 +15,16 @@ with a clear :class:`~ledger_client.errors.LedgerError`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from web3 import Web3
 
 from ledger_client.backends.logs import LogSource
 from ledger_client.backends.types import Receipt, WriteStrategy
+
+T = TypeVar("T")
 
 
 class ChainBackend(Protocol):
@@ -62,6 +65,10 @@ class ChainBackend(Protocol):
         into the named contract error, an unreachable node into :class:`ChainUnavailableError`."""
         ...
 
+    def lookup(self, what: str, fetch: Callable[[], T]) -> T | None:
+        """``fetch()`` under :meth:`guard`; None when the node answers that it has no such thing."""
+        ...
+
     def send_raw(self, raw: bytes) -> bytes:
         """Hand a signed transaction to the chain; its hash. :class:`TransactionRejectedError` when refused."""
         ...
@@ -83,11 +90,11 @@ class ChainBackend(Protocol):
         ...
 
     def snapshot(self) -> int:
-        """Snapshot the chain (in-memory only)."""
+        """Snapshot the chain (the in-memory chain; nodes with ``evm_snapshot``: anvil, Hardhat)."""
         ...
 
     def revert(self, snapshot: int) -> None:
-        """Return the chain to ``snapshot`` (in-memory only)."""
+        """Return the chain to ``snapshot`` (where :meth:`snapshot` exists)."""
         ...
 
     def time_travel(self, timestamp: int) -> None:

@@ -7,12 +7,13 @@ they do faster in-process.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any, Literal
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, TypeVar
 
 from eth_utils.address import to_checksum_address
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound
+from web3.types import RPCEndpoint
 
 from ledger_client.backends.logs import LogSource, RpcLogSource
 from ledger_client.backends.reverts import rpc_revert_data
@@ -25,6 +26,8 @@ from ledger_client.errors import (
     UnsupportedEvmError,
     decode_revert,
 )
+
+T = TypeVar("T")
 
 
 def hex_bytes(value: Any) -> bytes:
@@ -135,15 +138,22 @@ class RpcBackend:
         """Not on a node: a transaction cannot be rolled back."""
         raise LedgerError("speculative writes exist only on the in-memory embedded chain")
 
-    def receipt(self, tx_hash: bytes) -> Receipt | None:
-        """``eth_getTransactionReceipt``."""
+    def lookup(self, what: str, fetch: Callable[[], T]) -> T | None:
+        """``fetch()`` under :meth:`guard`; None when the node answers that it has no such thing."""
         try:
-            with self.guard("eth_getTransactionReceipt"):
-                data = self._w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+            with self.guard(what):
+                return fetch()
         except ChainUnavailableError as exc:
             if isinstance(exc.__cause__, TransactionNotFound):
                 return None
             raise
+
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        """``eth_getTransactionReceipt``."""
+        data = self.lookup(
+            "eth_getTransactionReceipt",
+            lambda: self._w3.eth.get_transaction_receipt(tx_hash),  # type: ignore[arg-type]
+        )
         if data is None:
             return None
         address = data.get("contractAddress")
@@ -167,12 +177,23 @@ class RpcBackend:
     # ----------------------------------------------------------------- test-chain controls
 
     def snapshot(self) -> int:
-        """Not on a node reached by URL."""
-        raise LedgerError("snapshots exist only on the in-memory embedded chain")
+        """``evm_snapshot``, on the development nodes that have it (anvil, Hardhat)."""
+        return int(self._control("evm_snapshot", []), 16)
 
     def revert(self, snapshot: int) -> None:
-        """Not on a node reached by URL."""
-        raise LedgerError("snapshots exist only on the in-memory embedded chain")
+        """``evm_revert`` to ``snapshot`` (the node forgets it, and any later one)."""
+        if self._control("evm_revert", [hex(snapshot)]) is not True:
+            raise LedgerError(f"the node has no snapshot {snapshot:#x} to revert to")
+
+    def _control(self, method: str, params: list[Any]) -> Any:
+        """A development-node method; a node without it is a clear :class:`LedgerError`."""
+        try:
+            response = self._w3.provider.make_request(RPCEndpoint(method), params)
+        except OSError as exc:
+            raise ChainUnavailableError(f"{method}: the node cannot be reached ({exc})") from exc
+        if "error" in response:
+            raise LedgerError(f"this node has no snapshots ({method}: {response['error']})")
+        return response.get("result")
 
     def time_travel(self, timestamp: int) -> None:
         """Not on a node reached by URL."""

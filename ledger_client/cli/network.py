@@ -32,6 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     up.add_argument(
         "--certificates", type=int, default=DEFAULT_CERTIFICATES, help="certificates seeded on the first run"
     )
+    up.add_argument(
+        "--governance-key",
+        action="store_true",
+        help="development mode: a new network's governance is one designated key, not a 3-of-5 Safe of the "
+        "administrations' governance keys (an existing network keeps what it was deployed with)",
+    )
     down = sub.add_parser("down", help="stop the gateways and the node (SIGTERM, then a bounded wait)")
     down.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for each process (default 20)")
     status = sub.add_parser("status", help="each gateway: running, ready, its block and lag")
@@ -60,12 +66,24 @@ def run(args: argparse.Namespace) -> int:
 
     layout = Layout(args.dir)
     if args.action == "up":
-        result = control.up(layout, _ports(args), certificates=args.certificates, log=print)
+        result = control.up(
+            layout,
+            _ports(args),
+            certificates=args.certificates,
+            log=print,
+            designated_governance_key=args.governance_key,
+        )
         state = "freshly seeded" if result.seeded_now else "data kept from an earlier run"
         print(f"\naeo-ledger network up ({state}) in {layout.root}")
         print(f"  node    {result.rpc_url}   (JSON-RPC; log {layout.log_file('node')})")
         for gateway in result.gateways:
             print(f"  {gateway.code:<7} {gateway.url}   tokens: {gateway.tokens_file}")
+        print(f"  governance {result.governance}   (keys in {layout.governance_keystores}, in no gateway)")
+        if layout.safe_file.exists():
+            print(
+                f"  a Safe: aeo-ledger governance prepare|sign|execute --rpc-url {result.rpc_url} "
+                f"--deployment local, with AEO_LEDGER_DEPLOYMENTS_DIR={layout.deployments_dir}"
+            )
         print("\nEach gateway serves its own administration only (console at its URL, API under /v1).")
         print(f"Stop with: aeo-ledger network down --dir {layout.root}", flush=True)
         return 0

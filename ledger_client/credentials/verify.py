@@ -37,6 +37,9 @@ from ledger_client.vocabulary import iso_instant, programme_names, role_names
 #: Seconds a credential's ``iat`` may lead the verifier's clock or trail the block of its event
 #: (block timestamps may run a little ahead of the wall clock).
 CLOCK_SKEW_SECONDS = 60
+#: Bounds of the numbers a credential names (the contract's event counter is 32 bits; times end in 2105).
+MAX_EVENT = 2**32 - 1
+MAX_TIME = 4_294_967_295
 
 
 class Verdict(StrEnum):
@@ -308,11 +311,15 @@ def _claims(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], di
     terms = subject.get("certificate")
     if not isinstance(terms, dict):
         raise _Invalid("the credential lacks the certificate's terms")
-    if not isinstance(payload.get("iat"), int) or not isinstance(status.get("event"), int):
-        raise _Invalid("the credential lacks its issuance time (iat) or the event it reflects")
+    if not _whole(payload.get("iat"), MAX_TIME) or not _whole(status.get("event"), MAX_EVENT):
+        raise _Invalid("the credential lacks a valid issuance time (iat) or the number of the event it reflects")
     if not isinstance(terms.get("programmes"), list) or not isinstance(terms.get("roles"), list):
         raise _Invalid("the credential lacks the certificate's programmes or roles")
     return subject, terms, status
+
+
+def _whole(value: Any, highest: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= highest
 
 
 def _issuer_code(payload: dict[str, Any]) -> str:

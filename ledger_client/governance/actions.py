@@ -8,12 +8,10 @@ administration with one new key; it stays frozen until ``unfreeze``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 from ledger_client import validation
-from ledger_client.artifacts import load_artifact
+from ledger_client.codec import ledger_codec
 from ledger_client.errors import LedgerValueError
-from ledger_client.governance.safe import calldata
 
 #: Action -> (the ledger function, the arguments it takes in order).
 FUNCTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -22,16 +20,6 @@ FUNCTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "unfreeze": ("unfreezeAdministration(bytes2)", ("code",)),
     "recover": ("recoverAdministration(bytes2,address)", ("code", "signer")),
 }
-
-
-@cache
-def _ledger_functions() -> frozenset[str]:
-    abi = load_artifact("AeoLedger").abi
-    return frozenset(
-        f"{item['name']}({','.join(i['type'] for i in item['inputs'])})"
-        for item in abi
-        if item.get("type") == "function"
-    )
 
 
 @dataclass(frozen=True)
@@ -70,13 +58,14 @@ class Action:
 
     def calldata(self) -> bytes:
         """The call of the ledger this action makes (checked against the ledger's ABI)."""
-        if self.function not in _ledger_functions():
+        function = ledger_codec().functions.get(self.function.partition("(")[0])
+        if function is None or function.signature != self.function:
             raise LedgerValueError(f"the ledger's ABI has no {self.function}")  # pragma: no cover
         values: list[object] = []
         for argument in FUNCTIONS[self.name][1]:
             value = self.arguments[argument]
             values.append(value.encode("ascii") if argument == "code" else value)
-        return calldata(self.function, *values)
+        return function.encode(values)
 
     def describe(self) -> str:
         """One line for people: ``freeze administration CR``."""

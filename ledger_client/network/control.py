@@ -29,6 +29,10 @@ NODE = "node"
 NODE_START_SECONDS = 120.0
 GATEWAY_START_SECONDS = 180.0
 _POLL = 0.2
+#: How often a gateway asks the node for a new block (``AEO_LEDGER_INDEX_POLL_SECONDS``): the node is
+#: local, an ``eth_blockNumber`` costs it well under a millisecond, and a partner's event shows on the
+#: other gateways' streams and webhooks within this interval of its block.
+GATEWAY_INDEX_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class NetworkUp:
     rpc_url: str
     gateways: tuple[GatewayUp, ...]
     seeded_now: bool
+    governance: str
 
 
 def rpc_block(url: str, timeout: float = 3.0) -> int:
@@ -145,6 +150,7 @@ def start_gateway(layout: Layout, code: str, rpc_url: str, port: int, log: Log) 
             "AEO_LEDGER_ADMINISTRATION": code,
             "AEO_LEDGER_STATE_DIR": str(state),
             "AEO_LEDGER_DEPLOYMENTS_DIR": str(state / "deployments"),
+            "AEO_LEDGER_INDEX_POLL_SECONDS": str(GATEWAY_INDEX_POLL_SECONDS),
             "AEO_LEDGER_EXCHANGE_URL": url,  # published on-chain with the gateway's exchange key
         }
     )
@@ -154,20 +160,32 @@ def start_gateway(layout: Layout, code: str, rpc_url: str, port: int, log: Log) 
     return url
 
 
-def up(layout: Layout, ports: Ports, *, certificates: int = DEFAULT_CERTIFICATES, log: Log) -> NetworkUp:
-    """Bring the network up (reusing whatever ``layout`` already holds) and wait until every gateway is ready."""
+def up(
+    layout: Layout,
+    ports: Ports,
+    *,
+    certificates: int = DEFAULT_CERTIFICATES,
+    log: Log,
+    designated_governance_key: bool = False,
+) -> NetworkUp:
+    """Bring the network up (reusing whatever ``layout`` already holds) and wait until every gateway is ready.
+
+    A new network's governance is a Safe of the administrations' governance keys unless
+    ``designated_governance_key`` (development mode: one key); see :mod:`ledger_client.network.governance`.
+    """
     check_ports(layout, ports)
     layout.root.mkdir(parents=True, exist_ok=True)
     rpc_url = start_node(layout, ports.rpc, log)
-    with governance_ledger(layout, rpc_url) as ledger:
+    with governance_ledger(layout, rpc_url, designated_key=designated_governance_key, log=log) as ledger:
         seed = seed_network(ledger, layout, certificates=certificates, log=log)
+        governance = ledger.administrations.governance()
     tokens = {code: prepare_gateway(layout, code) for code in CODES}
     urls = {code: start_gateway(layout, code, rpc_url, ports.gateways[code], log) for code in CODES}
     layout.write_manifest(rpc_url, urls)
     for code, url in urls.items():
         _wait(gateway_name(code), layout, _answers(functools.partial(_ready, url)), GATEWAY_START_SECONDS)
     gateways = tuple(GatewayUp(code, urls[code], str(layout.tokens_file(code)), tokens[code]) for code in CODES)
-    return NetworkUp(rpc_url, gateways, seeded_now=not seed.already_seeded)
+    return NetworkUp(rpc_url, gateways, seeded_now=not seed.already_seeded, governance=governance)
 
 
 def _ready(url: str) -> None:

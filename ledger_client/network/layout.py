@@ -4,7 +4,9 @@ DIR/network.json                 the node's and gateways' URLs (written by ``net
 DIR/node/                        the node's durable chain (journal, snapshots)
 DIR/node.pid, DIR/node.log       the node process
 DIR/deployments/local.json       the deployment manifest
-DIR/governance/keystores/        the consortium governance key (governance.json + .password)
+DIR/governance/keystores/        the Safe owners' governance keys, one per administration (<CODE>.json +
+                                 .password), or with --governance-key the designated key (governance.json)
+DIR/governance/safe.json         the governance Safe: its address, singleton, factory, owners, threshold
 DIR/seed/demo-seed.json          what was seeded (seeding resumes from it; never seeds twice)
 DIR/gateways/<CODE>/             one gateway's state directory: keystores/<CODE>.json (+ .password),
                                  deployments/local.json, index.sqlite, tokens.sqlite, idempotency.sqlite,
@@ -67,6 +69,10 @@ class Layout:
     @property
     def governance_keystores(self) -> Path:
         return self.root / "governance" / "keystores"
+
+    @property
+    def safe_file(self) -> Path:
+        return self.root / "governance" / "safe.json"
 
     @property
     def seed_dir(self) -> Path:

@@ -1,10 +1,12 @@
 """What ``network up`` writes before the gateways start: deployment, keys, seeding, tokens.
 
 Everything goes through the node over JSON-RPC. The ledger is deployed by development account 0
-with a designated governance key of its own (``DIR/governance/keystores/governance.json``, never
-given to a gateway). Each administration's key is created in its own gateway's keystores; the demo
-seeding (:func:`ledger_client.demo.seed_demo`) then runs once, in ``DIR/seed``, as governance for
-the registrations and with each administration's own key for its certificates, MRAs and
+with the consortium's governance (:mod:`ledger_client.network.governance`: a 3-of-5 Safe of the
+administrations' governance keys, or a designated key in development mode; never given to a
+gateway). Each administration's key is created in its own gateway's keystores and, with a Safe,
+each administration is registered through it; the demo seeding (:func:`ledger_client.demo.seed_demo`)
+then runs once, in ``DIR/seed`` (registering, with a designated key, what is not registered yet),
+with each administration's own key for its certificates, MRAs and
 acknowledgements (the keys are lent to the seeding for that run and removed from ``DIR/seed``
 afterwards), writing the demo's year of history by setting the node's clock over JSON-RPC
 (``evm_setTime``; the node's new chain was rewound before it started). Each certificate's
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -25,8 +26,11 @@ from typing import TYPE_CHECKING
 from ledger_client.demo import CODES, DEFAULT_CERTIFICATES, ensure_signer, keystore_files, seed_demo
 from ledger_client.demo.keys import fund
 from ledger_client.demo.summary import DemoSeed
+from ledger_client.deployment import Deployment
+from ledger_client.governance import SafeDeployment
 from ledger_client.importer.store import documents_directory
 from ledger_client.ledger import Ledger
+from ledger_client.network import governance as network_governance
 from ledger_client.network.layout import DEPLOYMENT, Layout
 from ledger_client.settings import Settings
 from ledger_client.signers import Signer, development_signers
@@ -39,38 +43,49 @@ GOVERNANCE_FUNDING_WEI = 1_000 * 10**18
 Log = Callable[[str], None]
 
 
+def _quiet(_line: str) -> None:
+    """A log that drops its lines."""
+
+
 def deployer() -> Signer:
     """Development account 0 of the node (the default mnemonic): pays for the deployment."""
     return development_signers(1)[0]
 
 
-def governance_signer(layout: Layout) -> Signer:
-    """The consortium's designated governance key, created on the first run."""
-    from api.signers import GOVERNANCE, SignerRegistry
+def governance_ledger(layout: Layout, rpc_url: str, *, designated_key: bool = False, log: Log = _quiet) -> Ledger:
+    """The ledger over the node, deployed now unless ``DIR/deployments`` has it.
 
-    registry = SignerRegistry(layout.governance_keystores)
-    if not registry.has_signer(GOVERNANCE):
-        layout.governance_keystores.mkdir(parents=True, exist_ok=True)
-        registry.save(GOVERNANCE, Signer.from_key(secrets.token_bytes(32)), secrets.token_urlsafe(24))
-    return registry.governance()
-
-
-def governance_ledger(layout: Layout, rpc_url: str) -> Ledger:
-    """The ledger over the node acting as governance, deployed now unless ``DIR/deployments`` has it."""
+    With a Safe as governance (the default) the ledger acts as the deployer, which executes the Safe's
+    transactions and funds the administrations; with ``designated_key`` (development mode) it acts as
+    that key. An existing network keeps the governance it was deployed with.
+    """
     settings = Settings(rpc_url=rpc_url, deployment=DEPLOYMENT, deployments_dir=layout.deployments_dir)
-    governance = governance_signer(layout)
-    if settings.manifest_path().exists():
-        return Ledger.connect(rpc_url, DEPLOYMENT, signer=governance, settings=settings)
+    manifest = settings.manifest_path()
+    if manifest.exists():
+        safe = SafeDeployment.load(layout.safe_file).safe if layout.safe_file.exists() else None
+        governed_by_safe = safe is not None and Deployment.load(manifest).governance == safe
+        if governed_by_safe == designated_key:
+            log(f"governance: keeping this network's {'Safe' if governed_by_safe else 'designated key'}")
+        signer = deployer() if governed_by_safe else network_governance.designated_key(layout)
+        return Ledger.connect(rpc_url, DEPLOYMENT, signer=signer, settings=settings)
     layout.deployments_dir.mkdir(parents=True, exist_ok=True)
-    with Ledger.deploy(rpc_url, signer=deployer(), governance=governance.address, settings=settings) as deployed:
-        fund(deployed, deployer(), governance.address, GOVERNANCE_FUNDING_WEI)
-    return Ledger.connect(rpc_url, DEPLOYMENT, signer=governance, settings=settings)
+    if designated_key:
+        governance = network_governance.designated_key(layout)
+        with Ledger.deploy(rpc_url, signer=deployer(), governance=governance.address, settings=settings) as deployed:
+            fund(deployed, deployer(), governance.address, GOVERNANCE_FUNDING_WEI)
+        log(f"governance: the designated key {governance.address} (development mode)")
+        return Ledger.connect(rpc_url, DEPLOYMENT, signer=governance, settings=settings)
+    safe_deployment = network_governance.deploy_network_safe(rpc_url, layout, deployer(), settings, log)
+    ledger = Ledger.deploy(rpc_url, signer=deployer(), governance=safe_deployment.safe, settings=settings)
+    network_governance.fund_owners(ledger, deployer(), layout)
+    return ledger
 
 
 def seed_network(ledger: Ledger, layout: Layout, *, certificates: int = DEFAULT_CERTIFICATES, log: Log) -> DemoSeed:
     """Seed the demo network once, each administration with the key of its own gateway."""
-    for code in CODES:
-        ensure_signer(layout.gateway_dir(code), code, _seed_of(layout))
+    signers = {code: ensure_signer(layout.gateway_dir(code), code, _seed_of(layout)) for code in CODES}
+    if ledger.signer is not None and ledger.administrations.governance() != ledger.signer.address:
+        network_governance.register_through_safe(ledger, layout, signers, log)
     lent = layout.seed_dir / "keystores"
     for code in CODES:
         own, borrowed = keystore_files(layout.gateway_dir(code), code), keystore_files(layout.seed_dir, code)

@@ -320,17 +320,27 @@ def eth_fee_history(chain: DurableChain, params: Any) -> dict[str, Any]:
     return result
 
 
-def evm_increase_time(chain: DurableChain, params: Any) -> str:
+def _number(value: Any, name: str) -> int:
+    """A JSON number or a ``0x`` quantity."""
+    return value if isinstance(value, int) else parse_quantity(value, name)
+
+
+def _non_negative(params: Any, name: str) -> int:
+    """The method's one parameter, a number that must not be negative."""
     (value,) = expect_params(params, 1, 1)
-    seconds = value if isinstance(value, int) else parse_quantity(value, "seconds")
-    if seconds < 0:
-        raise invalid_params("seconds must not be negative")
-    return fmt.quantity(chain.increase_time(seconds))
+    number = _number(value, name)
+    if number < 0:
+        raise invalid_params(f"{name} must not be negative")
+    return number
+
+
+def evm_increase_time(chain: DurableChain, params: Any) -> str:
+    return fmt.quantity(chain.increase_time(_non_negative(params, "seconds")))
 
 
 def evm_set_next_block_timestamp(chain: DurableChain, params: Any) -> None:
     (value,) = expect_params(params, 1, 1)
-    timestamp = value if isinstance(value, int) else parse_quantity(value, "timestamp")
+    timestamp = _number(value, "timestamp")
     try:
         chain.set_next_block_timestamp(timestamp)
     except ValueError as exc:
@@ -346,11 +356,7 @@ def evm_set_automine(chain: DurableChain, params: Any) -> bool:
 
 
 def evm_set_time(chain: DurableChain, params: Any) -> str:
-    (value,) = expect_params(params, 1, 1)
-    timestamp = value if isinstance(value, int) else parse_quantity(value, "timestamp")
-    if timestamp < 0:
-        raise invalid_params("timestamp must not be negative")
-    return fmt.quantity(max(chain.set_time(timestamp), 0))
+    return fmt.quantity(max(chain.set_time(_non_negative(params, "timestamp")), 0))
 
 
 def evm_mine(chain: DurableChain, params: Any) -> str:
@@ -358,7 +364,7 @@ def evm_mine(chain: DurableChain, params: Any) -> str:
     timestamp = None
     if values and values[0] is not None:
         value = values[0]
-        timestamp = value if isinstance(value, int) else parse_quantity(value, "timestamp")
+        timestamp = _number(value, "timestamp")
     try:
         chain.mine(timestamp)
     except ValueError as exc:

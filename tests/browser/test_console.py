@@ -20,9 +20,9 @@ def issue(officer: Session, number: str, legal_name: str = "Exportadora del Vall
     """Fill and send the issue form; returns the certificate id from the page's URL."""
     page = officer.go("/certificates/new")
     page.fill("#number", number)
-    page.fill("#i-legal_name", legal_name)
+    page.fill("#i-operator_name", legal_name)
     page.fill("#i-tax_id", "3-101-123456")
-    page.fill("#i-street", "Calle 5, Avenida 2")
+    page.fill("#i-address", "Calle 5, Avenida 2")
     page.fill("#i-city", "San José")
     page.fill("#i-country", "CR")
     page.fill("#i-issuing_office", "Aduana Santamaría")

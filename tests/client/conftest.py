@@ -1,7 +1,10 @@
-"""Fixtures: embedded eth-tester chain → web3 → dev accounts → deployed ledger (once per session).
+"""Fixtures: a chain backend → dev accounts → deployed ledger (see :mod:`tests.support.backends`).
 
-Every test runs inside an eth-tester snapshot that is reverted afterwards; nonce managers and
-cached administration codes are reset with it.
+The backend is the in-memory eth-tester chain unless a module parametrises ``backend``
+(``pytestmark = BEHAVIOUR_SUITE``: the behaviour suite runs on the in-memory chain, the durable
+node over JSON-RPC and anvil). Every test runs inside a snapshot reverted afterwards (nonce
+managers and cached administration codes reset with it), or, on a node without snapshots, on a
+ledger deployed for it.
 """
 
 from __future__ import annotations
@@ -14,37 +17,34 @@ from ledger_client.certificates import CertificateRequest
 from ledger_client.ledger import Ledger
 from ledger_client.models import Programme, Role
 from ledger_client.signers import Signer
+from tests.conftest import AnvilFactory
+from tests.support.backends import ChainUnderTest, open_chain_under_test
 
 DOC = b"\x11" * 32
 VALID_FROM = 1_700_000_000
 
 
 @pytest.fixture(scope="session")
-def base_ledger() -> Iterator[Ledger]:
-    """The ledger deployed once, with CR, PE and MX registered (dev accounts 1, 2, 3)."""
-    ledger = Ledger.embedded()
-    signers = ledger.dev_signers()
-    for code, name, signer in (
-        ("CR", "Costa Rica", signers[1]),
-        ("PE", "Peru", signers[2]),
-        ("MX", "Mexico", signers[3]),
-    ):
-        ledger.administrations.register(code, name, signer.address)
-    yield ledger
-    ledger.close()
+def backend(request: pytest.FixtureRequest) -> str:
+    """The chain backend under test: ``memory`` unless a module is marked ``BEHAVIOUR_SUITE``."""
+    return str(getattr(request, "param", "memory"))
 
 
-@pytest.fixture(autouse=True)
-def _isolate(request: pytest.FixtureRequest) -> Iterator[None]:
-    if "base_ledger" not in request.fixturenames:
-        yield
-        return
-    ledger: Ledger = request.getfixturevalue("base_ledger")
-    snapshot = ledger.chain.snapshot()
-    yield
-    ledger.chain.revert(snapshot)
-    ledger.context.sender.nonces.invalidate_all()
-    ledger.context.forget_codes()
+@pytest.fixture(scope="session")
+def chain_under_test(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, anvil_factory: AnvilFactory
+) -> Iterator[ChainUnderTest]:
+    """The backend's chain, once per session and backend."""
+    with open_chain_under_test(backend, tmp_path_factory.mktemp(f"chain-{backend}"), anvil_factory) as opened:
+        yield opened
+
+
+@pytest.fixture
+def base_ledger(chain_under_test: ChainUnderTest) -> Iterator[Ledger]:
+    """The ledger with CR, PE and MX registered (dev accounts 1, 2, 3), as each test found it:
+    inside a snapshot reverted afterwards where the backend has snapshots, else freshly deployed."""
+    with chain_under_test.isolated() as ledger:
+        yield ledger
 
 
 @pytest.fixture
@@ -54,9 +54,9 @@ def ledger(base_ledger: Ledger) -> Ledger:
 
 
 @pytest.fixture
-def signers(base_ledger: Ledger) -> list[Signer]:
+def signers(chain_under_test: ChainUnderTest) -> list[Signer]:
     """The development accounts (0 governance, 1 CR, 2 PE, 3 MX, 4.. free)."""
-    return base_ledger.dev_signers()
+    return list(chain_under_test.signers)
 
 
 @pytest.fixture

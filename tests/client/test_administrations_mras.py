@@ -25,6 +25,9 @@ from ledger_client.errors import (
 from ledger_client.ledger import Ledger
 from ledger_client.models import MraStatus, ReasonCode
 from ledger_client.signers import Signer
+from tests.support.backends import BEHAVIOUR_SUITE
+
+pytestmark = BEHAVIOUR_SUITE
 
 Factory = Callable[..., CertificateRequest]
 DOC = b"\x33" * 32

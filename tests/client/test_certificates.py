@@ -26,6 +26,9 @@ from ledger_client.errors import (
 from ledger_client.hashing import certificate_id
 from ledger_client.ledger import Ledger
 from ledger_client.models import CertificateAction, CertificateStatus, ReasonCode
+from tests.support.backends import BEHAVIOUR_SUITE
+
+pytestmark = BEHAVIOUR_SUITE
 
 Factory = Callable[..., CertificateRequest]
 DOC2 = b"\x22" * 32

@@ -61,9 +61,9 @@ def document_form(number: str, **overrides: Any) -> dict[str, Any]:
     """A complete issue form."""
     form: dict[str, Any] = {
         "number": number,
-        "legal_name": "Exportadora del Valle S.A.",
+        "operator_name": "Exportadora del Valle S.A.",
         "tax_id": "3-101-123456",
-        "street": "Calle 5, Avenida 2",
+        "address": "Calle 5, Avenida 2",
         "city": "San José",
         "country": "CR",
         "issuing_office": "Aduana Santamaría",

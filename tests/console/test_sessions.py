@@ -88,7 +88,7 @@ def test_every_page_sends_a_policy_without_inline_scripts(officer: Callable[...,
 def test_a_legal_name_with_markup_renders_as_text(officer: Callable[..., Officer]) -> None:
     writer = officer("cr_writer")
     name = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    response = writer.post("/certificates/new", document_form(unique_number("XSS"), legal_name=name))
+    response = writer.post("/certificates/new", document_form(unique_number("XSS"), operator_name=name))
     assert response.status_code == 303, response.text
     page = writer.get(response.headers["location"])
     assert page.status_code == 200

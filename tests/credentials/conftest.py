@@ -30,7 +30,12 @@ def own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
 
 
 def make_document(
-    issuer: str = "CR", *, valid_from: datetime | None = None, valid_until: datetime | None = None
+    issuer: str = "CR",
+    *,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    legal_name: str = LEGAL_NAME,
+    street: str = STREET,
 ) -> CertificateDocument:
     """A certificate document with an operator whose details the credential may disclose."""
     return CertificateDocument(
@@ -38,9 +43,9 @@ def make_document(
         issuer=issuer,
         issuing_office="Aduana Santamaría",
         operator=Operator(
-            legal_name=LEGAL_NAME,
+            legal_name=legal_name,
             tax_id=TAX_ID,
-            address=PostalAddress(street=STREET, city="San José", postal_code="10101", country="CR"),
+            address=PostalAddress(street=street, city="San José", postal_code="10101", country="CR"),
         ),
         roles=["IMPORTER", "EXPORTER"],
         programmes=["SECURITY"],
@@ -62,8 +67,8 @@ class Issued:
 def certificate(own: Env) -> Callable[..., Issued]:
     """Issue a certificate through the API (as ``<issuer>_writer``) and keep its document."""
 
-    def issue(issuer: str = "CR", **dates: Any) -> Issued:
-        doc = make_document(issuer, **dates)
+    def issue(issuer: str = "CR", **details: Any) -> Issued:
+        doc = make_document(issuer, **details)
         body = {
             "number": doc.certificate_number,
             "programmes": doc.programmes,

@@ -53,7 +53,7 @@ def test_a_visitor_verifies_a_credential_without_an_account(own: Env, certificat
     form = visitor.get("/credentials/verify")
     assert form.status_code == 200
     assert "Verificar una credencial OEA" in form.text
-    assert '<script src="/static/jsQR.js"' in form.text
+    assert '<script src="/static/vendor/jsqr/jsQR.js"' in form.text
     pasted = visitor.client.post("/credentials/verify", data={"csrf_token": csrf_of(form.text), "credential": text})
     assert pasted.status_code == 200, pasted.text
     assert 'data-verdict="VALID"' in pasted.text
@@ -74,3 +74,15 @@ def test_a_visitor_verifies_a_credential_without_an_account(own: Env, certificat
     assert "NO VÁLIDA" in forged.text
     no_csrf = visitor.client.post("/credentials/verify", data={"credential": text})
     assert no_csrf.status_code == 403
+
+
+def test_a_credential_too_long_for_one_qr_code_says_so(own: Env, certificate: Callable[..., Issued]) -> None:
+    issued = certificate(legal_name="Exportadora " + "del Valle " * 50, street="Calle " + "5, Avenida 2 " * 38)
+    officer = Officer(own, "cr_writer")
+    page = officer.get(f"/certificates/{issued.certificate_id}/credential")
+    assert page.status_code == 200
+    assert "too long for one QR code" in page.text
+    assert "<svg" not in page.text
+    fewer = officer.get(f"/certificates/{issued.certificate_id}/credential?chosen=1&disclose=trader_id")
+    assert "too long for one QR code" not in fewer.text
+    assert "<svg" in fewer.text

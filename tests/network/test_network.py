@@ -197,6 +197,44 @@ def test_a_gateway_refuses_another_administrations_keystore(network: Network, tm
         assert refused.status_code == 401
 
 
+def test_governance_is_a_safe_of_the_administrations(
+    network: Network, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from ledger_client.cli import main
+
+    safe = json.loads(network.layout.safe_file.read_text())
+    assert (safe["threshold"], len(safe["owners"]), safe["version"]) == (3, 5, "1.4.1")
+    keys = network.layout.governance_keystores
+    assert sorted(p.stem for p in keys.glob("*.json")) == sorted(CODES)  # one governance key per administration
+    monkeypatch.setenv("AEO_LEDGER_DEPLOYMENTS_DIR", str(network.layout.deployments_dir))
+    chain = ["--rpc-url", f"http://{LOOPBACK}:{network.rpc_port}", "--deployment", "local"]
+
+    def run(*arguments: str) -> tuple[int, str]:
+        code = main(list(arguments))
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    def owner(code: str) -> list[str]:
+        return ["--keystore", str(keys / f"{code}.json"), "--password-file", str(keys / f"{code}.password")]
+
+    def frozen() -> bool:
+        with network.client("PE", "PE reader") as pe:
+            return bool(pe.get("/v1/administrations/MX").json()["frozen"])
+
+    for action, expected in (("freeze", True), ("unfreeze", False)):
+        proposal = str(tmp_path / f"{action}-mx.json")
+        assert run("governance", "prepare", action, "--code", "MX", "--out", proposal, *chain)[0] == 0
+        for code in ("CL", "CO"):
+            assert run("governance", "sign", proposal, *owner(code))[0] == 0
+        refused = run("governance", "execute", proposal, *chain, *owner("CR"))
+        assert refused[0] == 2
+        assert "2 of the 3 owners' signatures" in refused[1]
+        assert run("governance", "sign", proposal, *owner("PE"))[0] == 0
+        done = run("governance", "execute", proposal, *chain, *owner("CR"))
+        assert done[0] == 0, done[1]
+        wait_for(lambda expected=expected: frozen() is expected)  # PE's gateway sees it from the chain
+
+
 def statuses_of_cr(network: Network) -> dict[str, str]:
     with network.client("CR", "CR reader") as cr:
         page = cr.get("/v1/certificates", params={"issuer": "CR", "limit": 1000}).json()

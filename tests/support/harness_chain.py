@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eth_tester import EthereumTester, PyEVMBackend
+from eth_tester import EthereumTester
 from web3 import Web3
 from web3.contract import Contract
 
 from ledger_client.hashing import certificate_id, code_bytes, number_bytes
 from ledger_client.index import EthTesterLogSource, Index
-from tests.support.artifacts import deploy_from_unlocked
+from tests.support.artifacts import deploy_on_tester
 
 DOC = Web3.keccak(text="certificate document")
 MRA_DOC = Web3.keccak(text="mra document")
@@ -78,12 +78,10 @@ class Chain:
 @pytest.fixture(scope="session")
 def chain() -> Chain:
     """One chain per session; tests are isolated by snapshot/revert."""
-    tester = EthereumTester(PyEVMBackend())
-    w3 = Web3(Web3.EthereumTesterProvider(tester))
-    accounts = list(w3.eth.accounts)
-    deployed = deploy_from_unlocked(w3, accounts[0], "AeoLedgerHarness")
+    deployed = deploy_on_tester("AeoLedgerHarness")
+    accounts = deployed.accounts
     signers = {"CR": accounts[1], "PE": accounts[2], "MX": accounts[3]}
-    env = Chain(tester, w3, deployed.contract, deployed.block_number, accounts[0], signers)
+    env = Chain(deployed.tester, deployed.w3, deployed.contract, deployed.block_number, accounts[0], signers)
     for code, name in (("CR", "Costa Rica"), ("PE", "Peru"), ("MX", "Mexico")):
         env.tx("gov", "registerAdministration", code_bytes(code), name, signers[code])
     return env

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from eth_tester import EthereumTester, PyEVMBackend
 from eth_typing import ChecksumAddress, HexStr
 from web3 import Web3
 from web3.contract import Contract
@@ -48,3 +49,23 @@ def deploy_from_unlocked(w3: Web3, sender: ChecksumAddress, name: str = "AeoLedg
     if receipt["status"] != 1 or address is None:
         raise TransactionFailedError(f"deploying {name} failed (status {receipt['status']})")
     return RawDeployment(w3.eth.contract(address=address, abi=artifact.abi), int(receipt["blockNumber"]))
+
+
+@dataclass(frozen=True)
+class TesterChain:
+    """A fresh in-memory eth-tester chain with one contract deployed by its first account (governance)."""
+
+    tester: EthereumTester
+    w3: Web3
+    accounts: list[ChecksumAddress]
+    contract: Contract
+    block_number: int  # the deployment block
+
+
+def deploy_on_tester(name: str = "AeoLedger") -> TesterChain:
+    """A new eth-tester chain (py-evm) with the artifact ``name`` deployed from ``accounts[0]``."""
+    tester = EthereumTester(PyEVMBackend())
+    w3 = Web3(Web3.EthereumTesterProvider(tester))
+    accounts = list(w3.eth.accounts)
+    deployed = deploy_from_unlocked(w3, accounts[0], name)
+    return TesterChain(tester, w3, accounts, deployed.contract, deployed.block_number)
