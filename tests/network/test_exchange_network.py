@@ -53,7 +53,10 @@ def ask(network: Network, issuer: str, requester: str, signer: Signer, after: in
     request = EnvelopeRequest.new(requester, issuer, after, 1000)
     headers = request.sign(signer, domain_of(network))
     return httpx.get(
-        f"{network.url(issuer)}/v1/exchange/envelopes", params={"after": after, "limit": 1000}, headers=headers, timeout=30
+        f"{network.url(issuer)}/v1/exchange/envelopes",
+        params={"after": after, "limit": 1000},
+        headers=headers,
+        timeout=30,
     )
 
 
@@ -184,12 +187,27 @@ def test_consent_withdrawn_ends_recognition_and_envelopes(network: Network) -> N
         amended = cr.post(f"/v1/certificates/{certificate_id}/amend", json=body)
         assert amended.status_code in (201, 202), amended.text
         sequence = amended.json()["sequence"]
-        assert cr.get("/v1/recognition", params={"certificate": certificate_id, "by": "PE"}).json()["recognised"] is False
+        assert (
+            cr.get("/v1/recognition", params={"certificate": certificate_id, "by": "PE"}).json()["recognised"] is False
+        )
     with network.client("PE", "PE reader") as pe:
-        wait_for(lambda: pe.get("/v1/recognition", params={"certificate": certificate_id, "by": "PE"}).json()["recognised"] is False)
-    wait_for(lambda: not any(c["recognised"] for c in lookup(network, "PE", trader) if c["certificate_id"] == certificate_id))
+        wait_for(
+            lambda: (
+                pe.get("/v1/recognition", params={"certificate": certificate_id, "by": "PE"}).json()["recognised"]
+                is False
+            )
+        )
+    wait_for(
+        lambda: not any(c["recognised"] for c in lookup(network, "PE", trader) if c["certificate_id"] == certificate_id)
+    )
     page = ask(network, "CR", "PE", signer_of(network, "PE")).json()
     assert not [e for e in page["envelopes"] if e["certificate_id"] == certificate_id and e["sequence"] == sequence]
+
+
+def recognised(client: httpx.Client, certificate_id: str, by: str) -> bool:
+    answer = client.get("/v1/recognition", params={"certificate": certificate_id, "by": by})
+    value: bool = answer.json()["recognised"]
+    return value
 
 
 def test_the_partner_reads_with_the_issuer_offline(network: Network) -> None:
@@ -200,7 +218,8 @@ def test_the_partner_reads_with_the_issuer_offline(network: Network) -> None:
     os.kill(pid, signal.SIGTERM)
     wait_for(lambda: _down(network.url("CR")), 60)
     found = [c for c in lookup(network, "MX", trader) if c["certificate_id"] == certificate_id]
-    assert found and found[0]["legal_name"] == document["operator"]["legal_name"]
+    assert found
+    assert found[0]["legal_name"] == document["operator"]["legal_name"]
 
 
 def _down(url: str) -> bool:
