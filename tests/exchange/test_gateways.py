@@ -85,7 +85,7 @@ def gateways(tmp_path: Path) -> Iterator[Gateways]:
         entered.append(c)
         clients[code] = c
         service: ExchangeService = app.state.exchange
-        service.fetcher._client = client  # noqa: SLF001 - the in-process "network"
+        service.fetcher._client = client
     try:
         yield Gateways(ledger, apps, clients, tokens, runtimes, codes)
     finally:
@@ -186,7 +186,7 @@ def test_consent_withdrawn_on_chain_ends_envelopes_and_recognition(gateways: Gat
     cr, pe = gateways.exchange("CR"), gateways.exchange("PE")
     assert gateways.ledger.administrations.exchange_key("PE") is not None  # published at start
     doc = document(tax_id="3-101-555003")
-    cr.maker._documents.write_document(doc)  # noqa: SLF001
+    cr.maker._documents.write_document(doc)
     issuer = gateways.ledger.with_signer(gateways.signers["CR"])
     issuer.certificates.issue(doc)
     for runtime in gateways.runtimes.values():
@@ -207,7 +207,7 @@ def test_consent_withdrawn_on_chain_ends_envelopes_and_recognition(gateways: Gat
     for code in ("PE", "CR"):
         assert gateways.runtimes[code].index.recognition_at(cid, "PE", now).recognised is False
     assert gateways.ledger.recognition.now(cid, "PE").recognised is False
-    domain = cr.authority._domain  # noqa: SLF001
+    domain = cr.authority._domain
     headers = EnvelopeRequest.new("PE", "CR", 0, 100).sign(gateways.signers["PE"], domain)
     page = gateways.clients["CR"].get("/v1/exchange/envelopes", params={"after": 0, "limit": 100}, headers=headers)
     assert [e for e in page.json()["envelopes"] if e["certificate_id"] == "0x" + cid.hex()] == []
