@@ -28,6 +28,8 @@ from pydantic import Field, field_validator
 from ledger_client.settings import Settings
 
 DEFAULT_STATE_DIR = Path("aeo-data")
+#: ``npm ci`` at the repository's root puts package.json's packages here.
+REPOSITORY_NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
 
 
 class ApiSettings(Settings):
@@ -62,6 +64,11 @@ class ApiSettings(Settings):
     console_session_idle_seconds: float = Field(default=1800, gt=0, description="console sign-out after idling")
     console_session_max_seconds: float = Field(default=8 * 3600, gt=0, description="console session lifetime")
     console_secure_cookie: bool = Field(default=False, description="mark the console cookie Secure (behind HTTPS)")
+    console_node_modules: Path = Field(
+        default=REPOSITORY_NODE_MODULES,
+        description="the npm packages of package.json (installed by scripts/bootstrap.sh): the console serves "
+        "the pinned jsQR from there; without it the credential page still verifies pasted and uploaded text",
+    )
     credential_verify_rate: str = Field(
         default="30/minute",
         pattern=r"^\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?$",

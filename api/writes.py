@@ -85,7 +85,8 @@ def administration_written(runtime: Runtime, result: AdministrationResult) -> Ad
     row = runtime.index.administration(result.code)
     if row is None:
         raise AdministrationNotFoundError(f"administration {result.code} is not in the index after its write")
-    return AdministrationWritten(administration=AdministrationOut.of(row), transaction=transaction(result))
+    administration = AdministrationOut.of(row, runtime.index.exchange_key(result.code))
+    return AdministrationWritten(administration=administration, transaction=transaction(result))
 
 
 def indexed_mra(runtime: Runtime, mra_id: int) -> IndexedMra:

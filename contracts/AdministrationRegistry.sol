@@ -10,12 +10,20 @@ import {IAdministrationRegistry} from "./interfaces/IAdministrationRegistry.sol"
 abstract contract AdministrationRegistry is IAdministrationRegistry {
     /// @notice Maximum number of signers of one administration.
     uint256 public constant MAX_SIGNERS = 8;
+    /// @notice Maximum length in bytes of a published gateway URL.
+    uint256 public constant MAX_GATEWAY_URL_LENGTH = 256;
 
     struct AdministrationRecord {
         bool registered;
         bool frozen;
         string name;
         address[] signers;
+    }
+
+    struct ExchangeKeyRecord {
+        bytes32 publicKey;
+        uint32 version;
+        string gatewayUrl;
     }
 
     struct SignerRecord {
@@ -27,6 +35,7 @@ abstract contract AdministrationRegistry is IAdministrationRegistry {
     mapping(bytes2 code => AdministrationRecord) private _administrations;
     mapping(address signer => SignerRecord) private _signers;
     bytes2[] private _codes;
+    mapping(bytes2 code => ExchangeKeyRecord) private _exchangeKeys;
 
     constructor(address governance_) {
         if (governance_ == address(0)) revert ZeroGovernance();
@@ -117,6 +126,32 @@ abstract contract AdministrationRegistry is IAdministrationRegistry {
         }
         delete _signers[signer];
         emit SignerRemoved(code, signer, msg.sender);
+    }
+
+    /// @inheritdoc IAdministrationRegistry
+    function publishExchangeKey(bytes32 publicKey, string calldata gatewayUrl) external returns (uint32 version) {
+        bytes2 code = _writer();
+        if (publicKey == bytes32(0)) revert ZeroExchangeKey(code);
+        uint256 length = bytes(gatewayUrl).length;
+        if (length == 0 || length > MAX_GATEWAY_URL_LENGTH) {
+            revert InvalidGatewayUrl(code, length, MAX_GATEWAY_URL_LENGTH);
+        }
+        ExchangeKeyRecord storage record = _exchangeKeys[code];
+        version = record.version + 1;
+        record.publicKey = publicKey;
+        record.version = version;
+        record.gatewayUrl = gatewayUrl;
+        emit ExchangeKeyPublished(code, publicKey, gatewayUrl, version);
+    }
+
+    /// @inheritdoc IAdministrationRegistry
+    function exchangeKey(bytes2 code)
+        external
+        view
+        returns (bytes32 publicKey, string memory gatewayUrl, uint32 version)
+    {
+        ExchangeKeyRecord storage record = _exchangeKeys[code];
+        return (record.publicKey, record.gatewayUrl, record.version);
     }
 
     /// @inheritdoc IAdministrationRegistry

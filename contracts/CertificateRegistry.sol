@@ -14,6 +14,12 @@ import {Clock} from "./Clock.sol";
 abstract contract CertificateRegistry is ICertificateRegistry, AdministrationRegistry, Clock {
     /// @notice Flag bit 0: the operator is a small or medium-sized enterprise.
     uint8 public constant FLAG_SME = 1;
+    /// @notice Flag bit 1: the operator withholds (or has withdrawn) its consent to the exchange
+    /// of its data with MRA partners; no partner recognises the certificate. Clear: consent given,
+    /// so certificates issued before the bit existed keep their recognition.
+    uint8 public constant FLAG_CONSENT_WITHHELD = 2;
+    /// @dev Every defined flag bit.
+    uint256 private constant KNOWN_FLAGS = 3;
 
     /// @dev Bits 0..103 of a certificate word: status, programmes, roles, flags, validFrom, validUntil.
     uint256 private constant STATE_MASK = (1 << 104) - 1;
@@ -116,6 +122,9 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
         emit CertificateAmended(
             id, issuer, sequence, programmes, roles, flags, validFrom, validUntil, documentHash, reasonCode, head
         );
+        if ((word >> 32 ^ flags) & FLAG_CONSENT_WITHHELD != 0) {
+            emit CertificateConsentChanged(id, issuer, sequence, flags & FLAG_CONSENT_WITHHELD == 0);
+        }
     }
 
     /// @inheritdoc ICertificateRegistry
@@ -257,7 +266,7 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
             valid := and(
                 and(
                     and(lt(sub(programmes, 1), 0xff), lt(sub(roles, 1), 0xffff)),
-                    and(iszero(shr(1, flags)), iszero(iszero(documentHash)))
+                    and(iszero(shr(2, flags)), iszero(iszero(documentHash)))
                 ),
                 and(
                     iszero(shr(32, or(validFrom, validUntil))),
@@ -269,7 +278,7 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
         if (programmes == 0 || roles == 0 || programmes > type(uint8).max || roles > type(uint16).max) {
             revert InvalidScope(uint8(programmes), uint16(roles));
         }
-        if (flags & ~uint256(FLAG_SME) != 0) revert UnknownFlags(uint8(flags));
+        if (flags & ~KNOWN_FLAGS != 0) revert UnknownFlags(uint8(flags));
         if (validFrom > type(uint32).max || validUntil > type(uint32).max || (validUntil != 0 && validUntil <= validFrom))
         {
             revert InvalidValidity(uint32(validFrom), uint32(validUntil));

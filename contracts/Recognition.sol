@@ -39,7 +39,7 @@ abstract contract Recognition is IRecognition, CertificateRegistry, MraRegistry 
         returns (bool recognised, uint8 programmes, uint64 mraId)
     {
         Certificate memory cert = _certificate(id);
-        if (cert.status != Status.Active) return (false, 0, 0);
+        if (cert.status != Status.Active || cert.flags & FLAG_CONSENT_WITHHELD != 0) return (false, 0, 0);
         uint256 now_ = _time();
         if (cert.validFrom > now_ || (cert.validUntil != 0 && now_ > cert.validUntil)) return (false, 0, 0);
         bytes2 issuer = bytes2(id);

@@ -9,8 +9,8 @@ from eth_utils.address import to_checksum_address
 from ledger_client import validation
 from ledger_client.context import LedgerContext
 from ledger_client.errors import AdministrationNotFoundError
-from ledger_client.models import Administration
-from ledger_client.results import AdministrationResult
+from ledger_client.models import Administration, ExchangeKey
+from ledger_client.results import AdministrationResult, ExchangeKeyResult
 from ledger_client.signers import Signer
 from ledger_client.transactions import SentTransaction
 
@@ -19,6 +19,7 @@ GAS_REGISTER = 300_000
 GAS_FREEZE = 150_000  # loops over at most 8 signers
 GAS_RECOVER = 350_000
 GAS_SIGNER = 150_000
+GAS_EXCHANGE_KEY = 250_000  # a 256-byte URL writes 9 fresh slots
 
 
 def _result(sent: SentTransaction, code: str) -> AdministrationResult:
@@ -76,6 +77,29 @@ class Administrations:
         old = validation.address(account, "signer")
         sent = self._ctx.transact(signer, "removeSigner", old, gas_model=GAS_SIGNER)
         return _result(sent, str(self._ctx.event(sent.receipt, "SignerRemoved")["code"].decode("ascii")))
+
+    def publish_exchange_key(
+        self, public_key: bytes | str, gateway_url: str, *, signer: Signer | None = None
+    ) -> ExchangeKeyResult:
+        """Publish (or rotate) the calling signer's administration's X25519 exchange key and gateway
+        URL; partners seal envelopes to the key and fetch them from the URL. Any signer of the
+        administration, not while it is frozen."""
+        key = validation.exchange_public_key(public_key)
+        url = validation.gateway_url(gateway_url)
+        sent = self._ctx.transact(signer, "publishExchangeKey", key, url, gas_model=GAS_EXCHANGE_KEY)
+        event = self._ctx.event(sent.receipt, "ExchangeKeyPublished")
+        code = bytes(event["code"]).decode("ascii")
+        return ExchangeKeyResult(
+            "0x" + sent.tx_hash.hex(), sent.block_number, sent.gas_used, code, int(event["version"])
+        )
+
+    def exchange_key(self, code: str) -> ExchangeKey | None:
+        """``code``'s current exchange key and gateway URL, read from the chain (``None``: none published)."""
+        checked = validation.code(code)
+        public_key, url, version = self._ctx.call("exchangeKey", checked.encode())
+        if version == 0:
+            return None
+        return ExchangeKey(checked, bytes(public_key), str(url), int(version))
 
     def get(self, code: str) -> Administration:
         """An administration's record; :class:`AdministrationNotFoundError` when unregistered."""

@@ -19,7 +19,6 @@ from typing import Any, Literal
 
 from eth_utils.address import to_checksum_address
 from web3 import Web3
-from web3.exceptions import TransactionNotFound
 from web3.types import BlockIdentifier
 
 from ledger_client.backends import (
@@ -206,13 +205,10 @@ class Chain:
 
     def transaction(self, tx_hash: bytes) -> SentFields | None:
         """Sender, nonce, recipient and input of a transaction the node holds (mined or pooled)."""
-        try:
-            with self._rpc("eth_getTransactionByHash"):
-                data = self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
-        except ChainUnavailableError as exc:
-            if isinstance(exc.__cause__, TransactionNotFound):
-                return None
-            raise
+        data = self.backend.lookup(
+            "eth_getTransactionByHash",
+            lambda: self.w3.eth.get_transaction(tx_hash),  # type: ignore[arg-type]
+        )
         if data is None:
             return None
         to = data.get("to")
@@ -309,13 +305,7 @@ class Chain:
 
     def knows_transaction(self, tx_hash: bytes) -> bool:
         """Whether the node has the transaction (mined or waiting in its pool)."""
-        try:
-            with self._rpc("eth_getTransactionByHash"):
-                return self.w3.eth.get_transaction(tx_hash) is not None  # type: ignore[arg-type]
-        except ChainUnavailableError as exc:
-            if isinstance(exc.__cause__, TransactionNotFound):
-                return False
-            raise
+        return self.transaction(tx_hash) is not None
 
     def wait_for_receipt(self, tx_hash: bytes, timeout: float | None = None) -> Receipt:
         """Poll for the receipt of ``tx_hash``; :class:`TransactionTimeoutError` after ``timeout``."""

@@ -147,6 +147,10 @@ class InvalidPartiesError(LedgerValueError):
     """The parties of an MRA are too few, too many, duplicated or omit the proposer."""
 
 
+class InvalidExchangeKeyError(LedgerValueError):
+    """An exchange public key is not 32 non-zero bytes, or a gateway URL is not an http(s) URL of 1..256 bytes."""
+
+
 class InvalidSequenceError(LedgerValueError):
     """A certificate event sequence number is outside 1..2**24-1."""
 
@@ -437,9 +441,21 @@ class InvalidScope(_Revert, LedgerValueError):
 
 
 class UnknownFlags(_Revert, LedgerValueError):
-    """Only flag bit 0 (SME) is defined."""
+    """Only flag bits 0 (SME) and 1 (consent withheld) are defined."""
 
-    message = "Only flag bit 0 (SME) is defined"
+    message = "Only flag bits 0 (SME) and 1 (consent withheld) are defined"
+
+
+class ZeroExchangeKey(_Revert, LedgerValueError):
+    """An exchange public key cannot be zero."""
+
+    message = "An exchange public key cannot be zero"
+
+
+class InvalidGatewayUrl(_Revert, LedgerValueError):
+    """The gateway URL is empty or longer than `max` bytes."""
+
+    message = "The gateway URL is empty or longer than `max` bytes"
 
 
 class InvalidValidity(_Revert, LedgerValueError):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from ledger_client.codec import EventAbi, ledger_codec
 from ledger_client.models import CertificateAction, MraAction, MraStatus
@@ -85,6 +85,16 @@ class SignerChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class ExchangeKeyPublished:
+    """An administration published (or rotated) its exchange key and gateway URL (``version`` 1, 2, …)."""
+
+    code: str
+    public_key: bytes
+    gateway_url: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
 class CertificateIssued:
     """A certificate was issued (event 1, status Active)."""
 
@@ -95,15 +105,8 @@ class CertificateIssued:
     document_hash: bytes
     head: bytes
 
-    @property
-    def sequence(self) -> int:
-        """The issue is a certificate's event 1."""
-        return 1
-
-    @property
-    def action(self) -> CertificateAction:
-        """Issued."""
-        return CertificateAction.ISSUED
+    sequence: ClassVar[int] = 1  # the issue is a certificate's event 1
+    action: ClassVar[CertificateAction] = CertificateAction.ISSUED
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +133,19 @@ class CertificateAmended:
     reason_code: int
     head: bytes
 
-    @property
-    def action(self) -> CertificateAction:
-        """Amended."""
-        return CertificateAction.AMENDED
+    action: ClassVar[CertificateAction] = CertificateAction.AMENDED
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateConsentChanged:
+    """The operator's consent changed, by amendment ``sequence`` (emitted right after its
+    :class:`CertificateAmended`, whose terms carry the new flags; not a history event of its own:
+    the head is the amendment's)."""
+
+    certificate_id: bytes
+    issuer: str
+    sequence: int
+    consent: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +160,7 @@ class CertificateRenewed:
     document_hash: bytes
     head: bytes
 
-    @property
-    def action(self) -> CertificateAction:
-        """Renewed."""
-        return CertificateAction.RENEWED
+    action: ClassVar[CertificateAction] = CertificateAction.RENEWED
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,8 +223,10 @@ _MRA_STATUS_AFTER = {
 
 CertificateEvent = CertificateIssued | CertificateStatusChanged | CertificateAmended | CertificateRenewed
 MraEvent = MraProposed | MraAccepted | MraStatusChanged
-AdministrationEvent = AdministrationRegistered | AdministrationFrozenChanged | SignerChanged
-LedgerEvent = AdministrationEvent | CertificateEvent | MraEvent | CertificateEventAcknowledged
+AdministrationEvent = AdministrationRegistered | AdministrationFrozenChanged | SignerChanged | ExchangeKeyPublished
+LedgerEvent = (
+    AdministrationEvent | CertificateEvent | MraEvent | CertificateEventAcknowledged | CertificateConsentChanged
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +309,14 @@ def _signer_changed(added: bool, f: Mapping[str, Any]) -> SignerChanged:
     return SignerChanged(_code(f["code"]), f["signer"], f["by"], added)
 
 
+def _exchange_key(f: Mapping[str, Any]) -> ExchangeKeyPublished:
+    return ExchangeKeyPublished(_code(f["code"]), f["publicKey"], str(f["gatewayUrl"]), f["version"])
+
+
+def _consent_changed(f: Mapping[str, Any]) -> CertificateConsentChanged:
+    return CertificateConsentChanged(f["id"], _code(f["issuer"]), f["sequence"], bool(f["consent"]))
+
+
 #: Event name → the typed event of its decoded arguments (the one place a new event is added).
 BUILDERS: dict[str, Callable[[Mapping[str, Any]], LedgerEvent]] = {
     "AdministrationRegistered": _registered,
@@ -305,6 +324,7 @@ BUILDERS: dict[str, Callable[[Mapping[str, Any]], LedgerEvent]] = {
     "AdministrationUnfrozen": partial(_frozen_changed, False),
     "SignerAdded": partial(_signer_changed, True),
     "SignerRemoved": partial(_signer_changed, False),
+    "ExchangeKeyPublished": _exchange_key,
     "CertificateIssued": _issued,
     "CertificateSuspended": partial(_status_changed, CertificateAction.SUSPENDED),
     "CertificateReinstated": partial(_status_changed, CertificateAction.REINSTATED),
@@ -312,6 +332,7 @@ BUILDERS: dict[str, Callable[[Mapping[str, Any]], LedgerEvent]] = {
     "CertificateAnnulled": partial(_status_changed, CertificateAction.ANNULLED),
     "CertificateAmended": _amended,
     "CertificateRenewed": _renewed,
+    "CertificateConsentChanged": _consent_changed,
     "CertificateEventAcknowledged": _acknowledged,
     "MraProposed": _mra_proposed,
     "MraAccepted": _mra_accepted,

@@ -75,6 +75,16 @@ class Role(IntFlag):
 
 #: Certificate flag bit 0: the operator is a small or medium-sized enterprise.
 FLAG_SME = 1
+#: Certificate flag bit 1: the operator withholds (or has withdrawn) its consent to the exchange of
+#: its data with MRA partners; no partner recognises the certificate. Clear = consent given.
+FLAG_CONSENT_WITHHELD = 2
+
+
+def consents(flags: int) -> bool:
+    """Whether a certificate's ``flags`` word records the operator's consent (bit 1 clear)."""
+    return not flags & FLAG_CONSENT_WITHHELD
+
+
 #: Masks of the defined bits.
 PROGRAMME_MASK = int(Programme.SECURITY | Programme.SIMPLIFICATIONS | Programme.FISCAL | Programme.SANITARY)
 ROLE_MASK = sum(int(r) for r in Role)
@@ -165,3 +175,16 @@ class Recognition:
     recognised: bool
     programmes: int
     mra_id: int  # 0 when not recognised
+
+
+@dataclass(frozen=True)
+class ExchangeKey:
+    """An administration's published exchange key (X25519, 32 bytes) and gateway URL.
+
+    ``version`` is 1 for its first publication and one more at each rotation.
+    """
+
+    administration: str
+    public_key: bytes
+    gateway_url: str
+    version: int

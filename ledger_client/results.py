@@ -25,6 +25,13 @@ class AdministrationResult(WriteResult):
 
 
 @dataclass(frozen=True)
+class ExchangeKeyResult(AdministrationResult):
+    """A publication of an administration's exchange key and gateway URL: its version (1, 2, …)."""
+
+    version: int
+
+
+@dataclass(frozen=True)
 class CertificateResult(WriteResult):
     """A certificate event: which certificate, which action, its event number and new head."""
 

@@ -18,6 +18,7 @@ from ledger_client.errors import (
     InvalidCertificateNumberError,
     InvalidCodeError,
     InvalidDatesError,
+    InvalidExchangeKeyError,
     InvalidHashError,
     InvalidNameError,
     InvalidPartiesError,
@@ -26,9 +27,19 @@ from ledger_client.errors import (
     InvalidSequenceError,
     UnregisteredAdministrationError,
 )
-from ledger_client.models import FLAG_SME, MAX_TIMESTAMP, PROGRAMME_MASK, ROLE_MASK, Programme, Role
+from ledger_client.models import (
+    FLAG_CONSENT_WITHHELD,
+    FLAG_SME,
+    MAX_TIMESTAMP,
+    PROGRAMME_MASK,
+    ROLE_MASK,
+    Programme,
+    Role,
+)
 
 MAX_NAME_BYTES = 64
+#: Longest gateway URL the contract accepts (``MAX_GATEWAY_URL_LENGTH``).
+MAX_GATEWAY_URL_BYTES = 256
 MAX_PARTIES = 16
 MAX_SEQUENCE = 2**24 - 1
 MAX_MRA_ID = 2**64 - 1
@@ -108,6 +119,51 @@ def flags(sme: bool) -> int:
     if not isinstance(sme, bool):
         raise InvalidScopeError(f"sme must be true or false, got {sme!r}")
     return FLAG_SME if sme else 0
+
+
+def flags_word(sme: bool, consent: bool) -> int:
+    """The certificate flags word from the SME flag and the operator's consent."""
+    if not isinstance(consent, bool):
+        raise InvalidScopeError(f"consent must be true or false, got {consent!r}")
+    return flags(sme) | (0 if consent else FLAG_CONSENT_WITHHELD)
+
+
+def exchange_public_key(value: bytes | str) -> bytes:
+    """An X25519 public key: 32 bytes (or 0x + 64 hex digits), not all zero."""
+    raw: bytes
+    if isinstance(value, str):
+        try:
+            raw = bytes.fromhex(value.removeprefix("0x"))
+        except ValueError:
+            raise InvalidExchangeKeyError(
+                f"exchange public key {value!r} is not hex; expected 32 bytes as 0x + 64 hex digits"
+            ) from None
+    elif isinstance(value, bytes | bytearray):
+        raw = bytes(value)
+    else:
+        raise InvalidExchangeKeyError(
+            f"exchange public key must be bytes or a 0x-hex string, got {type(value).__name__}"
+        )
+    if len(raw) != 32:
+        raise InvalidExchangeKeyError(f"exchange public key has {len(raw)} bytes; an X25519 key has exactly 32")
+    if raw == ZERO32:
+        raise InvalidExchangeKeyError("exchange public key is zero; give the gateway's X25519 public key")
+    return raw
+
+
+def gateway_url(value: str) -> str:
+    """A gateway's base URL: ``http://`` or ``https://`` with a host, 1..256 bytes, no spaces."""
+    if not isinstance(value, str):
+        raise InvalidExchangeKeyError(f"gateway URL must be text, got {type(value).__name__}")
+    size = len(value.encode("utf-8"))
+    if not 0 < size <= MAX_GATEWAY_URL_BYTES:
+        raise InvalidExchangeKeyError(f"gateway URL is {size} bytes; allowed: 1..{MAX_GATEWAY_URL_BYTES}")
+    scheme, _, rest = value.partition("://")
+    if scheme not in ("http", "https") or not rest or rest.startswith("/") or any(c.isspace() for c in value):
+        raise InvalidExchangeKeyError(
+            f"gateway URL {value!r} is not an http(s) URL; expected e.g. https://gateway.customs.example"
+        )
+    return value
 
 
 def timestamp(value: int | datetime, field: str) -> int:

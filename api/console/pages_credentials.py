@@ -141,10 +141,17 @@ async def credential_print(
     )
 
 
+def _qr_decoder(view: View) -> bool:
+    """Whether the pinned jsQR is installed (``console_node_modules``): without it, no QR reading."""
+    return bool(view.request.app.state.console_qr_decoder)
+
+
 @router.get("/credentials/verify")
 async def verify_form(view: ViewDep) -> Response:
     """The public form: paste, upload, or scan a credential's QR code."""
-    return view.render("credential_verify.html", result=None, text="", limit=MAX_CREDENTIAL_LENGTH)
+    return view.render(
+        "credential_verify.html", result=None, text="", limit=MAX_CREDENTIAL_LENGTH, qr_decoder=_qr_decoder(view)
+    )
 
 
 @router.post("/credentials/verify")
@@ -170,4 +177,5 @@ async def verify_credential(request: Request, view: ViewDep) -> Response:
         result=CredentialVerificationOut.of(found),
         text=text.strip(),
         limit=MAX_CREDENTIAL_LENGTH,
+        qr_decoder=_qr_decoder(view),
     )

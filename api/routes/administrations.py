@@ -15,6 +15,8 @@ from api.schemas.administrations import (
     AdministrationWritten,
     AgencyReadOut,
     AgencyReadsPage,
+    ExchangeKeyOut,
+    ExchangeKeyRequest,
     RegisterAdministrationRequest,
     SignerRequest,
 )
@@ -40,17 +42,25 @@ def _known(index: IndexDep, code: str) -> None:
 @router.get("", response_model=list[AdministrationOut], responses=problem_responses(401))
 async def list_administrations(index: IndexDep, _principal: PrincipalDep) -> list[AdministrationOut]:
     """Every registered administration, in registration order."""
-    return [AdministrationOut.of(a) for a in index.administrations()]
+    return [AdministrationOut.of(a, index.exchange_key(a.code)) for a in index.administrations()]
 
 
 @router.get("/{code}", response_model=AdministrationOut, responses=problem_responses(401, 404))
 async def get_administration(code: CodePath, index: IndexDep, _principal: PrincipalDep) -> AdministrationOut:
-    """One administration: name, frozen flag and signer accounts."""
+    """One administration: name, frozen flag, signer accounts, and its current exchange key and
+    gateway URL with their version."""
     row = index.administration(code)
     if row is None:
         _known(index, code)
     assert row is not None
-    return AdministrationOut.of(row)
+    return AdministrationOut.of(row, index.exchange_key(code))
+
+
+@router.get("/{code}/exchange-keys", response_model=list[ExchangeKeyOut], responses=problem_responses(401, 404))
+async def exchange_key_history(code: CodePath, index: IndexDep, _principal: PrincipalDep) -> list[ExchangeKeyOut]:
+    """Every publication of the administration's exchange key and gateway URL, version 1 first."""
+    _known(index, code)
+    return [ExchangeKeyOut.of(k) for k in index.exchange_key_history(code)]
 
 
 @router.get("/{code}/kpis", response_model=KpisOut, responses=problem_responses(401, 403, 404))
@@ -122,6 +132,19 @@ def add_signer(
     """Add a signer account to the administration (its writer tokens; key rotation step 1)."""
     require_writer_for(principal, code, "manage the signers of")
     return administration_written(runtime, as_administration(runtime, code).administrations.add_signer(body.address))
+
+
+@write_route(router, "/{code}/exchange-key", AdministrationWritten, _WRITE)
+def publish_exchange_key(
+    code: CodePath, body: ExchangeKeyRequest, runtime: RuntimeDep, principal: PrincipalDep
+) -> AdministrationWritten:
+    """Publish (or rotate) the administration's exchange key and gateway URL on-chain (its writer
+    tokens): partners seal its envelopes to this key and fetch theirs from this URL."""
+    require_writer_for(principal, code, "publish the exchange key of")
+    ledger = as_administration(runtime, code)
+    return administration_written(
+        runtime, ledger.administrations.publish_exchange_key(body.public_key, body.gateway_url)
+    )
 
 
 @router.delete(

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.agency_reads import AgencyRead
 from api.schemas.common import Code, SignerAddress, Transaction
-from ledger_client.index import IndexedAdministration
+from ledger_client.index import IndexedAdministration, IndexedExchangeKey
 
 
 class RegisterAdministrationRequest(BaseModel):
@@ -39,6 +39,54 @@ class SignerRequest(BaseModel):
     address: SignerAddress
 
 
+class ExchangeKeyRequest(BaseModel):
+    """The administration's exchange key (X25519) and gateway URL to publish on-chain (a rotation
+    when one is published already)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "public_key": "0x8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
+                    "gateway_url": "https://aeo.aduana.example.cr",
+                }
+            ]
+        },
+    )
+
+    public_key: str = Field(
+        pattern=r"^0x[0-9a-fA-F]{64}$", description="X25519 public key, 32 bytes as 0x + 64 hex digits (not zero)"
+    )
+    gateway_url: str = Field(
+        min_length=1,
+        max_length=256,
+        pattern=r"^https?://[^/\s][^\s]*$",
+        description="the gateway's base URL, where partners fetch their envelopes (http or https, 1..256 bytes)",
+    )
+
+
+class ExchangeKeyOut(BaseModel):
+    """One publication of an administration's exchange key and gateway URL."""
+
+    public_key: str = Field(description="X25519 public key (0x-hex, 32 bytes)")
+    gateway_url: str
+    version: int = Field(ge=1, description="1 for the first publication, one more at each rotation")
+    published_block: int
+    published_at: datetime
+
+    @classmethod
+    def of(cls, key: IndexedExchangeKey) -> ExchangeKeyOut:
+        """From an index row."""
+        return cls(
+            public_key="0x" + key.public_key.hex(),
+            gateway_url=key.gateway_url,
+            version=key.version,
+            published_block=key.block_number,
+            published_at=datetime.fromtimestamp(key.block_time, UTC),
+        )
+
+
 class AdministrationOut(BaseModel):
     """A customs administration."""
 
@@ -47,12 +95,20 @@ class AdministrationOut(BaseModel):
     frozen: bool
     signers: list[str]
     registered_block: int
+    exchange_key: ExchangeKeyOut | None = Field(
+        description="its current exchange key and gateway URL (null: none published yet)"
+    )
 
     @classmethod
-    def of(cls, a: IndexedAdministration) -> AdministrationOut:
-        """From an index row."""
+    def of(cls, a: IndexedAdministration, key: IndexedExchangeKey | None) -> AdministrationOut:
+        """From an index row and its current exchange key."""
         return cls(
-            code=a.code, name=a.name, frozen=a.frozen, signers=list(a.signers), registered_block=a.registered_block
+            code=a.code,
+            name=a.name,
+            frozen=a.frozen,
+            signers=list(a.signers),
+            registered_block=a.registered_block,
+            exchange_key=None if key is None else ExchangeKeyOut.of(key),
         )
 
 

@@ -36,6 +36,10 @@ interface IAdministrationRegistry {
     error LastSigner(address signer, bytes2 code);
     /// @notice The administration already has the maximum number of signers.
     error TooManySigners(bytes2 code, uint256 max);
+    /// @notice An exchange public key cannot be zero.
+    error ZeroExchangeKey(bytes2 code);
+    /// @notice The gateway URL is empty or longer than `max` bytes.
+    error InvalidGatewayUrl(bytes2 code, uint256 length, uint256 max);
 
     /// @notice Governance registered an administration with its first signer.
     event AdministrationRegistered(bytes2 indexed code, string name, address indexed signer);
@@ -47,6 +51,12 @@ interface IAdministrationRegistry {
     event SignerAdded(bytes2 indexed code, address indexed signer, address indexed by);
     /// @notice A signer was removed from an administration.
     event SignerRemoved(bytes2 indexed code, address indexed signer, address indexed by);
+    /// @notice An administration published (or rotated) its exchange key and gateway URL.
+    /// @param code The administration.
+    /// @param publicKey Its X25519 public key (32 bytes) to which partners' envelopes are sealed.
+    /// @param gatewayUrl The base URL of its gateway, where partners fetch their envelopes.
+    /// @param version 1 for the first publication, one more at each rotation.
+    event ExchangeKeyPublished(bytes2 indexed code, bytes32 publicKey, string gatewayUrl, uint32 version);
 
     /// @notice Register an administration. Governance only.
     /// @param code ISO 3166-1 alpha-2 code, upper case.
@@ -69,6 +79,19 @@ interface IAdministrationRegistry {
 
     /// @notice Remove a signer from the caller's own administration (a signer may remove itself).
     function removeSigner(address signer) external;
+
+    /// @notice Publish the caller's administration's exchange key (X25519) and gateway URL,
+    /// replacing the previous ones (a rotation). Any signer of the administration; not while frozen.
+    /// @param publicKey The X25519 public key, non-zero.
+    /// @param gatewayUrl The gateway's base URL, 1..`MAX_GATEWAY_URL_LENGTH` bytes.
+    /// @return version The publication's version (1, 2, ...).
+    function publishExchangeKey(bytes32 publicKey, string calldata gatewayUrl) external returns (uint32 version);
+
+    /// @notice An administration's current exchange key and gateway URL (version 0: none published).
+    function exchangeKey(bytes2 code)
+        external
+        view
+        returns (bytes32 publicKey, string memory gatewayUrl, uint32 version);
 
     /// @notice The consortium governance address.
     function governance() external view returns (address);

@@ -46,7 +46,8 @@ interface ICertificateRegistry {
     /// @param number National certificate number, ASCII, left-aligned and zero-padded.
     /// @param programmes Bitmask of AEO programmes (bit 0 security AEO-S, bit 1 simplifications AEO-C, ...).
     /// @param roles Bitmask of operator roles (importer, exporter, carrier, broker, warehouse, ...).
-    /// @param flags Bit 0: the operator is an SME. Other bits must be zero.
+    /// @param flags Bit 0: the operator is an SME. Bit 1: the operator withholds its consent to the
+    /// exchange of its data with MRA partners (clear: consent given). Other bits must be zero.
     /// @param validFrom Unix time from which the certificate is valid.
     /// @param validUntil Unix time until which it is valid, 0 for open-ended.
     /// @param documentHash keccak256 of the canonical (RFC 8785) JSON certificate document.
@@ -88,7 +89,7 @@ interface ICertificateRegistry {
     error EmptyCertificateNumber();
     /// @notice Programmes and roles must each name at least one bit.
     error InvalidScope(uint8 programmes, uint16 roles);
-    /// @notice Only flag bit 0 (SME) is defined.
+    /// @notice Only flag bits 0 (SME) and 1 (consent withheld) are defined.
     error UnknownFlags(uint8 flags);
     /// @notice validUntil must be 0 (open-ended) or later than validFrom.
     error InvalidValidity(uint32 validFrom, uint32 validUntil);
@@ -142,6 +143,10 @@ interface ICertificateRegistry {
         uint16 reasonCode,
         bytes16 head
     );
+    /// @notice The operator's consent to the exchange with MRA partners changed, by the amendment
+    /// `sequence` (emitted right after its `CertificateAmended`; the history head is the amendment's).
+    /// Without consent the certificate is recognised by no partner.
+    event CertificateConsentChanged(bytes32 indexed id, bytes2 indexed issuer, uint24 sequence, bool consent);
     /// @notice A certificate was renewed: new validity period and document.
     event CertificateRenewed(
         bytes32 indexed id,
@@ -173,7 +178,8 @@ interface ICertificateRegistry {
     /// @notice Annul an Active or Suspended certificate: void from the start (terminal).
     function annul(bytes32 id, uint16 reasonCode) external;
 
-    /// @notice Amend scope, SME flag, dates and document of an Active or Suspended certificate.
+    /// @notice Amend scope, flags (SME, consent withheld), dates and document of an Active or Suspended
+    /// certificate. Emits `CertificateConsentChanged` too when the consent bit changes.
     function amend(
         bytes32 id,
         uint8 programmes,

@@ -3,7 +3,8 @@ pragma solidity 0.8.28;
 
 /// @title Recognition of certificates under MRAs, and partners' acknowledgements
 /// @notice Recognition is derived, never copied: administration B recognises certificate C when
-/// C is Active, valid now (validFrom <= now and, unless open-ended, now <= validUntil), and an MRA
+/// C is Active, valid now (validFrom <= now and, unless open-ended, now <= validUntil), its
+/// operator consents to the exchange with MRA partners (flag bit 1 clear), and an MRA
 /// in force joins B and C's issuer with a scope whose programmes overlap C's programmes and whose
 /// roles overlap C's roles. The recognised programmes are the union of those overlaps.
 ///

@@ -269,7 +269,17 @@ class Auditor:
             out.append(
                 RowMismatch("signers", code, "signers", ",".join(sorted(mine.signers)), ",".join(sorted(signers)))
             )
-        return out
+        return out + self._verify_exchange_key(reader, code, block)
+
+    def _verify_exchange_key(self, reader: Reader, code: str, block: int) -> list[RowMismatch]:
+        """The index's current exchange key, URL and version against ``exchangeKey(code)`` at ``block``."""
+        public_key, url, version = self._call("exchangeKey", code.encode("latin-1"), block=block)
+        mine = reader.exchange_key(code)
+        theirs = (int(version), bytes(public_key).hex(), str(url)) if version else None
+        indexed = (mine.version, mine.public_key.hex(), mine.gateway_url) if mine is not None else None
+        if indexed == theirs:
+            return []
+        return [RowMismatch("exchange_keys", code, "exchange key (version, key, URL)", str(indexed), str(theirs))]
 
 
 def _head_mismatch(recomputed: bytes, onchain: bytes) -> Finding:

@@ -15,13 +15,16 @@ with a clear :class:`~ledger_client.errors.LedgerError`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from web3 import Web3
 
 from ledger_client.backends.logs import LogSource
 from ledger_client.backends.types import Receipt, WriteStrategy
+
+T = TypeVar("T")
 
 
 class ChainBackend(Protocol):
@@ -60,6 +63,10 @@ class ChainBackend(Protocol):
     def guard(self, what: str) -> AbstractContextManager[None]:
         """Translate the backend's failures inside the block into :class:`LedgerError`s: a revert
         into the named contract error, an unreachable node into :class:`ChainUnavailableError`."""
+        ...
+
+    def lookup(self, what: str, fetch: Callable[[], T]) -> T | None:
+        """``fetch()`` under :meth:`guard`; None when the node answers that it has no such thing."""
         ...
 
     def send_raw(self, raw: bytes) -> bytes:

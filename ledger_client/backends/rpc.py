@@ -7,8 +7,8 @@ they do faster in-process.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any, Literal
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, TypeVar
 
 from eth_utils.address import to_checksum_address
 from web3 import HTTPProvider, Web3
@@ -26,6 +26,8 @@ from ledger_client.errors import (
     UnsupportedEvmError,
     decode_revert,
 )
+
+T = TypeVar("T")
 
 
 def hex_bytes(value: Any) -> bytes:
@@ -136,15 +138,22 @@ class RpcBackend:
         """Not on a node: a transaction cannot be rolled back."""
         raise LedgerError("speculative writes exist only on the in-memory embedded chain")
 
-    def receipt(self, tx_hash: bytes) -> Receipt | None:
-        """``eth_getTransactionReceipt``."""
+    def lookup(self, what: str, fetch: Callable[[], T]) -> T | None:
+        """``fetch()`` under :meth:`guard`; None when the node answers that it has no such thing."""
         try:
-            with self.guard("eth_getTransactionReceipt"):
-                data = self._w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+            with self.guard(what):
+                return fetch()
         except ChainUnavailableError as exc:
             if isinstance(exc.__cause__, TransactionNotFound):
                 return None
             raise
+
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        """``eth_getTransactionReceipt``."""
+        data = self.lookup(
+            "eth_getTransactionReceipt",
+            lambda: self._w3.eth.get_transaction_receipt(tx_hash),  # type: ignore[arg-type]
+        )
         if data is None:
             return None
         address = data.get("contractAddress")

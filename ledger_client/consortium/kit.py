@@ -11,7 +11,8 @@ Layout of the directory::
     nodes/<CODE>/config.toml        Besu configuration of the node
     nodes/<CODE>/key                the node key, raw, as Besu reads it (mode 0600)
     secrets/nodes/<CODE>.json       the same node key encrypted (keystore) + <CODE>.password
-    governance/governance.json      governance / deployer account (keystore) + governance.password
+    governance/governance.json      the deployer account (keystore) + governance.password (development: governance)
+    governance/owners/<CODE>.json   the administration's governance key, an owner of the Safe (+ <CODE>.password)
     gateways/<CODE>/keystores/      the administration's signer keystore <CODE>.json + <CODE>.password
     deployments/                    where ``aeo-ledger deploy`` writes the manifest the gateways read
     data/<CODE>/                    the node's database (Besu's --data-path, mounted at /data)
@@ -78,12 +79,16 @@ def _render(plan: NetworkPlan, root: Path) -> None:
     write_encrypted(
         plan.governance, root / "governance" / "governance.json", root / "governance" / "governance.password"
     )
+    for node, owner in zip(plan.nodes, plan.owners, strict=True):
+        owners = root / "governance" / "owners"
+        write_encrypted(owner, owners / f"{node.code}.json", owners / f"{node.code}.password")
     (root / "deployments").mkdir()
     for node in plan.nodes:
         (root / "data" / node.code).mkdir(parents=True)
     for private in (
         root / "secrets",
         root / "governance",
+        root / "governance" / "owners",
         *(root / "gateways" / n.code / "keystores" for n in plan.nodes),
     ):
         private.chmod(0o700)

@@ -77,6 +77,8 @@ class NetworkPlan:
     options: KitOptions
     nodes: tuple[Node, ...]
     governance: Signer
+    #: One governance key per administration (in node order): the owners of the consortium's Safe.
+    owners: tuple[Signer, ...] = ()
 
     @classmethod
     def create(cls, options: KitOptions) -> NetworkPlan:
@@ -96,7 +98,13 @@ class NetworkPlan:
             )
             for i, code in enumerate(options.validators)
         )
-        return cls(options=options, nodes=nodes, governance=Signer.create())
+        owners = tuple(Signer.create() for _ in nodes)
+        return cls(options=options, nodes=nodes, governance=Signer.create(), owners=owners)
+
+    @property
+    def safe_threshold(self) -> int:
+        """Owners' signatures a governance transaction needs: a majority of the administrations."""
+        return len(self.owners) // 2 + 1
 
     @property
     def validator_addresses(self) -> list[str]:
@@ -126,6 +134,10 @@ class NetworkPlan:
             "requestTimeoutSeconds": options.request_timeout_seconds,
             "deployment": options.deployment,
             "governance": self.governance.address,
+            "governanceSafe": {
+                "owners": {node.code: owner.address for node, owner in zip(self.nodes, self.owners, strict=True)},
+                "threshold": self.safe_threshold,
+            },
             "besuImage": options.besu_image,
             "gatewayImage": options.gateway_image,
             "subnet": options.subnet,

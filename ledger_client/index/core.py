@@ -19,6 +19,7 @@ from ledger_client.index.results import (
     FeedPage,
     IndexedAdministration,
     IndexedCertificate,
+    IndexedExchangeKey,
     IndexedMra,
     IssuerEvent,
     MraEventRow,
@@ -160,6 +161,14 @@ class Index:
     def administration(self, code: str) -> IndexedAdministration | None:
         """One administration."""
         return self.reader.administration(code)
+
+    def exchange_key(self, code: str, at: int | None = None) -> IndexedExchangeKey | None:
+        """``code``'s current exchange key and gateway URL (or the one in force at ``at``)."""
+        return self.reader.exchange_key(code, at)
+
+    def exchange_key_history(self, code: str) -> list[IndexedExchangeKey]:
+        """Every publication of ``code``'s exchange key, version 1 first."""
+        return self.reader.exchange_key_history(code)
 
     def administrations(self) -> list[IndexedAdministration]:
         """Every administration."""

@@ -154,11 +154,23 @@ class KpiMonths:
         return self._conn.execute("SELECT 1 FROM meta WHERE key = ?", (META_KEY,)).fetchone() is not None
 
     def _gather(self, rows: Iterable[Sequence[Any]], sign: int) -> None:
-        pending = self._pending
-        for issuer, action, time, b_status, b_programmes, b_until, status, programmes, until in rows:
-            before = _state(b_status, b_programmes, b_until)
-            after = (int(status), int(programmes), int(until))
-            add_contribution(pending, str(issuer), int(action), int(time), before, after, sign)
+        gather(self._pending, rows, sign)
+
+
+def gather(cells: Counter[Cell], rows: Iterable[Sequence[Any]], sign: int = 1) -> None:
+    """Add the changes of certificate event rows (:data:`_ROWS_WITH_PREVIOUS`) to ``cells``."""
+    for issuer, action, time, b_status, b_programmes, b_until, status, programmes, until in rows:
+        before = _state(b_status, b_programmes, b_until)
+        after = (int(status), int(programmes), int(until))
+        add_contribution(cells, str(issuer), int(action), int(time), before, after, sign)
+
+
+def recomputed(conn: sqlite3.Connection) -> dict[Cell, int]:
+    """What ``kpi_months`` holds when right: computed from scratch from ``certificate_events``
+    (writes nothing: for checks on any connection)."""
+    cells: Counter[Cell] = Counter()
+    gather(cells, conn.execute(_ROWS_WITH_PREVIOUS))
+    return {cell: count for cell, count in cells.items() if count}
 
 
 def table(conn: sqlite3.Connection) -> dict[Cell, int]:

@@ -25,6 +25,7 @@ from ledger_client.index.results import (
     FeedPage,
     IndexedAdministration,
     IndexedCertificate,
+    IndexedExchangeKey,
     IndexedMra,
     IssuerEvent,
     MraEventRow,
@@ -182,6 +183,22 @@ class Reader:
         if opened is not None:
             periods.append(SignerPeriod(code, address, *opened, None, None))
         return periods
+
+    def exchange_key(self, code: str, at: int | None = None) -> IndexedExchangeKey | None:
+        """``code``'s current exchange key and gateway URL (``None``: none published), or the one
+        in force at Unix time ``at`` (the last published at or before it)."""
+        where, args = ("code = ?", [code]) if at is None else ("code = ? AND block_time <= ?", [code, at])
+        row = self._conn.execute(
+            f"SELECT {_EXCHANGE_KEY_COLUMNS} FROM exchange_keys WHERE {where} ORDER BY version DESC LIMIT 1", args
+        ).fetchone()
+        return None if row is None else _exchange_key(row)
+
+    def exchange_key_history(self, code: str) -> list[IndexedExchangeKey]:
+        """Every publication of ``code``'s exchange key and gateway URL, oldest (version 1) first."""
+        rows = self._conn.execute(
+            f"SELECT {_EXCHANGE_KEY_COLUMNS} FROM exchange_keys WHERE code = ? ORDER BY version", (code,)
+        ).fetchall()
+        return [_exchange_key(r) for r in rows]
 
     def administrations(self) -> list[IndexedAdministration]:
         """Every administration, in registration order."""
@@ -500,3 +517,12 @@ def _tag(bit: int, base: int) -> int:
 
         raise LedgerValueError(f"filter must be a single programme or role bit, got {value:#x}")
     return base | (value.bit_length() - 1)
+
+
+_EXCHANGE_KEY_COLUMNS = "code, version, public_key, gateway_url, block_number, block_time, tx_hash, sender"
+
+
+def _exchange_key(row: Sequence[Any]) -> IndexedExchangeKey:
+    return IndexedExchangeKey(
+        str(row[0]), int(row[1]), bytes(row[2]), str(row[3]), int(row[4]), int(row[5]), bytes(row[6]), row[7]
+    )

@@ -21,6 +21,7 @@ from ledger_client.models import (
     Certificate,
     CertificateAction,
     CertificateStatus,
+    ExchangeKey,
     Mra,
     MraAction,
     MraStatus,
@@ -264,6 +265,24 @@ class IndexedAdministration:
     def to_model(self) -> Administration:
         """The domain model."""
         return Administration(self.code, self.name, self.frozen, self.signers)
+
+
+@dataclass(frozen=True)
+class IndexedExchangeKey:
+    """One publication of an administration's exchange key and gateway URL, as indexed."""
+
+    code: str
+    version: int
+    public_key: bytes
+    gateway_url: str
+    block_number: int
+    block_time: int
+    tx_hash: bytes
+    sender: str | None
+
+    def to_model(self) -> ExchangeKey:
+        """The domain model."""
+        return ExchangeKey(self.code, self.public_key, self.gateway_url, self.version)
 
 
 @dataclass(frozen=True)

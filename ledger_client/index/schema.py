@@ -34,6 +34,13 @@ CREATE TABLE IF NOT EXISTS administration_events (
     block_number INTEGER NOT NULL, block_time INTEGER NOT NULL, tx_hash BLOB NOT NULL, sender TEXT
 );
 CREATE INDEX IF NOT EXISTS administration_events_code ON administration_events (code, pos);
+CREATE TABLE IF NOT EXISTS exchange_keys (
+    code TEXT NOT NULL, version INTEGER NOT NULL, pos INTEGER NOT NULL, public_key BLOB NOT NULL,
+    gateway_url TEXT NOT NULL, block_number INTEGER NOT NULL, block_time INTEGER NOT NULL,
+    tx_hash BLOB NOT NULL, sender TEXT,
+    PRIMARY KEY (code, version)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS exchange_keys_pos ON exchange_keys (pos);
 
 CREATE TABLE IF NOT EXISTS certificates (
     id BLOB PRIMARY KEY, issuer TEXT NOT NULL, number TEXT NOT NULL, status INTEGER NOT NULL,

@@ -16,11 +16,13 @@ from ledger_client.events import (
     AdministrationFrozenChanged,
     AdministrationRegistered,
     CertificateAmended,
+    CertificateConsentChanged,
     CertificateEventAcknowledged,
     CertificateIssued,
     CertificateRenewed,
     CertificateStatusChanged,
     EventRecord,
+    ExchangeKeyPublished,
     LogPosition,
     MraAccepted,
     MraProposed,
@@ -76,6 +78,8 @@ class Store:
             AdministrationRegistered: self._administration_registered,
             AdministrationFrozenChanged: self._administration_frozen,
             SignerChanged: self._signer_changed,
+            ExchangeKeyPublished: self._exchange_key_published,
+            CertificateConsentChanged: self._consent_changed,
             CertificateIssued: self._certificate_issued,
             CertificateStatusChanged: self._certificate_status,
             CertificateAmended: self._certificate_amended,
@@ -190,6 +194,18 @@ class Store:
             self._conn.execute("DELETE FROM signers WHERE code = ? AND address = ?", (e.code, e.signer))
         kind = "signer_added" if e.added else "signer_removed"
         self._administration_event(e.code, kind, p, signer=e.signer, actor=e.by)
+
+    def _exchange_key_published(self, e: ExchangeKeyPublished, p: LogPosition) -> None:
+        # One row per publication: the current key is the highest version, the rest its history;
+        # a rewind deletes the rows above the fork and leaves the right current one.
+        self._conn.execute(
+            "INSERT OR REPLACE INTO exchange_keys (code, version, pos, public_key, gateway_url, block_number,"
+            " block_time, tx_hash, sender) VALUES (?,?,?,?,?,?,?,?,?)",
+            (e.code, e.version, p.pos, e.public_key, e.gateway_url, p.block_number, p.block_time, p.tx_hash, p.sender),
+        )
+
+    def _consent_changed(self, e: CertificateConsentChanged, p: LogPosition) -> None:
+        """Nothing to store: the amendment just before it carries the new flags (consent bit)."""
 
     def _administration_event(
         self,
@@ -470,6 +486,7 @@ class Store:
             execute("DELETE FROM mra_events WHERE pos >= ?", (first,))
             execute("DELETE FROM administration_events WHERE pos >= ?", (first,))
             execute("DELETE FROM acknowledgements WHERE pos >= ?", (first,))
+            execute("DELETE FROM exchange_keys WHERE pos >= ?", (first,))
             execute("DELETE FROM blocks WHERE number > ?", (fork_block,))
             for certificate_id in certificates:
                 self._rebuild_certificate(certificate_id)

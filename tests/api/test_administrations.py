@@ -33,6 +33,7 @@ def test_register_by_governance(env: Env) -> None:
         "frozen": False,
         "signers": [signer.address],
         "registered_block": response.json()["transaction"]["block_number"],
+        "exchange_key": None,
     }
     again = env.post("/v1/administrations", "governance", body | {"signer": Signer.create().address})
     assert again.status_code == 409
@@ -93,3 +94,37 @@ def test_kpis(env: Env, issued: Callable[..., dict[str, Any]]) -> None:
     assert "monthly.by_programme" in kpis["units"]
     assert env.get("/v1/administrations/PE/kpis", "cr_reader").status_code == 403
     assert env.get("/v1/administrations/ZZ/kpis").status_code == 404
+
+
+def test_exchange_key_publish_rotate_and_read(env: Env) -> None:
+    body = {"public_key": "0x" + "5a" * 32, "gateway_url": "https://aeo.sunat.example.pe"}
+    first = env.post("/v1/administrations/PE/exchange-key", "pe_writer", body, **{"Idempotency-Key": "pe-key-1"})
+    assert first.status_code == 201, first.text
+    published = first.json()["administration"]["exchange_key"]
+    assert {k: published[k] for k in ("public_key", "gateway_url")} == body
+    version = published["version"]
+    replay = env.post("/v1/administrations/PE/exchange-key", "pe_writer", body, **{"Idempotency-Key": "pe-key-1"})
+    assert replay.json() == first.json()  # no second transaction
+    rotated = env.post(
+        "/v1/administrations/PE/exchange-key", "pe_writer", body | {"public_key": "0x" + "6b" * 32}
+    ).json()["administration"]["exchange_key"]
+    assert rotated["version"] == version + 1
+    seen = env.get("/v1/administrations/PE", "cr_reader").json()["exchange_key"]
+    assert seen == rotated
+    history = env.get("/v1/administrations/PE/exchange-keys", "cr_reader").json()
+    assert [k["version"] for k in history][-2:] == [version, version + 1]
+    assert env.get("/v1/administrations/ZZ/exchange-keys").status_code == 404
+
+
+def test_exchange_key_refusals(env: Env) -> None:
+    good = {"public_key": "0x" + "5a" * 32, "gateway_url": "https://gw.example"}
+    assert env.post("/v1/administrations/PE/exchange-key", "mx_writer", good).status_code == 403
+    for bad in (
+        good | {"public_key": "0x" + "00" * 32},
+        good | {"public_key": "0x1234"},
+        good | {"gateway_url": "ftp://gw.example"},
+        good | {"gateway_url": "https://" + "x" * 300},
+    ):
+        response = env.post("/v1/administrations/MX/exchange-key", "mx_writer", bad)
+        assert response.status_code == 422, (bad, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")

@@ -61,8 +61,8 @@ def test_every_generated_file_parses(kit: Path) -> None:
         else:
             assert path.name == "key", f"unexpected file {path.relative_to(kit)}"
             assert len(read_raw_key(path)) == 32
-    # genesis, network, static nodes, 1 + 5 + 5 keystores, 5 Besu configs, the compose file
-    assert parsed == 3 + 11 + 5 + 1
+    # genesis, network, static nodes, 1 + 5 + 5 + 5 keystores, 5 Besu configs, the compose file
+    assert parsed == 3 + 16 + 5 + 1
 
 
 def test_extra_data_is_the_qbft_encoding() -> None:
@@ -128,6 +128,12 @@ def test_every_key_is_stored_encrypted_and_matches(kit: Path) -> None:
             assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
     governance = read_encrypted(kit / "governance/governance.json", kit / "governance/governance.password")
     assert Account.from_key(governance).address == network["governance"]
+    owners = network["governanceSafe"]["owners"]  # the Safe's owners: one governance key per administration
+    assert list(owners) == [node["code"] for node in network["nodes"]]
+    assert network["governanceSafe"]["threshold"] == 3
+    for code, address in owners.items():
+        key = read_encrypted(kit / "governance/owners" / f"{code}.json", kit / "governance/owners" / f"{code}.password")
+        assert Account.from_key(key).address == address
 
 
 def test_besu_configs_parse_and_point_at_each_other(kit: Path) -> None:
@@ -185,7 +191,12 @@ def test_runbook_names_the_real_addresses_and_procedures(kit: Path) -> None:
     for node in network["nodes"]:
         assert node["validator"] in runbook
         assert f"127.0.0.1:{node['gatewayPort']}" in runbook
-    for procedure in ("qbft_proposeValidatorVote", "Rotate a node key", "Deploy the ledger", "Point the gateways"):
+    for procedure in (
+        "qbft_proposeValidatorVote",
+        "Rotate a node key",
+        "Deploy the governance Safe and the ledger",
+        "Point the gateways",
+    ):
         assert procedure in runbook
     assert "4 of 5) take part, so at most 1 may be down" in runbook
     calls = [json.loads(body) for body in re.findall(r"--data '(\{.*?\})'", runbook)]

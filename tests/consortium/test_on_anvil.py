@@ -88,17 +88,21 @@ def test_ledger_deploys_and_gateways_work_with_zero_fees(
     genesis = load_json(network / "genesis.json")
     w3 = Web3(Web3.HTTPProvider(genesis_node.url))
 
-    # 2. Deploy the ledger: the runbook's command, with the governance keystore of the kit.
+    # 2. Deploy the governance Safe, then the ledger under it: the runbook's commands, with the kit's deployer key.
     monkeypatch.setenv("AEO_LEDGER_KEYSTORE", str(network / "governance/governance.json"))
     monkeypatch.setenv("AEO_LEDGER_KEYSTORE_PASSWORD_FILE", str(network / "governance/governance.password"))
     monkeypatch.setenv("AEO_LEDGER_FEE_MODE", "zero")
+    owners = manifest["governanceSafe"]["owners"]
+    threshold = str(manifest["governanceSafe"]["threshold"])
+    safe_file = network / "governance/safe.json"
+    deploy_safe = ["governance", "deploy-safe", "--rpc-url", genesis_node.url, "--threshold", threshold]
+    assert main([*deploy_safe, "--owners", ",".join(owners.values()), "--out", str(safe_file)]) == 0
+    safe = load_json(safe_file)["safe"]
     deploy = ["deploy", "--rpc-url", genesis_node.url, "--name", manifest["deployment"]]
-    assert (
-        main([*deploy, "--governance", manifest["governance"], "--deployments-dir", str(network / "deployments")]) == 0
-    )
+    assert main([*deploy, "--governance", safe, "--deployments-dir", str(network / "deployments")]) == 0
     deployment = Deployment.load(network / "deployments" / f"{manifest['deployment']}.json")
     assert deployment.chain_id == 4242
-    assert deployment.governance == manifest["governance"]
+    assert deployment.governance == safe
     for name in ("AEO_LEDGER_KEYSTORE", "AEO_LEDGER_KEYSTORE_PASSWORD_FILE", "AEO_LEDGER_FEE_MODE"):
         monkeypatch.delenv(name)
 

@@ -25,7 +25,14 @@ from web3.contract.contract import ContractFunction
 from web3.types import TxReceipt
 
 from ledger_client import hashing
-from ledger_client.models import CertificateAction, CertificateStatus, MraAction, MraStatus
+from ledger_client.models import (
+    FLAG_CONSENT_WITHHELD,
+    FLAG_SME,
+    CertificateAction,
+    CertificateStatus,
+    MraAction,
+    MraStatus,
+)
 
 #: The harness clock at the start of every test (2025-06-15T15:06:40Z).
 T0 = 1_750_000_000
@@ -197,7 +204,7 @@ class Terms:
         """The custom error these terms are rejected with, or None when they are valid."""
         if self.programmes == 0 or self.roles == 0:
             return ("InvalidScope", (self.programmes, self.roles))
-        if self.flags & ~1:
+        if self.flags & ~(FLAG_SME | FLAG_CONSENT_WITHHELD):
             return ("UnknownFlags", (self.flags,))
         if self.valid_until != 0 and self.valid_until <= self.valid_from:
             return ("InvalidValidity", (self.valid_from, self.valid_until))
@@ -582,8 +589,18 @@ class CertificateBook:
         cert = self._load_open(caller, cert_id)
         if not isinstance(cert, CertificateModel):
             return cert
+        consent_changed = (cert.terms.flags ^ terms.flags) & FLAG_CONSENT_WITHHELD
         cert.terms = terms
         cert.advance(CertificateAction.AMENDED, terms.document_hash, reason)
+        consent = [
+            _ev(
+                "CertificateConsentChanged",
+                id=cert_id,
+                issuer=cert.issuer,
+                sequence=cert.event_count,
+                consent=not terms.flags & FLAG_CONSENT_WITHHELD,
+            )
+        ]
         return self._emit(
             [
                 _ev(
@@ -601,6 +618,7 @@ class CertificateBook:
                     head=cert.head,
                 )
             ]
+            + (consent if consent_changed else [])
         )
 
     def renew(self, caller: str, cert_id: bytes, valid_from: int, valid_until: int, document_hash: bytes) -> Outcome:
@@ -641,7 +659,7 @@ def replay_certificate_heads(events: Iterable[Event]) -> dict[bytes, tuple[int, 
         "CertificateAnnulled": (CertificateAction.ANNULLED, CertificateStatus.ANNULLED),
     }
     for name, args in events:
-        if not name.startswith("Certificate") or name == "CertificateEventAcknowledged":
+        if not name.startswith("Certificate") or name in ("CertificateEventAcknowledged", "CertificateConsentChanged"):
             continue
         cert_id = args["id"]
         count, head, status = heads.get(cert_id, (0, ZERO16, CertificateStatus.NONE))
@@ -898,6 +916,8 @@ class MraBook:
     def recognition(self, cert: CertificateModel | None, recognizer: str, now: int) -> tuple[bool, int, set[int]]:
         """(recognised, programmes, the MRAs that grant it) as defined by IRecognition."""
         if cert is None or not cert.valid_at(now) or recognizer == cert.issuer:
+            return False, 0, set()
+        if cert.terms.flags & FLAG_CONSENT_WITHHELD:  # the operator withholds consent: no partner recognises it
             return False, 0, set()
         programmes = 0
         granting: set[int] = set()

@@ -102,6 +102,9 @@ CASES: dict[str, Case] = {
     ),
     "addSigner": Case("CR", lambda s: _f(s).addSigner(s.d.spare[0]), "SignerAdded"),
     "removeSigner": Case("CR", lambda s: _f(s).removeSigner(s.extra_signer), "SignerRemoved"),
+    "publishExchangeKey": Case(
+        "CR", lambda s: _f(s).publishExchangeKey(b"\x09" * 32, "https://gw.example"), "ExchangeKeyPublished"
+    ),
     "issue": Case("CR", lambda s: _f(s).issue(Terms().input("CR-NEW")), "CertificateIssued"),
     "issueBatch": Case(
         "CR", lambda s: _f(s).issueBatch([Terms().input("CR-N1"), Terms().input("CR-N2")]), "CertificateIssued"
@@ -133,6 +136,7 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str]] = {
     "recoverAdministration":  (OK,         GOV, GOV,                 GOV,     GOV,    GOV),
     "addSigner":              (SIG,        OK,  OK,                  SIG,     FRZ,    SIG),
     "removeSigner":           (SIG,        OK,  "SignerNotFound",    SIG,     FRZ,    SIG),
+    "publishExchangeKey":     (SIG,        OK,  OK,                  SIG,     FRZ,    SIG),
     "issue":                  (SIG,        OK,  OK,                  SIG,     FRZ,    SIG),
     "issueBatch":             (SIG,        OK,  OK,                  SIG,     FRZ,    SIG),
     "suspend":                (SIG,        OK,  "NotIssuer",         SIG,     FRZ,    SIG),

@@ -157,7 +157,7 @@ def test_issue_accepts_valid_terms(d: Deployment, terms: Terms) -> None:
         (Terms(programmes=0), ("InvalidScope", (0, 0b11))),
         (Terms(roles=0), ("InvalidScope", (0b11, 0))),
         (Terms(programmes=0, roles=0), ("InvalidScope", (0, 0))),
-        (Terms(flags=2), ("UnknownFlags", (2,))),
+        (Terms(flags=4), ("UnknownFlags", (4,))),
         (Terms(flags=0xFF), ("UnknownFlags", (0xFF,))),
         (Terms(valid_from=T0, valid_until=T0), ("InvalidValidity", (T0, T0))),
         (Terms(valid_from=T0, valid_until=T0 - 1), ("InvalidValidity", (T0, T0 - 1))),

@@ -27,7 +27,7 @@ from hypothesis.stateful import (
 )
 
 from ledger_client import hashing
-from ledger_client.models import CertificateStatus, MraStatus
+from ledger_client.models import FLAG_CONSENT_WITHHELD, CertificateStatus, MraStatus
 from tests.contracts.helpers import (
     BIG_GAS,
     DAY,
@@ -70,7 +70,7 @@ valid_terms = st.builds(
     Terms,
     programmes=st.sampled_from([1, 2, 3, 0x0F, 0xFF]),
     roles=st.sampled_from([1, 6, 0x1FF, 0xFFFF]),
-    flags=st.sampled_from([0, 1]),
+    flags=st.sampled_from([0, 1, 2, 3]),  # SME, consent withheld
     valid_from=st.sampled_from([0, T0 - DAY, T0]),
     valid_until=st.sampled_from([0, T0 + DAY, T0 + YEAR, 2**32 - 1]),
     document_hash=st.sampled_from([DOC, DOC2]),
@@ -79,7 +79,7 @@ any_terms = st.builds(
     Terms,
     programmes=st.sampled_from([0, 1, 0x80]),
     roles=st.sampled_from([0, 2, 0x8000]),
-    flags=st.sampled_from([0, 1, 2, 0x81]),
+    flags=st.sampled_from([0, 1, 2, 4, 0x81]),
     valid_from=st.sampled_from([0, T0, T0 + YEAR]),
     valid_until=st.sampled_from([0, T0 - 1, T0, T0 + YEAR]),
     document_hash=st.sampled_from([ZERO32, DOC]),
@@ -387,6 +387,16 @@ class MraMachine(RuleBasedStateMachine):
     def set_time(self, now: int) -> None:
         self.d.set_time(now)
         self.now = now
+
+    @rule(issuer=admin_st)
+    def toggle_consent(self, issuer: str) -> None:
+        """The operator withdraws (or gives again) its consent: an amendment of the consent bit."""
+        cert = self.certs[issuer]
+        t = cert.terms.with_(flags=cert.terms.flags ^ FLAG_CONSENT_WITHHELD)
+        fn = self.d.functions.amend(cert.id, t.programmes, t.roles, t.flags, t.valid_from, t.valid_until, DOC2, 4)
+        receipt = self.d.send(fn, self.d.signer(issuer))
+        assert [name for name, _ in self.d.events(receipt)] == ["CertificateAmended", "CertificateConsentChanged"]
+        cert.terms = t
 
     @rule(issuer=admin_st, recognizer=admin_st)
     def check_recognition(self, issuer: str, recognizer: str) -> None:

@@ -53,7 +53,7 @@ def test_a_visitor_verifies_a_credential_without_an_account(own: Env, certificat
     form = visitor.get("/credentials/verify")
     assert form.status_code == 200
     assert "Verificar una credencial OEA" in form.text
-    assert '<script src="/static/jsQR.js"' in form.text
+    assert '<script src="/static/vendor/jsqr/jsQR.js"' in form.text
     pasted = visitor.client.post("/credentials/verify", data={"csrf_token": csrf_of(form.text), "credential": text})
     assert pasted.status_code == 200, pasted.text
     assert 'data-verdict="VALID"' in pasted.text

@@ -10,14 +10,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 
+from api.config import ApiSettings
+from api.console import install_console
 from api.console.qr import qr_matrix, qr_png
 from ledger_client.credentials import Disclosable, present
 from tests.api.conftest import Env
 from tests.credentials.conftest import Issued, credential_of, verify
 
 ROOT = Path(__file__).resolve().parents[2]
-VENDORED = ROOT / "api" / "console" / "static" / "jsQR.js"
 PINNED = ROOT / "node_modules" / "jsqr" / "dist" / "jsQR.js"
 DECODE = """
 const jsQR = require(process.argv[1]);
@@ -47,14 +49,27 @@ def decode_with_jsqr(matrix: list[list[bool]], scale: int = 3, border: int = 4) 
                 pixels[start : start + scale * 4] = b"\x00\x00\x00\xff" * scale
     payload = json.dumps({"width": size, "height": size, "pixels": base64.b64encode(bytes(pixels)).decode()})
     done = subprocess.run(
-        [node, "-e", DECODE, str(VENDORED)], input=payload, capture_output=True, text=True, timeout=60, check=True
+        [node, "-e", DECODE, str(PINNED)], input=payload, capture_output=True, text=True, timeout=60, check=True
     )
     decoded: str | None = json.loads(done.stdout)
     return decoded
 
 
-def test_the_console_serves_the_pinned_jsqr() -> None:
-    assert VENDORED.read_bytes() == PINNED.read_bytes(), "copy node_modules/jsqr/dist/jsQR.js to api/console/static/"
+def test_the_console_serves_the_pinned_jsqr_from_node_modules(own: Env) -> None:
+    assert not (ROOT / "api" / "console" / "static" / "jsQR.js").exists(), "no copy of a third-party file in the repo"
+    served = own.client.get("/static/vendor/jsqr/jsQR.js")
+    assert served.status_code == 200
+    assert served.content == PINNED.read_bytes()
+    page = own.client.get("/credentials/verify").text
+    assert '<script src="/static/vendor/jsqr/jsQR.js" defer></script>' in page
+    assert 'id="qr-image"' in page
+
+
+def test_without_the_npm_packages_the_page_offers_no_qr_reading(tmp_path: Path) -> None:
+    app = FastAPI()
+    install_console(app, ApiSettings(state_dir=tmp_path, console_node_modules=tmp_path / "missing"))
+    assert app.state.console_qr_decoder is False
+    assert not any(getattr(route, "path", "") == "/static/vendor/jsqr" for route in app.routes)
 
 
 def test_a_credential_survives_the_qr_round_trip(own: Env, certificate: Callable[..., Issued]) -> None:

@@ -9,6 +9,7 @@ import pytest
 from ledger_client.audit import Auditor
 from ledger_client.errors import IndexTimeoutError
 from ledger_client.index import Index
+from ledger_client.index.kpi_months import recomputed, table
 from ledger_client.models import CertificateStatus, MraStatus
 from tests.support.harness_chain import Chain
 
@@ -52,6 +53,10 @@ def test_reorg_rewinds_and_matches_the_new_chain(fresh: Chain, index: Index) -> 
     assert index.mras_of("PE") == []
     assert index.reader.execute("SELECT COUNT(*) FROM acknowledgements")[0][0] == 0
     assert index.reader.execute("SELECT COUNT(*) FROM mra_pairs")[0][0] == 0
+    # The KPI month aggregates were taken back with the dropped blocks: what a rebuild would hold.
+    assert table(index.reader.connection) == recomputed(index.reader.connection)
+    assert index.kpis("CR").monthly[-1].by_status == index.kpis("CR").by_status
+    assert index.kpis("CR").by_status["REVOKED"] == 1
     _verify(fresh, index)
 
 

@@ -79,7 +79,7 @@ function setUpImport() {
 }
 
 // "Verify an AEO credential": read a QR code from a picture or the camera with jsQR (served from
-// /static/jsQR.js, the pinned npm package), put the credential it carries in the form and submit it.
+// /static/vendor/jsqr/jsQR.js: the pinned npm package, served from node_modules), put the credential it carries in the form and submit it.
 function decodeQr(source, width, height) {
   const canvas = document.createElement("canvas");
   canvas.width = width;
