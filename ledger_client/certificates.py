@@ -26,7 +26,7 @@ from ledger_client.issuance import (
     chunks_of,
     plan,
 )
-from ledger_client.models import FLAG_SME, Certificate, CertificateAction, CertificateStatus, ReasonCode
+from ledger_client.models import FLAG_SME, Certificate, CertificateAction, CertificateStatus, ReasonCode, consents
 from ledger_client.results import BatchItemResult, CertificateResult
 from ledger_client.signers import Signer
 from ledger_client.transactions import SentTransaction
@@ -59,7 +59,9 @@ class CertificateRequest:
     datetimes, ``valid_until`` None or 0 for open-ended; ``document_hash`` is the keccak-256 of
     the canonical certificate document (see :mod:`ledger_client.documents`). ``number`` None is
     the terms alone: enough for :meth:`Certificates.amend` (the chain knows the certificate by id),
-    refused by issuance.
+    refused by issuance. ``consent`` is the operator's consent to the exchange of its data with MRA
+    partners (without it no partner recognises the certificate and no envelope is made): ``None``,
+    the default, means granted when issuing and unchanged when amending.
     """
 
     number: str | None
@@ -69,6 +71,7 @@ class CertificateRequest:
     valid_from: int | datetime
     valid_until: int | datetime | None
     document_hash: bytes | str
+    consent: bool | None = None
 
     def to_request(self) -> CertificateRequest:
         """Itself (see :class:`Issuable`)."""
@@ -79,7 +82,7 @@ class CertificateRequest:
         number = validation.certificate_number(self.number)
         programmes = validation.programmes(self.programmes)
         roles = validation.roles(self.roles)
-        flags = validation.flags(self.sme)
+        flags = validation.flags_word(self.sme, self.consent is not False)
         valid_from, valid_until = validation.validity(self.valid_from, self.valid_until)
         document = validation.hash32(self.document_hash, "document hash")
         return encode_certificate_input(
@@ -236,10 +239,12 @@ class Certificates:
         *,
         signer: Signer | None = None,
     ) -> CertificateResult:
-        """Replace scope, SME flag, dates and document of an Active or Suspended certificate.
+        """Replace scope, SME flag, consent, dates and document of an Active or Suspended certificate.
 
         ``certificate`` gives the new terms: a :class:`CertificateRequest` whose ``number`` is None
         (the terms alone), or one (or a certificate document) whose number must be the certificate's.
+        Its ``consent`` None keeps the certificate's current consent (read from the chain); a change
+        of consent also emits ``CertificateConsentChanged``.
         """
         cid = validation.certificate_id(certificate_id)
         request = certificate.to_request()
@@ -250,13 +255,14 @@ class Certificates:
                     f"the amended terms carry number {number!r}, which is not the number of certificate {_hex(cid)}"
                 )
         valid_from, valid_until = validation.validity(request.valid_from, request.valid_until)
+        consent = self.get(cid).consent if request.consent is None else request.consent
         sent = self._ctx.transact(
             signer,
             "amend",
             cid,
             validation.programmes(request.programmes),
             validation.roles(request.roles),
-            validation.flags(request.sme),
+            validation.flags_word(request.sme, consent),
             valid_from,
             valid_until,
             validation.hash32(request.document_hash, "document hash"),
@@ -318,4 +324,5 @@ def _certificate(cid: bytes, *values: Any) -> Certificate:
         valid_until=int(valid_until),
         event_count=int(count),
         head=bytes(head),
+        consent=consents(int(flags)),
     )

@@ -122,6 +122,7 @@ class Certificate:
     valid_until: int  # 0 = open-ended
     event_count: int
     head: bytes  # 16 bytes
+    consent: bool = True  # the operator consents to the exchange with MRA partners (flag bit 1 clear)
 
     def expired_at(self, timestamp: int) -> bool:
         """Whether the certificate is past its validity at ``timestamp`` (expiry is derived)."""

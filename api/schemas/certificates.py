@@ -32,7 +32,7 @@ from api.schemas.common import (
 )
 from ledger_client.certificates import CertificateRequest
 from ledger_client.index import CertificateEventRow, CertificateStateAt, IndexedCertificate
-from ledger_client.models import FLAG_SME, CertificateStatus, ReasonCode
+from ledger_client.models import FLAG_SME, CertificateStatus, ReasonCode, consents
 
 _ISSUE_EXAMPLE: dict[str, Any] = {
     "number": "CR-AEO-2025-0001",
@@ -58,6 +58,11 @@ class CertificateTerms(BaseModel):
     valid_from: Moment = Field(description="ISO 8601 with a time zone, or Unix seconds")
     valid_until: Moment | None = Field(default=None, description="later than valid_from; null = open-ended")
     document_hash: DocumentHash = Field(description="keccak-256 of the canonical JSON of the certificate document")
+    consent: bool | None = Field(
+        default=None,
+        description="the operator consents to the exchange of its data with MRA partners; without it no partner"
+        " recognises the certificate. Omitted or null: granted when issuing, unchanged when amending",
+    )
 
     def to_request(self, number: str | None) -> CertificateRequest:
         """The library's request for certificate ``number`` (validated when encoded); None: the
@@ -70,6 +75,7 @@ class CertificateTerms(BaseModel):
             valid_from=self.valid_from,
             valid_until=self.valid_until,
             document_hash=self.document_hash,
+            consent=self.consent,
         )
 
 
@@ -161,6 +167,7 @@ class CertificateOut(BaseModel):
     programmes: list[ProgrammeName]
     roles: list[RoleName]
     sme: bool
+    consent: bool = Field(description="the operator consents to the exchange with MRA partners")
     valid_from: datetime
     valid_until: datetime | None
     document_hash: Hex32
@@ -184,6 +191,7 @@ class CertificateOut(BaseModel):
             programmes=programme_names(c.programmes),
             roles=role_names(c.roles),
             sme=bool(c.flags & FLAG_SME),
+            consent=consents(c.flags),
             valid_from=utc(c.valid_from),
             valid_until=utc_or_none(c.valid_until),
             document_hash=hex0x(c.document_hash),
@@ -205,6 +213,7 @@ class CertificateEventOut(BaseModel):
     programmes: list[ProgrammeName]
     roles: list[RoleName]
     sme: bool
+    consent: bool = Field(description="the operator consents to the exchange with MRA partners")
     valid_from: datetime
     valid_until: datetime | None
     document_hash: Hex32 | None = Field(description="set on ISSUED, AMENDED and RENEWED events")
@@ -229,6 +238,7 @@ class CertificateEventOut(BaseModel):
             programmes=programme_names(e.programmes),
             roles=role_names(e.roles),
             sme=bool(e.flags & FLAG_SME),
+            consent=consents(e.flags),
             valid_from=utc(e.valid_from),
             valid_until=utc_or_none(e.valid_until),
             document_hash=None if document is None else hex0x(document),
@@ -289,6 +299,7 @@ class StatusAtOut(BaseModel):
     programmes: list[ProgrammeName]
     roles: list[RoleName]
     sme: bool
+    consent: bool = Field(description="the operator consents to the exchange with MRA partners")
     valid_from: datetime | None
     valid_until: datetime | None
     sequence: int = Field(description="the last event at or before the moment (0 when none)")
@@ -306,6 +317,7 @@ class StatusAtOut(BaseModel):
             programmes=programme_names(s.programmes),
             roles=role_names(s.roles),
             sme=bool(s.flags & FLAG_SME),
+            consent=consents(s.flags),
             valid_from=utc_or_none(s.valid_from) if s.sequence else None,
             valid_until=utc_or_none(s.valid_until),
             sequence=s.sequence,

@@ -29,6 +29,8 @@ valid_until         no        ISO date (valid *through* that day, 23:59:59 UTC) 
                               empty = open-ended
 issuing_office      yes       the office that issued the certificate
 issuer              no        when present, must equal ``--admin``
+consent             no        the operator's consent to the exchange with MRA partners,
+                              true/false (yes/no, si/no, 1/0); empty = granted
 ==================  ========  ==========================================================
 
 CSV example (one record, shown wrapped)::

@@ -44,6 +44,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "region",
     "country",
     "issuer",
+    "consent",
 )
 COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 _JSON_LINES_SUFFIXES = frozenset({".jsonl", ".ndjson"})

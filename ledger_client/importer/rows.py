@@ -7,6 +7,8 @@ Value rules (the same for CSV cells and JSON values):
   (or forwarder, freight_forwarder), port_operator, free_zone_operator.
 - ``programmes``: security (or aeo-s, s), simplifications (or aeo-c, c), fiscal, sanitary.
 - ``sme``: true/false, yes/no, si/sí/no, 1/0 (or a JSON boolean).
+- ``consent``: optional, the same values: the operator's consent to the exchange with MRA partners
+  (an on-chain flag, not part of the document); empty or absent = granted.
 - ``valid_from``: an ISO date (``2024-03-01`` = 00:00:00 UTC) or an ISO date-time with a zone.
 - ``valid_until``: empty/null = open-ended; an ISO date means *through* that day (23:59:59 UTC);
   a date-time with a zone is taken as is.
@@ -160,7 +162,7 @@ def prepare_row(row: SourceRow, administration: str) -> PreparedRow:
         document = CertificateDocument.model_validate(_document_data(values, parsed, administration))
     except ValidationError as exc:
         raise RowProblem("; ".join(_describe(error) for error in exc.errors())) from None
-    return prepared(row.line, document)
+    return prepared(row.line, document, consent=parsed.get("consent"))
 
 
 def _blank(value: Any) -> bool:
@@ -189,6 +191,7 @@ def _parsed(values: Mapping[str, Any], problems: list[str]) -> dict[str, Any]:
         ("roles", lambda v: _flags(v, ROLE_ALIASES, "role")),
         ("programmes", lambda v: _flags(v, PROGRAMME_ALIASES, "programme")),
         ("sme", _boolean),
+        ("consent", _boolean),
         ("valid_from", lambda v: _date(v, end_of_day=False)),
         ("valid_until", lambda v: _date(v, end_of_day=True)),
     ):
@@ -239,8 +242,9 @@ def _describe(error: Mapping[str, Any]) -> str:
     return f"{column}: {message}"
 
 
-def prepared(line: int, document: CertificateDocument) -> PreparedRow:
-    """A :class:`PreparedRow` of a validated document (canonical JSON and hash computed once)."""
+def prepared(line: int, document: CertificateDocument, *, consent: bool | None = None) -> PreparedRow:
+    """A :class:`PreparedRow` of a validated document (canonical JSON and hash computed once);
+    ``consent`` None: granted."""
     canonical = document.canonical_json()
     digest = bytes(keccak(canonical))
     request = CertificateRequest(
@@ -251,6 +255,7 @@ def prepared(line: int, document: CertificateDocument) -> PreparedRow:
         valid_from=document.valid_from_ts,
         valid_until=document.valid_until_ts,
         document_hash=digest,
+        consent=consent,
     )
     return PreparedRow(line, document, canonical, digest, document.certificate_id(), request)
 

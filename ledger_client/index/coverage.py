@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger_client.index.queries import Reader
-from ledger_client.models import CertificateStatus, MraStatus
+from ledger_client.models import FLAG_CONSENT_WITHHELD, CertificateStatus, MraStatus
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,9 @@ def mra_coverage(reader: Reader, issuer: str, at: int | None = None) -> list[Mra
     moment = reader.latest_time() if at is None else at
     groups = reader.execute(
         "SELECT programmes, roles, COUNT(*) FROM certificates WHERE issuer = ? AND status = ?"
-        " AND valid_from <= ? AND (valid_until = 0 OR valid_until >= ?) GROUP BY programmes, roles",
-        (issuer, int(CertificateStatus.ACTIVE), moment, moment),
+        " AND flags & ? = 0 AND valid_from <= ? AND (valid_until = 0 OR valid_until >= ?)"
+        " GROUP BY programmes, roles",
+        (issuer, int(CertificateStatus.ACTIVE), FLAG_CONSENT_WITHHELD, moment, moment),
     )
     result = []
     for mra in reader.mras_of(issuer):

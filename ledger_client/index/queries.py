@@ -42,6 +42,7 @@ from ledger_client.models import (
     MraAction,
     MraStatus,
     Recognition,
+    consents,
 )
 
 MAX_PAGE = 1_000
@@ -322,7 +323,7 @@ class Reader:
         cid = state.certificate_id
         issuer = cid[:2].decode("latin-1")
         refused = Recognition(cid, recognizer, False, 0, 0)
-        if not state.valid or recognizer == issuer:
+        if not state.valid or recognizer == issuer or not consents(state.flags):
             return refused
         low, high = sorted((issuer, recognizer))
         rows = self._conn.execute(

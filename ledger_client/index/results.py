@@ -25,6 +25,7 @@ from ledger_client.models import (
     Mra,
     MraAction,
     MraStatus,
+    consents,
 )
 
 T = TypeVar("T")
@@ -97,6 +98,11 @@ class IndexedCertificate:
         """Whether the operator is an SME (flag bit 0)."""
         return bool(self.flags & FLAG_SME)
 
+    @property
+    def consent(self) -> bool:
+        """Whether the operator consents to the exchange with MRA partners (flag bit 1 clear)."""
+        return consents(self.flags)
+
     def to_model(self) -> Certificate:
         """The domain model (same shape as read from the chain)."""
         return Certificate(
@@ -110,6 +116,7 @@ class IndexedCertificate:
             self.valid_until,
             self.event_count,
             self.head,
+            self.consent,
         )
 
 
@@ -180,6 +187,11 @@ class CertificateStateAt:
     valid_until: int
     sequence: int  # the last event at or before ``at`` (0 when none)
     annulled_later: bool  # annulment voids a certificate from the start, even for earlier times
+
+    @property
+    def consent(self) -> bool:
+        """Whether the operator consented at ``at`` to the exchange with MRA partners (flag bit 1 clear)."""
+        return consents(self.flags)
 
     @property
     def valid(self) -> bool:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 
-from api.signers import GOVERNANCE, SignerRegistry
 from ledger_client.chain import Chain
 from ledger_client.demo import CODES, PROFILES
 from ledger_client.demo.keys import fund
@@ -34,6 +33,8 @@ Log = Callable[[str], None]
 
 def designated_key(layout: Layout) -> Signer:
     """The development mode's governance key, created on the first run."""
+    from api.signers import GOVERNANCE, SignerRegistry  # the gateways' keystore format; loaded when used
+
     registry = SignerRegistry(layout.governance_keystores)
     if not registry.has_signer(GOVERNANCE):
         layout.governance_keystores.mkdir(parents=True, exist_ok=True)
@@ -43,6 +44,8 @@ def designated_key(layout: Layout) -> Signer:
 
 def owner_keys(layout: Layout) -> dict[str, Signer]:
     """One governance key per administration (the Safe's owners), created on the first run."""
+    from api.signers import SignerRegistry
+
     registry = SignerRegistry(layout.governance_keystores)
     layout.governance_keystores.mkdir(parents=True, exist_ok=True)
     for code in CODES:

@@ -21,8 +21,8 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from api.tokens import TokenStore
 from ledger_client.demo import CODES, DEFAULT_CERTIFICATES, ensure_signer, keystore_files, seed_demo
 from ledger_client.demo.keys import fund
 from ledger_client.demo.summary import DemoSeed
@@ -32,10 +32,11 @@ from ledger_client.importer.store import documents_directory
 from ledger_client.ledger import Ledger
 from ledger_client.network import governance as network_governance
 from ledger_client.network.layout import DEPLOYMENT, Layout
-from ledger_client.node.accounts import derive_accounts
-from ledger_client.node.config import DEFAULT_HD_PATH, DEFAULT_MNEMONIC
 from ledger_client.settings import Settings
-from ledger_client.signers import Signer
+from ledger_client.signers import Signer, development_signers
+
+if TYPE_CHECKING:  # the gateways' stores are the API's: loaded when `network up` provisions them
+    from api.tokens import TokenStore
 
 #: Governance pays for the administrations' funding (100 ether each) from this.
 GOVERNANCE_FUNDING_WEI = 1_000 * 10**18
@@ -48,8 +49,7 @@ def _quiet(_line: str) -> None:
 
 def deployer() -> Signer:
     """Development account 0 of the node (the default mnemonic): pays for the deployment."""
-    account = derive_accounts(DEFAULT_MNEMONIC, 1, DEFAULT_HD_PATH)[0]
-    return Signer.from_key(account.private_key)
+    return development_signers(1)[0]
 
 
 def governance_ledger(layout: Layout, rpc_url: str, *, designated_key: bool = False, log: Log = _quiet) -> Ledger:
@@ -123,6 +123,8 @@ def _hand_out_documents(layout: Layout) -> None:
 
 def prepare_gateway(layout: Layout, code: str) -> dict[str, str]:
     """``code``'s gateway state: the deployment manifest and its tokens (created once); returns the tokens."""
+    from api.tokens import TokenStore
+
     state = layout.gateway_dir(code)
     manifest = state / "deployments" / f"{DEPLOYMENT}.json"
     manifest.parent.mkdir(parents=True, exist_ok=True)

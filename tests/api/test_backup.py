@@ -30,6 +30,7 @@ def _same(a: TestClient, b: TestClient, path: str, headers: dict[str, str], **pa
     return first.json()
 
 
+@pytest.mark.slow  # a backup taken while writers run, then restored and compared (about 13 s)
 def test_backup_under_writes_and_restore_serves_the_same_answers(tmp_path: Path) -> None:
     with open_env(tmp_path / "live", Ledger.embedded()) as env:
         _drill(env, tmp_path)

@@ -246,3 +246,20 @@ def test_batch_of_a_thousand(env: Env) -> None:
     response = env.post("/v1/certificates/batch", "cl_writer", {"certificates": rows})
     assert response.status_code == 201, response.text[:500]
     assert response.json()["issued"] == 1000
+
+
+def test_consent_at_issue_and_amend(env: Env, issued: Issue) -> None:
+    default = issued()["certificate"]
+    assert default["consent"] is True
+    withheld = issued(consent=False)["certificate"]
+    assert withheld["consent"] is False
+    cid = withheld["id"]
+    terms = {k: v for k, v in issue_body().items() if k != "number"}
+    kept = env.post(f"/v1/certificates/{cid}/amend", "cr_writer", terms)
+    assert kept.status_code == 201, kept.text
+    assert kept.json()["certificate"]["consent"] is False  # omitted: unchanged
+    given = env.post(f"/v1/certificates/{cid}/amend", "cr_writer", terms | {"consent": True})
+    assert given.json()["certificate"]["consent"] is True
+    history = env.get(f"/v1/certificates/{cid}/history", "cr_reader").json()["items"]
+    assert [e["consent"] for e in history] == [False, False, True]
+    assert env.post("/v1/certificates", "cr_writer", issue_body(consent="maybe")).status_code == 422

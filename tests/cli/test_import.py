@@ -15,6 +15,9 @@ from ledger_client.demo.generator import issuer_documents
 from ledger_client.importer import record_of, write_records
 from ledger_client.ledger import Ledger
 
+#: Each test imports into a durable chain and reruns the import (12-16 s each).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from ledger_client.certificates import CertificateRequest
 from ledger_client.errors import TransactionRejectedError
 from ledger_client.ledger import Ledger
@@ -13,6 +15,7 @@ from ledger_client.nonces import NonceManager
 Factory = Callable[..., CertificateRequest]
 
 
+@pytest.mark.slow  # 400 writes from eight threads (about 20 s)
 def test_eight_threads_fifty_writes_one_key(cr: Ledger, new_request: Factory) -> None:
     start_nonce = cr.chain.transaction_count(cr.signer.address)  # type: ignore[union-attr]
 

@@ -40,6 +40,7 @@ def test_durable_embedded_ledger_survives_reopen(tmp_path: Path, new_request: Fa
         assert reopened.certificates.get(cid).status is CertificateStatus.SUSPENDED
 
 
+@pytest.mark.slow  # eight threads writing through the durable node (about 30 s)
 def test_durable_eight_threads_one_key(tmp_path: Path, new_request: Factory) -> None:
     # 400 writes that each wait for their receipt: instant blocks (realtime would seal ~8 a second)
     with Ledger.embedded(data_dir=tmp_path / "node", settings=Settings(block_mode="instant")) as ledger:

@@ -109,6 +109,7 @@ def test_genesis_allocates_governance_and_each_signer(kit: Path) -> None:
     assert {"0x" + a for a in genesis["alloc"]} == {a.lower() for a in expected}
 
 
+@pytest.mark.slow  # decrypts eleven scrypt keystores (about 30 s)
 def test_every_key_is_stored_encrypted_and_matches(kit: Path) -> None:
     network = load_json(kit / "network.json")
     for node in network["nodes"]:
@@ -275,6 +276,7 @@ def test_force_replaces_the_whole_directory(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["kit"]  # no staging or retired directory left behind
 
 
+@pytest.mark.slow  # scrypt keystores through the CLI (about 7 s)
 def test_new_key_and_node_key_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["consortium", "new-key", "--out", str(tmp_path / "next"), "--host", "10.0.0.5"]) == 0
     out = capsys.readouterr().out

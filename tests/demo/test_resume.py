@@ -21,6 +21,7 @@ def _count_logs(ledger: Ledger, event: str) -> int:
     return len(ledger.chain.get_logs(ledger.deployment.address, [topic], ledger.deployment.deployment_block))
 
 
+@pytest.mark.slow  # seeds the demo twice (about 13 s)
 def test_interrupted_seeding_resumes_without_duplicates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     class Crash(Exception):
         pass

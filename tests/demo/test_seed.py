@@ -18,6 +18,8 @@ from ledger_client.models import CertificateStatus, MraStatus, Programme
 from ledger_client.signers import Signer
 from tests.demo.conftest import Seeded
 
+pytestmark = pytest.mark.slow  # the seeded demo network, built once for the module (about a minute)
+
 NUMBER_FORMATS = {
     "CL": r"CL-OEA-20\d\d-\d{4}",
     "CO": r"CO-OEA-\d{5}-20\d\d",

@@ -26,6 +26,10 @@ SQLITE_MAX_INT = 2**63 - 1
 GOVERNANCE_ONLY = ("/v1/administrations", "/v1/administrations/{code}/freeze", "/v1/administrations/{code}/unfreeze")
 
 
+#: Hypothesis drives every operation of the OpenAPI document (about 90 s for the module).
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def fuzz_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiEnv]:
     """The API over an in-memory ledger, CR-PE MRA in force."""

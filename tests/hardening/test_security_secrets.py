@@ -69,6 +69,7 @@ def _revoke_with_cli(state: State, name: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # a served gateway (about 30 s to start) and its logs
 def test_revocation_takes_effect_on_the_next_request_and_no_token_is_logged(
     served: tuple[State, str, Path],
 ) -> None:
@@ -114,6 +115,7 @@ def test_revocation_takes_effect_on_the_next_request_and_no_token_is_logged(
             assert secret.encode() not in blob, f"token {name} in clear in {database.name}"
 
 
+@pytest.mark.slow  # the same served gateway (about 30 s to start)
 def test_a_token_misplaced_in_the_query_string_is_not_logged(served: tuple[State, str, Path]) -> None:
     state, base, log = served
     secret = state.tokens["auditor"]
@@ -124,6 +126,7 @@ def test_a_token_misplaced_in_the_query_string_is_not_logged(served: tuple[State
     assert secret not in log.read_text(errors="replace")
 
 
+@pytest.mark.slow  # scrypt keystores written and read back (about 25 s)
 def test_keystores_are_encrypted_at_rest(tmp_path: Path) -> None:
     state = prepare_state(tmp_path / "data", admins=("CR", "PE"))
     keystores = state.data_dir / "keystores"

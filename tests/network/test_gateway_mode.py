@@ -45,6 +45,7 @@ def test_own_key_is_the_only_key(chain: tuple[Ledger, list[Signer]], tmp_path: P
         registry.save("MX", dev[2], "pw")
 
 
+@pytest.mark.slow  # scrypt keystores written and read (15-20 s on a loaded machine)
 def test_keystore_of_another_administration_is_refused(chain: tuple[Ledger, list[Signer]], tmp_path: Path) -> None:
     ledger, dev = chain
     settings = settings_for(tmp_path)
@@ -65,6 +66,7 @@ def test_governance_key_and_unknown_key_are_refused(chain: tuple[Ledger, list[Si
         gateway_signers(settings, ledger)
 
 
+@pytest.mark.slow  # scrypt keystores written and read (15-20 s on a loaded machine)
 def test_other_keystores_beside_its_own_are_refused(chain: tuple[Ledger, list[Signer]], tmp_path: Path) -> None:
     ledger, dev = chain
     settings = settings_for(tmp_path)
@@ -114,6 +116,7 @@ def test_gateway_tokens(tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.slow  # scrypt keystores written and read (15-20 s on a loaded machine)
 def test_token_cli_in_a_gateways_state_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

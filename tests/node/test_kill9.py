@@ -81,6 +81,7 @@ def writer(url: str, account_index: int, acked: list[str], stop: threading.Event
         nonce += 1
 
 
+@pytest.mark.slow  # a node process killed and restarted under load (minutes)
 @pytest.mark.parametrize("mode", ["instant", "realtime", "interval"])
 def test_acknowledged_transactions_survive_kill_9(tmp_path: Path, mode: str) -> None:
     data_dir = tmp_path / "data"

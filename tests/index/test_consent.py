@@ -1,0 +1,58 @@
+"""Consent in the index: recognition at T before and after the operator withdraws (and gives again)
+its consent, agreeing with the on-chain view; MRA coverage counts only consenting certificates."""
+
+from __future__ import annotations
+
+from ledger_client.hashing import code_bytes
+from ledger_client.index import Index
+from ledger_client.index.coverage import mra_coverage
+from ledger_client.models import FLAG_CONSENT_WITHHELD
+from tests.support.harness_chain import DOC, Chain
+
+
+def _amend_flags(fresh: Chain, cid: bytes, flags: int) -> None:
+    fresh.tx("CR", "amend", cid, 3, 5, flags, 1_700_000_000, 0, DOC, 4)
+
+
+def test_recognition_at_before_and_after_withdrawal(fresh: Chain, index: Index) -> None:
+    cid = fresh.issue("CR", "CR-C")
+    mra = fresh.mra(["CR", "PE"])
+    t_given = fresh.time()
+    fresh.tester.time_travel(t_given + 100)
+    _amend_flags(fresh, cid, FLAG_CONSENT_WITHHELD)
+    t_withdrawn = fresh.time()
+    fresh.tester.time_travel(t_withdrawn + 100)
+    _amend_flags(fresh, cid, 0)
+    t_again = fresh.time()
+    index.sync()
+
+    def recognised(at: int) -> tuple[bool, int]:
+        r = index.recognition_at(cid, "PE", at)
+        return r.recognised, r.mra_id
+
+    assert recognised(t_given) == (True, mra)
+    assert recognised(t_withdrawn + 50) == (False, 0)
+    assert index.status_at(cid, t_withdrawn + 50).consent is False
+    assert index.status_at(cid, t_withdrawn + 50).valid  # still Active: only recognition ends
+    assert recognised(t_again) == (True, mra)
+    assert index.certificate(cid).consent is True  # type: ignore[union-attr]
+    fresh.ledger.functions.setTime(t_again).transact({"from": fresh.governance})
+    assert fresh.ledger.functions.recognition(cid, code_bytes("PE")).call()[0] is recognised(t_again)[0]
+    fresh.ledger.functions.setTime(0).transact({"from": fresh.governance})
+
+
+def test_withheld_consent_is_never_recognised_and_not_covered(fresh: Chain, index: Index) -> None:
+    given = fresh.issue("CR", "CR-G")
+    withheld = fresh.issue("CR", "CR-W", flags=FLAG_CONSENT_WITHHELD)
+    fresh.mra(["CR", "PE"])
+    index.sync()
+    now = fresh.time()
+    assert index.recognition_at(given, "PE", now).recognised
+    assert not index.recognition_at(withheld, "PE", now).recognised
+    assert not fresh.ledger.functions.recognition(withheld, code_bytes("PE")).call()[0]
+    row = index.certificate(withheld)
+    assert row is not None
+    assert row.consent is False
+    assert row.to_model().consent is False
+    (coverage,) = mra_coverage(index.reader, "CR")
+    assert coverage.certificates == 1  # the consenting one only
