@@ -1,5 +1,8 @@
 """The gateway's envelope exchange (issue #14), run beside the API in gateway mode.
 
+At start the gateway publishes its X25519 exchange key and its URL (``AEO_LEDGER_EXCHANGE_URL``) on-chain
+unless the chain already states them; ``POST /v1/exchange/key/rotate`` publishes a new key.
+
 :class:`ExchangeService` opens the exchange stores and keys in the state directory and runs one
 background thread that, whenever the index moves (and at least every ``exchange_poll_seconds``),
 makes this administration's envelopes (:class:`~ledger_client.exchange.EnvelopeMaker`) and fetches its
@@ -21,7 +24,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import ProblemError
 from api.runtime import Runtime
-from ledger_client.errors import LedgerError
+from api.writes import as_administration
+from ledger_client.errors import LedgerError, LedgerValueError
 from ledger_client.exchange import (
     ConsentRegistry,
     Domain,
@@ -35,12 +39,18 @@ from ledger_client.exchange import (
     KeyRing,
     OperatorLookup,
 )
+from ledger_client.exchange.chain import IndexConsent, IndexDirectory
 from ledger_client.importer.store import DocumentStore
 
 log = logging.getLogger("aeo_ledger.exchange")
 
 #: Where the service comes from: the chain's directory and consent (``None``: this gateway has no exchange).
 ExchangeSources = Callable[[Runtime], tuple[ExchangeDirectory, ConsentRegistry] | None]
+
+
+def chain_sources(runtime: Runtime) -> tuple[ExchangeDirectory, ConsentRegistry]:
+    """The published exchange keys and URLs and the operators' consent, as the index follows the chain."""
+    return IndexDirectory(runtime.index), IndexConsent(runtime.index)
 
 
 class ExchangeService:
@@ -82,8 +92,44 @@ class ExchangeService:
         self._step_lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
+    def publish(self) -> int | None:
+        """Publish this gateway's exchange key and URL on-chain unless the chain already states them;
+        the published version (``None`` without ``exchange_url``: partners could not reach this gateway)."""
+        url = self.runtime.settings.exchange_url
+        if url is None:
+            return None
+        key = self.keys.ensure()
+        current = self.runtime.ledger.administrations.exchange_key(self.administration)
+        if current is not None and current.public_key == key and current.gateway_url == url:
+            return current.version
+        return self._publish(key, url)
+
+    def rotate(self) -> tuple[int, bytes, str]:
+        """A new exchange key, published on-chain with the gateway's URL: ``(version, public key, URL)``.
+
+        The old private key is kept (envelopes sealed to it still open); issuers re-encrypt the current
+        certificates to the new key as soon as their index sees the publication."""
+        current = self.runtime.ledger.administrations.exchange_key(self.administration)
+        url = self.runtime.settings.exchange_url or (None if current is None else current.gateway_url)
+        if url is None:
+            raise LedgerValueError(
+                "this gateway has no URL to publish with its key: set AEO_LEDGER_EXCHANGE_URL (how partners reach it)"
+            )
+        key = self.keys.rotate()
+        return self._publish(key, url), key, url
+
+    def _publish(self, key: bytes, url: str) -> int:
+        result = as_administration(self.runtime, self.administration).administrations.publish_exchange_key(key, url)
+        self.runtime.await_block(result.block_number)
+        log.info("published exchange key %s (version %d) and URL %s", key.hex(), result.version, url)
+        return result.version
+
     def start(self) -> None:
-        """Start the worker and follow the index."""
+        """Publish the key if needed (a failure is logged; the worker still serves), start the worker."""
+        try:
+            self.publish()
+        except LedgerError as exc:
+            log.warning("could not publish the exchange key of %s: %s", self.administration, exc)
         self.runtime.index.add_listener(self._index_moved)
         self._thread = threading.Thread(target=self._run, name=f"exchange-{self.administration}", daemon=True)
         self._thread.start()

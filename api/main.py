@@ -18,7 +18,7 @@ from api.config import ApiSettings
 from api.console import install_console
 from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.exchange import ExchangeSources, exchange_service
+from api.exchange import ExchangeSources, chain_sources, exchange_service
 from api.metrics import install_metrics
 from api.middleware import IdempotencyMiddleware
 from api.openapi import install_openapi
@@ -87,7 +87,7 @@ def create_app(
     settings: ApiSettings | None = None,
     *,
     runtime: Runtime | None = None,
-    exchange_sources: ExchangeSources | None = None,
+    exchange_sources: ExchangeSources | None = chain_sources,
 ) -> FastAPI:
     """Build the API.
 
@@ -96,7 +96,7 @@ def create_app(
             (default: ``ApiSettings()`` from the environment). Ignored when ``runtime`` is given.
         runtime: an open runtime to serve (tests, embedding); the caller closes it.
         exchange_sources: where a gateway's envelope exchange finds the published exchange endpoints and the
-            operators' consent (:mod:`api.exchange`); without it the gateway runs no exchange.
+            operators' consent (:mod:`api.exchange`; default: the chain's, through the index); ``None``: no exchange.
     """
     chosen = runtime.settings if runtime is not None else settings or ApiSettings()
 

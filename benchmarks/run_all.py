@@ -169,6 +169,8 @@ TARGETS: dict[tuple[str, str], tuple[str, float]] = {
     ("network", "webhook_delivery_p99_ms"): ("<=", 500),
     ("network", "gateways_write_per_s"): (">=", 50),
     ("network", "gateways_write_p99_ms"): ("<=", 2_500),
+    ("network", "envelopes_per_s"): (">=", 500),
+    ("network", "operator_lookup_p95_ms"): ("<=", 5),
 }
 
 

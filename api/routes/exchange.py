@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import forbidden
-from api.deps import PrincipalDep
+from api.auth import forbidden, require_writer_for
+from api.deps import IDEMPOTENT, PrincipalDep
 from api.exchange import ExchangeService, get_exchange
 from api.routes.params import AfterRowQuery
-from api.schemas.common import At
-from api.schemas.exchange import EnvelopePageOut, OperatorsOut
+from api.schemas.common import At, hex0x
+from api.schemas.exchange import EnvelopePageOut, OperatorsOut, RotatedKeyOut
 from api.schemas.problems import problem_responses
 from ledger_client.exchange.requests import NONCE, REQUESTER, SIGNATURE, TIMESTAMP
 from ledger_client.exchange.wire import envelope_json
@@ -74,3 +74,20 @@ async def operators(
         raise forbidden(f"{principal.describe()} cannot read {exchange.administration}'s received documents")
     answer = await run_in_threadpool(exchange.lookup.find, id, at)
     return OperatorsOut.of(answer)
+
+
+@router.post(
+    "/exchange/key/rotate",
+    status_code=201,
+    response_model=RotatedKeyOut,
+    responses=problem_responses(401, 403, 404, 422, 503),
+    dependencies=IDEMPOTENT,
+)
+async def rotate_key(principal: PrincipalDep, exchange: ExchangeDep) -> RotatedKeyOut:
+    """Rotate this gateway's exchange key (its writer tokens): a new X25519 key, published on-chain with the
+    gateway's URL. Issuers re-encrypt the current certificates to it; the old key still opens older envelopes."""
+    require_writer_for(principal, exchange.administration, "rotate the exchange key of")
+    version, key, url = await run_in_threadpool(exchange.rotate)
+    return RotatedKeyOut(
+        administration=exchange.administration, version=version, public_key=hex0x(key), gateway_url=url
+    )

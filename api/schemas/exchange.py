@@ -85,3 +85,12 @@ class OperatorsOut(BaseModel):
             at=utc(answer.at),
             certificates=[KnownCertificateOut.of(c) for c in answer.certificates],
         )
+
+
+class RotatedKeyOut(BaseModel):
+    """The gateway's new exchange key, published on-chain."""
+
+    administration: str
+    version: int = Field(description="the publication's version on-chain (one more at each rotation)")
+    public_key: str = Field(description="X25519 public key (0x-hex, 32 bytes)")
+    gateway_url: str

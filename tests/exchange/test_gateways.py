@@ -1,5 +1,6 @@
-"""Two gateways' APIs (CR issues, PE fetches) in one process over one embedded ledger: the envelope route,
-its problem+json refusals, the fetch through HTTP and ``GET /v1/operators``."""
+"""Gateways' APIs (CR issues, PE fetches, MX is no partner of CR) in one process over one embedded ledger:
+each publishes its exchange key and URL on-chain at start; the envelope route, its problem+json refusals,
+the fetch through HTTP, ``GET /v1/operators``, the console's search."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from ledger_client.exchange import EnvelopeRequest
 from ledger_client.ledger import Ledger
 from ledger_client.signers import Signer
 from tests.console.conftest import csrf_of
-from tests.exchange.support import Consent, Directory, document
+from tests.exchange.support import document
 
 
 @dataclass
@@ -53,7 +54,6 @@ def gateways(tmp_path: Path) -> Iterator[Gateways]:
         ledger.administrations.register(code, code, signer.address)
     mra = ledger.with_signer(dev[1]).mras.propose(["CR", "PE"], 0xF, 0x1FF, 0, "0x" + "22" * 32)
     ledger.with_signer(dev[2]).mras.accept(mra.mra_id)
-    directory, consent = Directory(), Consent()
     apps: dict[str, FastAPI] = {}
 
     def client(url: str) -> httpx.Client:
@@ -63,7 +63,11 @@ def gateways(tmp_path: Path) -> Iterator[Gateways]:
     for code, signer in codes.items():
         state = tmp_path / code
         settings = ApiSettings(
-            state_dir=state, administration=code, index_poll_seconds=0.05, exchange_poll_seconds=3600
+            state_dir=state,
+            administration=code,
+            index_poll_seconds=0.05,
+            exchange_poll_seconds=3600,
+            exchange_url=f"http://{code.lower()}.gateway",  # published on-chain at start
         )
         registry = SignerRegistry(state / "keystores", only=code)
         registry.register(code, signer)
@@ -71,7 +75,7 @@ def gateways(tmp_path: Path) -> Iterator[Gateways]:
         runtime.start()
         runtimes[code] = runtime
         _, tokens[f"{code} reader"] = runtime.tokens.create(Role.READER, code, label="reader")
-        apps[code] = create_app(runtime=runtime, exchange_sources=lambda _r: (directory, consent))
+        apps[code] = create_app(runtime=runtime)  # the chain's directory and consent, through the index
     entered = []
     for code, app in apps.items():
         c = TestClient(app, raise_server_exceptions=False)
@@ -80,7 +84,6 @@ def gateways(tmp_path: Path) -> Iterator[Gateways]:
         clients[code] = c
         service: ExchangeService = app.state.exchange
         service.fetcher._client = client
-        directory.publish(code, service.keys.ensure())
     try:
         yield Gateways(ledger, apps, clients, tokens, runtimes, codes)
     finally:
