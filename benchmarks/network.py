@@ -26,6 +26,12 @@ certificates would take longer than the figure itself:
   certificates are on the chain (target ≤ 5 ms); ``operator_lookup_http_p95_ms`` is the same through the
   route in process (Starlette's test client: auth, middleware, JSON; no socket).
 
+Both latencies start at the POST, so they include the write's wait for its block: on the default
+``realtime`` node about one block a second once the chain runs ahead of the clock (timestamps are
+whole seconds, strictly increasing), a floor of 0-1 s whatever the gateways do. ``*_after_answer_*``
+is the part after CR's gateway answered (what propagation adds); ``--block-mode instant`` seals every
+transaction at once (the chain then runs ahead of the wall clock) to show the gateways alone.
+
 Each figure is one function over the running network (:class:`Network`), or over the two in-process
 gateways for the envelope figures; ``main`` prints them together. Every loop is bounded in count and in time.
 
@@ -118,7 +124,7 @@ def issue_body(number: str) -> dict[str, Any]:
 
 
 @contextmanager
-def network_up(certificates: int) -> Iterator[Network]:
+def network_up(certificates: int, block_mode: str | None = None) -> Iterator[Network]:
     """``network up`` in a temporary directory on free ports; ``network down`` on exit."""
     from ledger_client.demo import CODES
     from ledger_client.network import control
@@ -133,6 +139,7 @@ def network_up(certificates: int) -> Iterator[Network]:
                 Ports(ports[0], dict(zip(CODES, ports[1:], strict=True))),
                 certificates=certificates,
                 log=lambda _line: None,
+                block_mode=block_mode,
             )
             yield Network({g.code: g.url for g in started.gateways}, {g.code: dict(g.tokens) for g in started.gateways})
         finally:
@@ -385,7 +392,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if not wanted & set(NETWORK_FIGURES):
         return result
     result.update({"network_gateways": 5, "network_chain": "durable node over JSON-RPC"})
-    with network_up(args.certificates) as network:
+    result["network_block_mode"] = args.block_mode
+    with network_up(args.certificates, None if args.block_mode == "realtime" else args.block_mode) as network:
         if "propagation" in wanted:
             result.update(propagation(network, args.changes, args.rate))
         if "webhooks" in wanted:
@@ -402,6 +410,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16, help="concurrent writing clients per gateway (≤ 64)")
     parser.add_argument("--seconds", type=float, default=30.0, help="duration of the write figure (≤ 600)")
     parser.add_argument("--certificates", type=int, default=20, help="certificates the network is seeded with")
+    parser.add_argument(
+        "--block-mode",
+        choices=("realtime", "instant"),
+        default="realtime",
+        help="the node's blocks: realtime (default, as network up runs: about one block a second once the chain "
+        "is ahead of the clock) or instant (every transaction sealed at once: what the gateways add alone)",
+    )
     parser.add_argument("--envelope-certificates", type=int, default=10_000, help="certificates sealed (≤ 100,000)")
     parser.add_argument("--operators", type=int, default=100_000, help="operators known for the lookup (≤ 1,000,000)")
     parser.add_argument("--only", default="", help=f"comma-separated subset of {','.join(FIGURES)}")

@@ -112,7 +112,12 @@ def _deploy_safe(args: argparse.Namespace) -> int:
     settings = settings_from(args, Settings)
     deployer = _signer(args, "deploying the Safe")
     owners = [o.strip() for o in str(args.owners).split(",") if o.strip()]
-    chain = Chain.connect(args.rpc_url, request_timeout=settings.request_timeout_seconds)
+    chain = Chain.connect(
+        args.rpc_url,
+        request_timeout=settings.request_timeout_seconds,
+        receipt_timeout=settings.receipt_timeout_seconds,
+        poll_interval=settings.receipt_poll_seconds,
+    )
     try:
         deployed = deploy_safe(transaction_sender(chain, settings), deployer, owners, args.threshold)
     finally:

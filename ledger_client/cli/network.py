@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 from ledger_client.demo import CODES, DEFAULT_CERTIFICATES
+from ledger_client.governance import SafeDeployment
 from ledger_client.network.layout import DEFAULT_DIR, Layout, NetworkError, Ports
 
 
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         for gateway in result.gateways:
             print(f"  {gateway.code:<7} {gateway.url}   tokens: {gateway.tokens_file}")
         print(f"  governance {result.governance}   (keys in {layout.governance_keystores}, in no gateway)")
-        if layout.safe_file.exists():
+        if layout.safe_file.exists() and SafeDeployment.load(layout.safe_file).safe == result.governance:
             print(
                 f"  a Safe: aeo-ledger governance prepare|sign|execute --rpc-url {result.rpc_url} "
                 f"--deployment local, with AEO_LEDGER_DEPLOYMENTS_DIR={layout.deployments_dir}"

@@ -109,8 +109,8 @@ def check_ports(layout: Layout, ports: Ports) -> None:
             require_free(port, f"{code} gateway", "other --gateway-ports")
 
 
-def start_node(layout: Layout, port: int, log: Log) -> str:
-    """The node's JSON-RPC URL, starting the node unless it already runs."""
+def start_node(layout: Layout, port: int, log: Log, block_mode: str | None = None) -> str:
+    """The node's JSON-RPC URL, starting the node (in ``block_mode``, default realtime) unless it already runs."""
     url = f"http://{HOST}:{port}"
     name = NODE
     if running_pid(layout.pid_file(name)) is not None:
@@ -130,6 +130,7 @@ def start_node(layout: Layout, port: int, log: Log) -> str:
         str(port),
         "--log-level",
         "WARNING",
+        *(["--block-mode", block_mode] if block_mode else []),
     ]
     info = start_process(arguments, layout.pid_file(name), layout.log_file(name), child_environment({}))
     log(f"node started (pid {info.pid}), JSON-RPC {url}")
@@ -167,15 +168,18 @@ def up(
     certificates: int = DEFAULT_CERTIFICATES,
     log: Log,
     designated_governance_key: bool = False,
+    block_mode: str | None = None,
 ) -> NetworkUp:
     """Bring the network up (reusing whatever ``layout`` already holds) and wait until every gateway is ready.
 
     A new network's governance is a Safe of the administrations' governance keys unless
     ``designated_governance_key`` (development mode: one key); see :mod:`ledger_client.network.governance`.
+    ``block_mode`` is the node's (``realtime`` by default; ``instant`` seals every transaction at once, the
+    chain then running ahead of the wall clock under load: for measurements), when ``up`` starts it.
     """
     check_ports(layout, ports)
     layout.root.mkdir(parents=True, exist_ok=True)
-    rpc_url = start_node(layout, ports.rpc, log)
+    rpc_url = start_node(layout, ports.rpc, log, block_mode)
     with governance_ledger(layout, rpc_url, designated_key=designated_governance_key, log=log) as ledger:
         seed = seed_network(ledger, layout, certificates=certificates, log=log)
         governance = ledger.administrations.governance()

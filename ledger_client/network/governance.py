@@ -59,7 +59,12 @@ def deploy_network_safe(rpc_url: str, layout: Layout, deployer: Signer, settings
     if layout.safe_file.exists():
         return SafeDeployment.load(layout.safe_file)
     owners = owner_keys(layout)
-    chain = Chain.connect(rpc_url, request_timeout=settings.request_timeout_seconds)
+    chain = Chain.connect(
+        rpc_url,
+        request_timeout=settings.request_timeout_seconds,
+        receipt_timeout=settings.receipt_timeout_seconds,
+        poll_interval=settings.receipt_poll_seconds,
+    )
     try:
         safe = deploy_safe(
             transaction_sender(chain, settings), deployer, [s.address for s in owners.values()], THRESHOLD

@@ -10,6 +10,7 @@ from api.tokens import TokenStore
 from ledger_client.cli import main
 
 
+@pytest.mark.slow  # the token CLI run as processes over a durable chain (about 18 s)
 def test_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = ["token", "--data-dir", str(tmp_path)]
     assert main([*data, "create", "--admin", "cr", "--role", "writer", "--label", "CR customs IT"]) == 0

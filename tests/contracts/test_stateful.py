@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -228,6 +229,7 @@ class CertificateMachine(RuleBasedStateMachine):
             assert d.functions.historyHead(cert_id).call() == [model.event_count, model.head]
 
 
+@pytest.mark.slow  # a hypothesis state machine, 35 runs against the contract (minutes)
 def test_certificate_lifecycle(d: Deployment) -> None:
     base = d.snapshot()
 
@@ -424,6 +426,7 @@ class MraMachine(RuleBasedStateMachine):
                 assert set(d.functions.liveMrasBetween(code(a), code(b)).call()) == self.book.live_between(a, b)
 
 
+@pytest.mark.slow  # a hypothesis state machine, 35 runs against the contract (minutes)
 def test_mras(d: Deployment) -> None:
     for admin, terms in MRA_CERTS.items():
         d.issue(admin, f"{admin}-M", terms)
