@@ -1,11 +1,11 @@
 """Gateways' APIs (CR issues, PE fetches, MX is no partner of CR) in one process over one embedded ledger:
 each publishes its exchange key and URL on-chain at start; the envelope route, its problem+json refusals,
-the fetch through HTTP, ``GET /v1/operators``, the console's search."""
+the fetch through HTTP, ``GET /v1/operators``, consent withdrawn by an amendment, the console's search."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -19,6 +19,8 @@ from api.main import create_app
 from api.runtime import Runtime
 from api.signers import SignerRegistry
 from api.tokens import Role
+from ledger_client.certificates import CertificateRequest
+from ledger_client.documents import CertificateDocument
 from ledger_client.exchange import EnvelopeRequest
 from ledger_client.ledger import Ledger
 from ledger_client.signers import Signer
@@ -168,3 +170,44 @@ def test_the_console_has_the_same_search_in_english_and_spanish(gateways: Gatewa
         assert 'href="/operators"' in browser.get("/").text
         unknown = browser.get("/operators", params={"id": "NOBODY-1"})
         assert doc.certificate_number not in unknown.text
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A document's terms with the operator's consent withheld."""
+
+    document: CertificateDocument
+
+    def to_request(self) -> CertificateRequest:
+        return replace(self.document.to_request(), consent=False)
+
+
+def test_consent_withdrawn_on_chain_ends_envelopes_and_recognition(gateways: Gateways) -> None:
+    cr, pe = gateways.exchange("CR"), gateways.exchange("PE")
+    assert gateways.ledger.administrations.exchange_key("PE") is not None  # published at start
+    doc = document(tax_id="3-101-555003")
+    cr.maker._documents.write_document(doc)
+    issuer = gateways.ledger.with_signer(gateways.signers["CR"])
+    issuer.certificates.issue(doc)
+    for runtime in gateways.runtimes.values():
+        runtime.index.sync()
+    cr.make()
+    pe.fetch()
+    (before,) = gateways.get("PE", "/v1/operators", "PE reader", id="3101555003").json()["certificates"]
+    assert before["recognised"] is True
+    cid = doc.certificate_id()
+    withheld = issuer.certificates.amend(cid, Withheld(doc))
+    for runtime in gateways.runtimes.values():
+        runtime.await_block(withheld.block_number)
+    assert cr.make() == 0  # no envelope for the amendment
+    assert [e.sequence for e in cr.outbox.envelopes_of(cid)] == [1]
+    (found,) = gateways.get("PE", "/v1/operators", "PE reader", id="3101555003").json()["certificates"]
+    assert found["recognised"] is False
+    now = gateways.runtimes["PE"].index.reader.latest_time()
+    for code in ("PE", "CR"):
+        assert gateways.runtimes[code].index.recognition_at(cid, "PE", now).recognised is False
+    assert gateways.ledger.recognition.now(cid, "PE").recognised is False
+    domain = cr.authority._domain
+    headers = EnvelopeRequest.new("PE", "CR", 0, 100).sign(gateways.signers["PE"], domain)
+    page = gateways.clients["CR"].get("/v1/exchange/envelopes", params={"after": 0, "limit": 100}, headers=headers)
+    assert [e for e in page.json()["envelopes"] if e["certificate_id"] == "0x" + cid.hex()] == []

@@ -169,6 +169,41 @@ def test_a_key_rotation_re_encrypts_for_the_new_key(network: Network) -> None:
     assert any(c["certificate_id"] == certificate_id for c in lookup(network, "PE", trader))
 
 
+def test_consent_withdrawn_ends_recognition_and_envelopes(network: Network) -> None:
+    certificate_id, document = recognised_cr_document(network, "PE")
+    trader = document["operator"]["tax_id"]
+    wait_for(lambda: any(c["certificate_id"] == certificate_id for c in lookup(network, "PE", trader)), 120)
+    with network.client("CR", "CR writer") as cr:
+        current = cr.get(f"/v1/certificates/{certificate_id}").json()
+        body = {
+            "programmes": current["programmes"],
+            "roles": current["roles"],
+            "sme": current["sme"],
+            "valid_from": current["valid_from"],
+            "valid_until": current["valid_until"],
+            "document_hash": current["document_hash"],
+            "consent": False,
+        }
+        amended = cr.post(f"/v1/certificates/{certificate_id}/amend", json=body)
+        assert amended.status_code in (201, 202), amended.text
+        sequence = amended.json()["sequence"]
+        assert (
+            cr.get("/v1/recognition", params={"certificate": certificate_id, "by": "PE"}).json()["recognised"] is False
+        )
+    with network.client("PE", "PE reader") as pe:
+        wait_for(
+            lambda: (
+                pe.get("/v1/recognition", params={"certificate": certificate_id, "by": "PE"}).json()["recognised"]
+                is False
+            )
+        )
+    wait_for(
+        lambda: not any(c["recognised"] for c in lookup(network, "PE", trader) if c["certificate_id"] == certificate_id)
+    )
+    page = ask(network, "CR", "PE", signer_of(network, "PE")).json()
+    assert not [e for e in page["envelopes"] if e["certificate_id"] == certificate_id and e["sequence"] == sequence]
+
+
 def recognised(client: httpx.Client, certificate_id: str, by: str) -> bool:
     answer = client.get("/v1/recognition", params={"certificate": certificate_id, "by": by})
     value: bool = answer.json()["recognised"]
