@@ -159,9 +159,11 @@ def gateway_url(value: str) -> str:
     if not 0 < size <= MAX_GATEWAY_URL_BYTES:
         raise InvalidExchangeKeyError(f"gateway URL is {size} bytes; allowed: 1..{MAX_GATEWAY_URL_BYTES}")
     scheme, _, rest = value.partition("://")
-    if scheme not in ("http", "https") or not rest or rest.startswith("/") or any(c.isspace() for c in value):
+    printable = all("!" <= c <= "~" for c in value)  # ASCII without spaces: an IDN in its xn-- form
+    if scheme not in ("http", "https") or not rest or rest.startswith("/") or not printable:
         raise InvalidExchangeKeyError(
-            f"gateway URL {value!r} is not an http(s) URL; expected e.g. https://gateway.customs.example"
+            f"gateway URL {value!r} is not an http(s) URL of printable ASCII without spaces;"
+            " expected e.g. https://gateway.customs.example"
         )
     return value
 

@@ -61,8 +61,9 @@ class ExchangeKeyRequest(BaseModel):
     gateway_url: str = Field(
         min_length=1,
         max_length=256,
-        pattern=r"^https?://[^/\s][^\s]*$",
-        description="the gateway's base URL, where partners fetch their envelopes (http or https, 1..256 bytes)",
+        pattern=r"^https?://[!-.0-~][!-~]*$",
+        description="the gateway's base URL, where partners fetch their envelopes: http or https, printable ASCII"
+        " without spaces (an international domain name in its xn-- form), 1..256 characters",
     )
 
 

@@ -35,6 +35,7 @@ def test_publish_read_and_rotate(cr: Ledger) -> None:
         (KEY, "ftp://gw.example", "not an http(s) URL"),
         (KEY, "https:///path", "not an http(s) URL"),
         (KEY, "https://gw example", "not an http(s) URL"),
+        (KEY, "https://gw\u0085x", "not an http(s) URL"),
     ],
 )
 def test_bad_input_is_refused_before_sending(cr: Ledger, key: bytes | str, url: str, message: str) -> None:
