@@ -91,6 +91,13 @@ def record(form: FormData, number: str) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
+def consent(form: FormData) -> bool:
+    """The operator's consent to the exchange with MRA partners (an on-chain flag of the
+    certificate, not part of its document): given unless the form's "withheld" box is ticked, so a
+    form posted without the box keeps the earlier behaviour (consent given)."""
+    return form.get("consent_withheld") != "on"
+
+
 def document(form: FormData, issuer: str, number: str) -> CertificateDocument:
     """The certificate document the form describes, parsed and validated as the bulk import parses
     a record (:func:`~ledger_client.importer.rows.prepare_row`: the same rules and messages)."""
@@ -101,7 +108,7 @@ def document_values(doc: CertificateDocument | None) -> dict[str, Any]:
     """A document as the form's initial values (empty for None): its import record, with the
     dates as the form's date inputs show them."""
     if doc is None:
-        return {"roles": [], "programmes": [], "sme": False}
+        return {"roles": [], "programmes": [], "sme": False, "consent": True}
     return {
         **record_of(doc),
         "roles": list(doc.roles),

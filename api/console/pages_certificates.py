@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import require_writer_for, writer_administration
-from api.console.forms import PROGRAMMES, REASONS, ROLES, document, document_values, reason, text
+from api.console.forms import PROGRAMMES, REASONS, ROLES, consent, document, document_values, reason, text
 from api.console.web import ConsoleRoute, View, query, view_of
 from api.routes import certificates as routes
 from api.routes.params import parse_certificate_id
@@ -178,7 +178,7 @@ async def issue(view: ViewDep) -> Response:
     form = await view.form()
     code = writer_administration(principal)
     doc = document(form, code, text(form, "number") or "")
-    body = IssueCertificateRequest(number=doc.certificate_number, **terms_of(doc))
+    body = IssueCertificateRequest(number=doc.certificate_number, **terms_of(doc), consent=consent(form))
     written = await run_in_threadpool(routes.issue_certificate, body, view.runtime, principal)
     await run_in_threadpool(documents(view).write_document, doc)
     view.session.flash("ok", view.gettext("Certificate issued."))
@@ -225,7 +225,7 @@ async def change_form(certificate_id: str, view: ViewDep) -> Response:
     return view.render(
         "change.html",
         certificate=CertificateOut.of(row),
-        values=document_values(stored_document(view, cid)),
+        values=document_values(stored_document(view, cid)) | {"consent": row.consent},
         reasons=REASONS,
         programmes=PROGRAMMES,
         roles=ROLES,
@@ -258,7 +258,7 @@ async def certificate_action(certificate_id: str, action: str, view: ViewDep) ->
             raise CertificateNotFoundError(f"no certificate {certificate_id}")
         doc = document(form, row.issuer, row.number)
         if action == "amend":
-            amend = AmendRequest(**terms_of(doc), reason=reason(form, "CHANGE_OF_DATA"))
+            amend = AmendRequest(**terms_of(doc), consent=consent(form), reason=reason(form, "CHANGE_OF_DATA"))
             call = partial(routes.amend_certificate, certificate_id, amend, runtime, principal)
         else:
             digest = hex0x(doc.document_hash())

@@ -334,3 +334,20 @@ def test_an_audit_that_finds_a_bad_event_names_it() -> None:
     html = str(macros.verdict(audit))
     assert "✗ NOT VERIFIED" in html
     assert "<strong>missing</strong> · event #2: event 2 is missing" in html
+
+
+def test_consent_on_the_certificate_page_and_the_forms(officer: Callable[..., Officer]) -> None:
+    writer = officer("cr_writer")
+    number, location = issue(writer)
+    page = writer.get(location).text
+    assert "Consent to exchange with MRA partners" in page
+    assert "PE recognises it" in page
+    withheld = document_form(number, reason="CHANGE_OF_DATA") | {"consent_withheld": "on"}
+    assert writer.post(f"{location}/amend", withheld).status_code == 303
+    page = writer.get(location).text
+    assert "withheld: no partner recognises it" in page
+    assert "PE does not recognise it" in page
+    change = writer.get(f"{location}/change").text
+    assert 'name="consent_withheld" checked' in change
+    assert writer.post(f"{location}/amend", document_form(number, reason="CHANGE_OF_DATA")).status_code == 303
+    assert "PE recognises it" in writer.get(location).text
