@@ -8,7 +8,10 @@ A backup is one ``tar.gz`` file (mode 0600: it holds token hashes and webhook se
 - ``documents/``: the certificates' canonical documents;
 - ``keystores/*.json``: the signer keystores, copied as they are (still encrypted); their
   ``.password`` files only with ``include_passwords`` (keep them apart from the backup otherwise);
-- ``deployments/*.json``: the deployment manifests kept in the state directory.
+- ``deployments/*.json``: the deployment manifests kept in the state directory;
+- ``envelopes.sqlite``, ``received-envelopes.sqlite``: the envelope exchange's stores (online backup API);
+  ``exchange/keys/``: the X25519 exchange keys (not encrypted) only with ``include_passwords`` — without
+  them a restored gateway makes and publishes a new key, and issuers re-encrypt to it.
 
 The index is not backed up: a restored gateway rebuilds it from the chain. Nor is the chain: it
 is the network's (each node keeps it; the embedded node's journal is not a gateway's state).
@@ -32,7 +35,7 @@ from ledger_client.errors import LedgerValueError
 
 FORMAT = "aeo-ledger-gateway-backup/1"
 MANIFEST = "manifest.json"
-_DIRECTORIES = ("documents", "keystores", "deployments")
+_DIRECTORIES = ("documents", "keystores", "deployments", "exchange")
 
 
 class BackupError(LedgerValueError):
@@ -52,6 +55,8 @@ def _stores(settings: ApiSettings) -> dict[str, Path]:
         "idempotency.sqlite": settings.idempotency_file(),
         "webhooks.sqlite": settings.webhooks_file(),
         "agency-reads.sqlite": settings.agency_reads_file(),
+        "envelopes.sqlite": settings.envelopes_file(),
+        "received-envelopes.sqlite": settings.received_envelopes_file(),
     }
 
 
@@ -95,6 +100,8 @@ def backup(settings: ApiSettings, target: Path, *, include_passwords: bool = Fal
             for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.endswith(".tmp")):
                 if path.suffix == ".password" and not include_passwords:
                     continue
+                if directory == "exchange" and not include_passwords:
+                    continue  # the X25519 private keys are not encrypted: like the passwords, on request only
                 members[path.relative_to(state).as_posix()] = path
         files: dict[str, dict[str, object]] = {
             name: {"size": p.stat().st_size, "sha256": _sha256(p)} for name, p in members.items()
@@ -139,6 +146,9 @@ def restore(source: Path, directory: Path) -> BackupReport:
         path = directory / name
         if not path.is_file() or _sha256(path) != entry["sha256"]:
             raise BackupError(f"{name} in {source} does not match its manifest: the backup is damaged")
-        if path.suffix in (".sqlite", ".password") or name.startswith("keystores/"):
+        if path.suffix in (".sqlite", ".password", ".key") or name.startswith(("keystores/", "exchange/")):
             path.chmod(0o600)
+    keys = directory / "exchange" / "keys"
+    if keys.is_dir():
+        keys.chmod(0o700)
     return BackupReport({name: int(str(entry["size"])) for name, entry in files.items()})
