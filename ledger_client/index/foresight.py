@@ -226,6 +226,11 @@ def _remove_signer(reader: Reader, sender: str, args: Sequence[Any]) -> str | No
     return f"{args[0]} is {code}'s last signer" if int(count) <= 1 else None
 
 
+def _publish_exchange_key(reader: Reader, sender: str, args: Sequence[Any]) -> str | None:
+    """Any signer of a registered, unfrozen administration (the key and URL are validated before)."""
+    return _writer(reader, sender)[1]
+
+
 _ACTIVE, _SUSPENDED = CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED
 #: The rule of every contract write by function name.
 RULES: dict[str, Rule] = {
@@ -249,6 +254,7 @@ RULES: dict[str, Rule] = {
     "recoverAdministration": _recover,
     "addSigner": _add_signer,
     "removeSigner": _remove_signer,
+    "publishExchangeKey": _publish_exchange_key,
 }
 
 
