@@ -129,9 +129,12 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
 
     /// @inheritdoc ICertificateRegistry
     function renew(bytes32 id, uint32 validFrom, uint32 validUntil, bytes32 documentHash) external {
+        // Validated before the certificate is read, as every write validates its input first: the
+        // scope and flags stay the stored ones (valid since issue), so a minimal valid scope
+        // stands in for them.
+        _checkTerms(1, 1, 0, validFrom, validUntil, documentHash);
         (uint256 word, bytes2 issuer) = _loadOpenForIssuer(id);
         Certificate memory cert = _unpack(word);
-        _checkTerms(cert.programmes, cert.roles, cert.flags, validFrom, validUntil, documentHash);
         uint256 state = _pack(uint256(cert.status), cert.programmes, cert.roles, cert.flags, validFrom, validUntil);
         (uint24 sequence, bytes16 head) = _record(id, word, state, Action.Renewed, documentHash, 0);
         emit CertificateRenewed(id, issuer, sequence, validFrom, validUntil, documentHash, head);
