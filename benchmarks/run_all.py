@@ -14,7 +14,8 @@ Usage::
 
 ``--quick`` is the CI smoke size. ``--write-readme`` rewrites the README's performance table
 between ``<!-- perf:start -->`` and ``<!-- perf:end -->`` (the section is appended when the markers
-are missing). Exit code 1 when a benchmark failed (the others are still reported).
+are missing); with ``--only``, the rows of the benchmarks not run stay, under their earlier date.
+Exit code 1 when a benchmark failed (the others are still reported).
 """
 
 from __future__ import annotations
@@ -204,6 +205,36 @@ def render_table(report: dict[str, Any], results: dict[str, dict[str, Any]]) -> 
     return "\n".join(lines)
 
 
+def kept_rows(text: str, measured: Sequence[str]) -> tuple[str | None, list[str]]:
+    """From the README's current table: its "Measured …" line and the rows of benchmarks not in ``measured``.
+
+    A run of a subset (``--only``) replaces its own benchmarks' rows and keeps the others with the
+    date they were measured on."""
+    start, end = text.find(START_MARKER), text.find(END_MARKER)
+    if start == -1 or end == -1 or end < start:
+        return None, []
+    lines = text[start + len(START_MARKER) : end].strip().splitlines()
+    header = next((line for line in lines if line.startswith("Measured ")), None)
+    rows = [
+        line
+        for line in lines
+        if line.startswith("| ") and not line.startswith("| benchmark |") and line.split("|")[1].strip() not in measured
+    ]
+    return header, rows
+
+
+def merge_table(table: str, header: str | None, rows: Sequence[str]) -> str:
+    """``table`` (a subset's run) followed by the earlier run's ``rows``, whose header says when they were measured."""
+    if not rows:
+        return table
+    earlier = header.removeprefix("Measured ") if header else "in an earlier run"
+    lines = table.splitlines()
+    lines[0] = lines[0].replace("Measured ", "Rows of this run's benchmarks measured ", 1) + (
+        f" The other rows: measured {earlier}"
+    )
+    return "\n".join([*lines, *rows])
+
+
 def rewrite_readme(text: str, table: str) -> str:
     """``text`` with the content between the perf markers replaced by ``table`` (section appended if absent)."""
     block = f"{START_MARKER}\n{table}\n{END_MARKER}"
@@ -259,7 +290,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.readme.exists():
             print(f"run_all: {args.readme} does not exist; nothing rewritten", file=sys.stderr)
             return 2
-        args.readme.write_text(rewrite_readme(args.readme.read_text(), render_table(report, results)))
+        text = args.readme.read_text()
+        table = render_table(report, results)
+        if args.only:
+            header, rows = kept_rows(text, [b.name for b in selected])
+            table = merge_table(table, header, rows)
+        args.readme.write_text(rewrite_readme(text, table))
         print(f"run_all: performance table written to {args.readme}", file=sys.stderr)
     return 1 if "errors" in report else 0
 

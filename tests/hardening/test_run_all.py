@@ -63,6 +63,25 @@ def test_readme_table_rewrite_between_markers_is_idempotent(tmp_path: Path) -> N
     assert run_all.rewrite_readme(appended, table) == appended
 
 
+def test_a_subset_replaces_its_rows_and_keeps_the_others_with_their_date() -> None:
+    earlier = (
+        f"{run_all.START_MARKER}\nMeasured 2025-08-01 on Old CPU (full sizes).\n\n"
+        "| benchmark | metric | value | target |\n|---|---|---|---|\n"
+        "| gas | `issue` | 60,000 | ≤ 65,000 ✓ |\n| import | `rows` | 5,000 |  |\n"
+        f"{run_all.END_MARKER}\n"
+    )
+    report, results = _report()
+    header, rows = run_all.kept_rows(earlier, list(results))
+    assert header == "Measured 2025-08-01 on Old CPU (full sizes)."
+    assert rows == ["| import | `rows` | 5,000 |  |"]
+    merged = run_all.rewrite_readme(earlier, run_all.merge_table(run_all.render_table(report, results), header, rows))
+    assert "60,000" not in merged
+    assert "| gas | `issue` | 54,321 | ≤ 65,000 ✓ |" in merged
+    assert "| import | `rows` | 5,000 |  |" in merged
+    assert "The other rows: measured 2025-08-01 on Old CPU (full sizes)." in merged
+    assert run_all.merge_table("table", None, []) == "table"
+
+
 @pytest.mark.slow
 def test_run_all_quick_subset_prints_one_merged_object_and_writes_the_readme(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
