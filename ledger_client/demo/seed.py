@@ -261,11 +261,11 @@ class _Seeding:
 
 def _governance(ledger: Ledger) -> Signer:
     """The signer that funds the administrations and registers them: governance itself, or any funded
-    key once a multisig governance registered every demo administration (``network up``'s Safe)."""
+    key once a multisig governance (a contract: ``network up``'s Safe) registered every demo administration."""
     signer = ledger.signer
     governance = ledger.administrations.governance()
-    registered = set(CODES) <= set(ledger.administrations.codes())
-    if signer is None or (signer.address != governance and not registered):
+    by_multisig = bool(ledger.chain.get_code(governance)) and set(CODES) <= set(ledger.administrations.codes())
+    if signer is None or (signer.address != governance and not by_multisig):
         raise DemoError(
             f"seed_demo needs the governance signer {governance} (the deployer on the embedded chain), or the "
             f"administrations registered by that governance first; the ledger acts as "

@@ -226,6 +226,13 @@ def test_a_post_without_the_csrf_token_is_refused(signed_in: Callable[..., Sessi
     expect(page.locator("main")).to_contain_text("No certificate matches.")
 
 
+#: The innermost elements that reach past the viewport's right edge (what makes a page scroll sideways).
+WIDER_THAN_THE_SCREEN = """[...document.querySelectorAll('main *')]
+  .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .filter((e) => ![...e.children].some((c) => c.getBoundingClientRect().right > window.innerWidth + 1))
+  .slice(0, 5).map((e) => e.tagName + '.' + e.className + ': ' + (e.textContent || '').trim().slice(0, 60))"""
+
+
 def test_screenshots_of_every_page_wide_and_narrow(signed_in: Callable[..., Session], console: Console) -> None:
     officer = signed_in("cr_writer")
     certificate_id = issue(officer, new_number())
@@ -255,7 +262,8 @@ def test_screenshots_of_every_page_wide_and_narrow(signed_in: Callable[..., Sess
     for label, path in {"certificate": f"/certificates/{certificate_id}", "dashboard": "/", "kpis": "/kpis"}.items():
         narrow.go(path)
         overflow = narrow.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"{label} scrolls sideways on a narrow screen ({overflow}px)"
+        wide = narrow.page.evaluate(WIDER_THAN_THE_SCREEN)
+        assert overflow <= 1, f"{label} scrolls sideways on a narrow screen ({overflow}px): {wide}"
         narrow.shot(f"narrow-{label}")
     for session in (officer, auditor, anonymous, narrow):
         assert session.problems == []
