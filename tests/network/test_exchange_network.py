@@ -148,6 +148,8 @@ def test_a_new_mra_backfills_the_new_partner(network: Network) -> None:
         )
         assert proposed.status_code in (201, 202), proposed.text
         mra_id = proposed.json()["mra"]["id"]
+        # CL's gateway follows the chain on its own: it knows the proposal once its index has the block
+        wait_for(lambda: cl.get(f"/v1/mras/{mra_id}").status_code == 200, 60)
         accepted = cl.post(f"/v1/mras/{mra_id}/accept")
         assert accepted.status_code in (201, 202), accepted.text
     wait_for(lambda: any(c["certificate_id"] == certificate_id for c in lookup(network, "CL", trader)), 120)
