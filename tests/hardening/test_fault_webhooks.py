@@ -8,6 +8,7 @@ once (the receiver dedupes retries by ``webhook-id``); deliveries pending at the
 
 from __future__ import annotations
 
+import threading
 import time
 
 import httpx
@@ -50,8 +51,14 @@ def test_kill9_of_a_delivering_gateway_loses_no_webhook(tmp_path_factory: pytest
         ledger.with_signer(state.signers["PE"]).mras.accept(mra.mra_id)
     secret = new_secret()
 
-    def slow_after_failures(number: int, _request: Received) -> tuple[int, float]:
-        return (500, 0.0) if number <= FAILURES else (204, 0.15)
+    released = threading.Event()  # set after the kill: until then only the first two successes are answered
+
+    def held_after_two_successes(number: int, _request: Received) -> tuple[int, float]:
+        if number <= FAILURES:
+            return 500, 0.0
+        if number > FAILURES + 2:
+            released.wait(WAIT_S)  # the delivery in flight at the kill: its sender dies waiting
+        return 204, 0.0
 
     port = free_port()
     base = f"http://{LOOPBACK}:{port}"
@@ -64,7 +71,7 @@ def test_kill9_of_a_delivering_gateway_loses_no_webhook(tmp_path_factory: pytest
     )
     argv = [*cli(), "serve", "--data-dir", str(data), "--host", LOOPBACK, "--port", str(port)]
     server = ServerProcess(argv, tmp / "serve.log", env=env)
-    with Receiver([secret], behaviour=slow_after_failures) as receiver, httpx.Client(base_url=base, timeout=30) as http:
+    with Receiver([secret], behaviour=held_after_two_successes) as receiver, httpx.Client(base_url=base, timeout=30) as http:
         server.start()
         try:
             server.wait_http(base + "/health", WAIT_S)
@@ -77,9 +84,11 @@ def test_kill9_of_a_delivering_gateway_loses_no_webhook(tmp_path_factory: pytest
             deadline = time.monotonic() + WAIT_S
             while len(receiver.accepted) < 2 and time.monotonic() < deadline:
                 time.sleep(0.01)
+            assert receiver.wait_requests(FAILURES + 3, WAIT_S), "no delivery was in flight"
             server.kill9()
             accepted_at_kill = len(receiver.accepted)
-            assert 0 < accepted_at_kill < BEFORE, "the kill did not interrupt the deliveries"
+            released.set()
+            assert accepted_at_kill == 2, "the kill did not interrupt the deliveries"
             server.start()
             server.wait_http(base + "/health", WAIT_S)
             for i in range(AFTER):

@@ -208,6 +208,7 @@ def test_a_reset_node_is_not_ready_gets_no_write_and_its_index_serves_nothing(ap
     while api.client.get("/ready").status_code != 200 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert api.client.get("/ready").status_code == 200
+    api.runtime.index.wait_for_block(chain.block_number(), timeout=20)  # ready tolerates a lag of a few blocks
     again = api.client.get(f"/v1/certificates/{cid}", headers=api.headers)
     assert again.status_code == 200, again.text
     assert api.issue(32).status_code == 201
