@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from eth.abc import SignedTransactionAPI
 from eth.estimators.gas import binary_gas_search_intrinsic_tolerance
 from eth.vm.spoof import SpoofTransaction
-from eth_typing import BlockNumber
+from eth_typing import Address, BlockNumber
 from web3 import Web3
 
 from ledger_client.node import DurableChain, DurableChainProvider
@@ -32,13 +35,13 @@ def test_estimate_succeeds_and_matches_bisection(chain: DurableChain, monkeypatc
         header = evm.get_canonical_block_header_by_number(BlockNumber(chain.head_number()))
         vm = evm.get_vm(header)
         tx = vm.create_unsigned_transaction(
-            nonce=0, gas_price=0, gas=header.gas_limit, to=bytes.fromhex(address[2:]), value=0, data=words(9)
+            nonce=0, gas_price=0, gas=header.gas_limit, to=Address(bytes.fromhex(address[2:])), value=0, data=words(9)
         )
-        spoofed = SpoofTransaction(tx, from_=bytes.fromhex(sender[2:]))
+        spoofed = cast(SignedTransactionAPI, SpoofTransaction(tx, from_=bytes.fromhex(sender[2:])))
         with vm.in_costless_state() as state:
             bisected = binary_gas_search_intrinsic_tolerance(state, spoofed)
         with vm.in_costless_state() as state:
             assert not estimator._run(state, spoofed, fast).is_error
     assert bisected - estimator.TOLERANCE <= fast <= bisected + estimator.TOLERANCE
-    transfer = w3.eth.estimate_gas({"from": sender, "to": chain.accounts[2].address, "value": 1})
+    transfer = w3.eth.estimate_gas(cast(Any, {"from": sender, "to": chain.accounts[2].address, "value": 1}))
     assert transfer == 21_000
