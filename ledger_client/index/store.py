@@ -359,11 +359,7 @@ class Store:
                 document_hash,
                 reason_code,
                 head,
-                p.block_number,
-                p.block_time,
-                p.log_index,
-                p.tx_hash,
-                p.sender,
+                *_event_log_columns(p),
             ),
         )
         after = (int(status), terms.programmes, terms.valid_until)
@@ -442,11 +438,7 @@ class Store:
                 int(status),
                 reason_code,
                 head,
-                p.block_number,
-                p.block_time,
-                p.log_index,
-                p.tx_hash,
-                p.sender,
+                *_event_log_columns(p),
             ),
         )
 
@@ -590,3 +582,8 @@ class _Transaction:
             self._conn.execute("COMMIT")
         else:
             self._conn.execute("ROLLBACK")
+
+
+def _event_log_columns(p: LogPosition) -> tuple[int, int, int, bytes, str | None]:
+    """The ``block_number, block_time, log_index, tx_hash, sender`` columns of an event row logged at ``p``."""
+    return (p.block_number, p.block_time, p.log_index, p.tx_hash, p.sender)
