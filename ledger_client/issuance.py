@@ -36,6 +36,7 @@ from ledger_client.errors import (
 from ledger_client.hashing import certificate_id as derive_id
 from ledger_client.results import BatchItemResult
 from ledger_client.signers import Signer
+from ledger_client.transactions import SentTransaction
 
 #: Batch issuance: fixed part and upper bound per certificate (measured ~28,800), the gas limit
 #: used when a batch is sent without ``eth_estimateGas``.
@@ -64,6 +65,8 @@ class Row:
     error: LedgerError | None = None
     tx_hash: bytes | None = None
     block_number: int | None = None
+    #: The mined transaction that issued the row (its receipt carries the row's event).
+    sent: SentTransaction | None = None
 
     def result(self) -> BatchItemResult:
         """The row's outcome as returned to the caller."""
@@ -132,9 +135,9 @@ def _fail(chunk: Sequence[Row], error: LedgerError) -> None:
         row.error = error
 
 
-def _landed(chunk: Sequence[Row], tx_hash: bytes, block_number: int) -> None:
+def _landed(chunk: Sequence[Row], sent: SentTransaction) -> None:
     for row in chunk:
-        row.tx_hash, row.block_number = tx_hash, block_number
+        row.tx_hash, row.block_number, row.sent = sent.tx_hash, sent.block_number, sent
 
 
 def _encode(chunk: Sequence[Row]) -> bytes:
@@ -196,7 +199,7 @@ class BatchIssue:
         mined = sender.send_speculative(self._signer, self._ctx.address, _encode(chunk), self._batch_gas(len(chunk)))
         if mined is None:
             return False  # rolled back: pre-flight it to find the bad rows
-        _landed(chunk, mined.tx_hash, mined.block_number)
+        _landed(chunk, mined)
         return True
 
     def _send_chunk(self, chunk: list[Row]) -> _Sent | None:
@@ -278,7 +281,7 @@ class BatchIssue:
             except LedgerError as exc:
                 _fail(item.chunk, exc)
                 continue
-            _landed(item.chunk, item.tx_hash, confirmed.block_number)
+            _landed(item.chunk, confirmed)
 
     def _retry_checked(self, chunk: list[Row]) -> None:
         """An unchecked chunk reverted: pre-flight it to mark the bad rows, then send the rest."""
@@ -295,4 +298,4 @@ class BatchIssue:
                 if row.error is None:
                     row.error = exc
             return
-        _landed(good, tx_hash, confirmed.block_number)
+        _landed(good, confirmed)

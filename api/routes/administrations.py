@@ -76,8 +76,9 @@ async def administration_kpis(
     ] = None,
 ) -> KpisOut:
     """Certificates by status, programme, role and SME flag, SME share and partners' acknowledgement
-    latency per partner and per programme, and the history per month; ``units`` names the unit of
-    every figure."""
+    latency per partner and per programme, the certificates in force whose operator withholds
+    consent (no MRA partner recognises them; in all and per programme), and the history per month;
+    ``units`` names the unit of every figure."""
     require_visible(principal, code)
     _known(index, code)
     return KpisOut.of(await run_in_threadpool(index.kpis, code, at, months))

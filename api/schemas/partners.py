@@ -123,7 +123,8 @@ class PercentilesOut(BaseModel):
 
 
 class ProgrammeKpisOut(BaseModel):
-    """One programme: its certificates, SME share and acknowledgement latency."""
+    """One programme: its certificates, SME share, acknowledgement latency and certificates whose
+    operator withholds consent."""
 
     programme: ProgrammeName
     certificates: int = Field(description="certificates (count) with the programme")
@@ -131,6 +132,11 @@ class ProgrammeKpisOut(BaseModel):
     sme_share: float = Field(ge=0, le=1, description="fraction (0..1) of the programme's certificates that are SMEs'")
     acknowledgement_latency: PercentilesOut = Field(
         description="seconds, over acknowledgements of events of the programme's certificates"
+    )
+    consent_withheld: int = Field(
+        ge=0,
+        description="certificates (count) with the programme in force at `at` whose operator withholds consent"
+        " to the exchange with MRA partners, so that no partner recognises them",
     )
 
     @classmethod
@@ -142,6 +148,7 @@ class ProgrammeKpisOut(BaseModel):
             sme=p.sme,
             sme_share=p.sme_share,
             acknowledgement_latency=PercentilesOut.of(p.acknowledgement_latency),
+            consent_withheld=p.consent_withheld,
         )
 
 
@@ -204,7 +211,15 @@ class KpisOut(BaseModel):
     non_sme: int = Field(description="certificates (count) of other operators")
     sme_share: float = Field(ge=0, le=1, description="fraction (0..1) of the certificates that are SMEs'")
     acknowledgement_latency: list[LatencyOut] = Field(description="per partner, seconds")
-    programmes: list[ProgrammeKpisOut] = Field(description="SME share and acknowledgement latency per programme")
+    consent_withheld: int = Field(
+        ge=0,
+        examples=[3],
+        description="certificates (count) in force at `at` (ACTIVE) whose operator withholds consent to the"
+        " exchange with MRA partners (certificate flag bit 1), so that no partner recognises them",
+    )
+    programmes: list[ProgrammeKpisOut] = Field(
+        description="SME share, acknowledgement latency and certificates whose operator withholds consent per programme"
+    )
     monthly: list[MonthKpisOut] = Field(description="the history month by month, oldest first")
     units: dict[str, str] = Field(description="the unit of every figure, by (dotted) field name")
 
@@ -225,6 +240,7 @@ class KpisOut(BaseModel):
                 LatencyOut(partner=s.partner, count=s.count, p50=s.p50, p90=s.p90, p95=s.p95, p99=s.p99, max=s.max)
                 for s in k.acknowledgement_latency
             ],
+            consent_withheld=k.consent_withheld,
             programmes=[ProgrammeKpisOut.of(p) for p in k.programmes],
             monthly=[MonthKpisOut.of(m) for m in k.monthly],
             units={**k.units, **API_UNITS},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 
@@ -28,3 +29,17 @@ class transaction:  # noqa: N801 - used as ``with transaction(conn):``
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+class LockedSqliteStore:
+    """A store on one SQLite file at ``path``, its connection shared by threads under ``_lock``."""
+
+    def __init__(self, path: str | Path, schema: str) -> None:
+        self.path = Path(path)
+        self._conn = connect(self.path, schema)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._conn.close()

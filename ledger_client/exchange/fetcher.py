@@ -16,8 +16,10 @@ What passes is kept with its trader identifiers; what fails is logged and kept i
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -57,6 +59,17 @@ class FetchReport:
     reasons: list[str] = field(default_factory=list)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default verifying TLS context, built once: building one loads the CA bundle (profiled at
+    about a quarter of a busy gateway's CPU when every fetch round made a new client)."""
+    return httpx.create_ssl_context()
+
+
+def _default_client(url: str) -> httpx.Client:
+    return httpx.Client(base_url=url, timeout=30.0, verify=_tls_context())
+
+
 class EnvelopeFetcher:
     """Fetches administration ``me``'s envelopes from its partners' gateways."""
 
@@ -81,7 +94,7 @@ class EnvelopeFetcher:
         self._directory = directory
         self._signer = signer
         self._domain = domain
-        self._client = client or (lambda url: httpx.Client(base_url=url, timeout=30.0))
+        self._client = client or _default_client
         self._page_size = page_size
         self._max_pages = max_pages
 

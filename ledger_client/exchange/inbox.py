@@ -13,14 +13,13 @@ rejected               envelopes that did not open or did not match the chain, a
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger_client.exchange.database import connect, transaction
+from ledger_client.exchange.database import LockedSqliteStore, transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS received (
@@ -90,18 +89,11 @@ def _received(row: Sequence[Any]) -> ReceivedDocument:
     )
 
 
-class EnvelopeInbox:
+class EnvelopeInbox(LockedSqliteStore):
     """What a partner's gateway received from issuers' gateways (thread-safe)."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._conn = connect(self.path, _SCHEMA)
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        """Close the database."""
-        with self._lock:
-            self._conn.close()
+        super().__init__(path, _SCHEMA)
 
     def cursor(self, issuer: str) -> int:
         """The envelope row fetched through from ``issuer`` (0 at first)."""

@@ -16,14 +16,13 @@ refusals               every refused envelope request: when, who claimed to ask,
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger_client.exchange.database import connect, transaction
+from ledger_client.exchange.database import LockedSqliteStore, transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS envelopes (
@@ -110,18 +109,11 @@ def _envelope(row: Sequence[Any]) -> Envelope:
     )
 
 
-class EnvelopeOutbox:
+class EnvelopeOutbox(LockedSqliteStore):
     """The envelopes an issuer's gateway made, and the bookkeeping of who fetched what (thread-safe)."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._conn = connect(self.path, _SCHEMA)
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        """Close the database."""
-        with self._lock:
-            self._conn.close()
+        super().__init__(path, _SCHEMA)
 
     # --- the maker's state ------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Key figures per administration: certificate counts, SME share, partners' acknowledgement
-latency (per partner and per programme) and the month-by-month history. Units: :data:`KPI_UNITS`."""
+latency (per partner and per programme), certificates in force whose operator withholds consent (no
+MRA partner recognises them) and the month-by-month history. Units: :data:`KPI_UNITS`."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from ledger_client.index.results import (
     Percentiles,
     ProgrammeKpis,
 )
-from ledger_client.models import CertificateAction, CertificateStatus, Programme, Role
+from ledger_client.models import FLAG_CONSENT_WITHHELD, CertificateAction, CertificateStatus, Programme, Role
 
 #: Statuses reported, in order (stored ones plus the derived ``EXPIRED``).
 STATUSES = (*(s.name for s in CertificateStatus if s != CertificateStatus.NONE), "EXPIRED")
@@ -90,32 +91,40 @@ def acknowledgements_of(reader: Reader, code: str, at: int) -> list[Ack]:
     return [(str(r[0]), int(r[1]), float(r[2]), int(r[3])) for r in rows]
 
 
-#: Certificates of one kind: (status, programmes, roles, SME, expired at the moment asked, count).
-Group = tuple[int, int, int, bool, bool, int]
+#: Certificates of one kind: (status, programmes, roles, SME, consent withheld, expired at the
+#: moment asked, count).
+Group = tuple[int, int, int, bool, bool, bool, int]
 
 
 def certificate_groups(reader: Reader, code: str, at: int) -> list[Group]:
-    """``code``'s certificates counted by their current status, programmes, roles, SME flag and
-    whether they are past their validity at ``at``: one pass over them, for every current count."""
+    """``code``'s certificates counted by their current status, programmes, roles, SME flag,
+    consent flag and whether they are past their validity at ``at``: one pass over them (the
+    ``certificates_kpis`` index alone), for every current count."""
     rows = reader.execute(
-        "SELECT status, programmes, roles, flags & 1, valid_until != 0 AND valid_until < ?, COUNT(*)"
-        " FROM certificates WHERE issuer = ? GROUP BY 1, 2, 3, 4, 5",
-        (at, code),
+        "SELECT status, programmes, roles, flags & 1, flags & ? != 0, valid_until != 0 AND valid_until < ?,"
+        " COUNT(*) FROM certificates WHERE issuer = ? GROUP BY 1, 2, 3, 4, 5, 6",
+        (FLAG_CONSENT_WITHHELD, at, code),
     )
-    return [(int(r[0]), int(r[1]), int(r[2]), bool(r[3]), bool(r[4]), int(r[5])) for r in rows]
+    return [(int(r[0]), int(r[1]), int(r[2]), bool(r[3]), bool(r[4]), bool(r[5]), int(r[6])) for r in rows]
 
 
 def reported_status(group: Group) -> str:
     """The status a group's certificates are reported with (``EXPIRED``: Active past validity)."""
-    status, _, _, _, expired, _ = group
+    status, _, _, _, _, expired, _ = group
     return "EXPIRED" if status == CertificateStatus.ACTIVE and expired else CertificateStatus(status).name
+
+
+def withheld(group: Group) -> int:
+    """How many of a group's certificates are in force (reported ``ACTIVE``) but their operator
+    withholds consent to the exchange with MRA partners: no partner recognises them for that reason."""
+    return group[6] if group[4] and reported_status(group) == "ACTIVE" else 0
 
 
 def statuses_of(groups: Iterable[Group]) -> Counter[tuple[int, str]]:
     """Certificates by (scope, reported status): scope 0 = all, else a programme's bit."""
     statuses: Counter[tuple[int, str]] = Counter()
     for group in groups:
-        name, programmes, count = reported_status(group), group[1], group[5]
+        name, programmes, count = reported_status(group), group[1], group[6]
         statuses[(0, name)] += count
         for p in Programme:
             if programmes & p:
@@ -124,14 +133,22 @@ def statuses_of(groups: Iterable[Group]) -> Counter[tuple[int, str]]:
 
 
 def programme_kpis(groups: Sequence[Group], acks: Sequence[Ack]) -> tuple[ProgrammeKpis, ...]:
-    """Certificates, SMEs, SME share and acknowledgement latency of each programme."""
+    """Certificates, SMEs, SME share, acknowledgement latency and certificates in force whose
+    operator withholds consent of each programme."""
     figures = []
     for programme in Programme:
-        certificates = sum(g[5] for g in groups if g[1] & programme)
-        sme = sum(g[5] for g in groups if g[1] & programme and g[3])
+        certificates = sum(g[6] for g in groups if g[1] & programme)
+        sme = sum(g[6] for g in groups if g[1] & programme and g[3])
         latencies = (latency for _, _, latency, programmes in acks if programmes & int(programme))
         figures.append(
-            ProgrammeKpis(str(programme.name), certificates, sme, share(sme, certificates), percentiles(latencies))
+            ProgrammeKpis(
+                str(programme.name),
+                certificates,
+                sme,
+                share(sme, certificates),
+                percentiles(latencies),
+                sum(withheld(g) for g in groups if g[1] & programme),
+            )
         )
     return tuple(figures)
 
@@ -302,7 +319,8 @@ def administration_kpis(
 ) -> AdministrationKpis:
     """Counts of ``code``'s certificates by status, programme, role and SME, the latency of its
     partners' acknowledgements (ack block time minus event block time) per partner and per
-    programme, SME share per programme, and the month-by-month history (``months``: only the
+    programme, SME share per programme, the certificates in force whose operator withholds consent
+    (in all and per programme), and the month-by-month history (``months``: only the
     last ones; ``0``: none, for a summary that need not replay the history).
 
     ``at`` (default: the last indexed block's time) decides which Active certificates count as
@@ -314,10 +332,10 @@ def administration_kpis(
 
 def _administration_kpis(reader: Reader, code: str, moment: int, months: int | None) -> AdministrationKpis:
     groups = certificate_groups(reader, code, moment)
-    total = sum(g[5] for g in groups)
-    sme = sum(g[5] for g in groups if g[3])
-    by_programme = {str(p.name): sum(g[5] for g in groups if g[1] & p) for p in Programme}
-    by_role = {str(r.name): sum(g[5] for g in groups if g[2] & r) for r in Role}
+    total = sum(g[6] for g in groups)
+    sme = sum(g[6] for g in groups if g[3])
+    by_programme = {str(p.name): sum(g[6] for g in groups if g[1] & p) for p in Programme}
+    by_role = {str(r.name): sum(g[6] for g in groups if g[2] & r) for r in Role}
     now = statuses_of(groups)
     by_status = {name: now[(0, name)] for name in STATUSES}
     acks = acknowledgements_of(reader, code, moment)
@@ -337,5 +355,6 @@ def _administration_kpis(reader: Reader, code: str, moment: int, months: int | N
         acknowledgement_latency=stats,
         sme_share=share(sme, total),
         programmes=programme_kpis(groups, acks),
+        consent_withheld=sum(withheld(g) for g in groups),
         monthly=() if months == 0 else monthly_kpis(reader, code, moment, acks, months, groups),
     )

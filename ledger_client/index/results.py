@@ -367,14 +367,16 @@ class LatencyStats:
 @dataclass(frozen=True)
 class ProgrammeKpis:
     """Figures of one programme: certificates with its bit (count), those of SMEs (count) and their
-    share (fraction 0..1), and the latency of partners' acknowledgements of those certificates'
-    events (seconds)."""
+    share (fraction 0..1), the latency of partners' acknowledgements of those certificates' events
+    (seconds), and those in force whose operator withholds consent (count; see
+    :attr:`AdministrationKpis.consent_withheld`)."""
 
     programme: str
     certificates: int
     sme: int
     sme_share: float
     acknowledgement_latency: Percentiles
+    consent_withheld: int = 0
 
 
 @dataclass(frozen=True)
@@ -410,10 +412,14 @@ KPI_UNITS: dict[str, str] = {
     "non_sme": "certificates (count) of other operators",
     "sme_share": "fraction (0..1) of the certificates that are SMEs'",
     "acknowledgement_latency": "seconds from an event's block time to the partner's acknowledgement's block time",
+    "consent_withheld": "certificates (count) in force at `at` (ACTIVE) whose operator withholds consent to the"
+    " exchange with MRA partners, so that no partner recognises them",
     "programmes.certificates": "certificates (count) with the programme",
     "programmes.sme": "certificates (count) of SMEs with the programme",
     "programmes.sme_share": "fraction (0..1) of the programme's certificates that are SMEs'",
     "programmes.acknowledgement_latency": "seconds, over acknowledgements of events of the programme's certificates",
+    "programmes.consent_withheld": "certificates (count) with the programme in force at `at` whose operator"
+    " withholds consent, so that no MRA partner recognises them",
     "monthly.month": "UTC calendar month (YYYY-MM), from `start` (inclusive) to `end` (exclusive)",
     "monthly.start": "instant (Unix seconds), first of the month (inclusive)",
     "monthly.end": "instant (Unix seconds), first of the next month (exclusive)",
@@ -434,7 +440,9 @@ class AdministrationKpis:
     programmes counts under both); ``by_status`` uses stored statuses plus ``EXPIRED`` for Active
     certificates past their validity at ``at``. ``programmes`` gives SME share and acknowledgement
     latency per programme, ``monthly`` the history month by month; ``units`` names the unit of
-    every figure (:data:`KPI_UNITS`).
+    every figure (:data:`KPI_UNITS`). ``consent_withheld`` counts the certificates in force at ``at``
+    (reported ``ACTIVE``) whose operator withholds consent to the exchange with MRA partners
+    (:data:`~ledger_client.models.FLAG_CONSENT_WITHHELD`): no partner recognises them for that reason.
     """
 
     code: str
@@ -449,6 +457,7 @@ class AdministrationKpis:
     sme_share: float = 0.0
     programmes: tuple[ProgrammeKpis, ...] = ()
     monthly: tuple[MonthKpis, ...] = ()
+    consent_withheld: int = 0
     units: dict[str, str] = field(default_factory=lambda: dict(KPI_UNITS))
 
 

@@ -23,6 +23,7 @@ from ledger_client.backends.logs import (
     RpcLogSource,
     TopicFilter,
 )
+from ledger_client.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from ledger_client.backends.durable import DurableNodeLogSource
@@ -48,14 +49,8 @@ _IN_PROCESS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The in-process sources, imported on first use (they need py-evm)."""
-    module = _IN_PROCESS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+#: The in-process sources, imported on first use (they need py-evm).
+__getattr__ = lazy_exports(__name__, _IN_PROCESS)
 
 
 class FilteredLogSource:

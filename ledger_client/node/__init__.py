@@ -14,8 +14,9 @@ parser and a JSON-RPC client runs on the bare package.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ledger_client.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from ledger_client.node.accounts import DevAccount
@@ -66,11 +67,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [

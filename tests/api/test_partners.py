@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from tests.api.conftest import Env
+from tests.api.conftest import DOC, VALID_FROM, Env
 
 Issue = Callable[..., dict[str, Any]]
 
@@ -173,4 +173,44 @@ def test_kpis_per_programme_per_month_and_units(env: Env, issued: Issue) -> None
     assert set(body["units"]) >= {"sme_share", "monthly.by_status", "programmes.sme_share"}
     only_last = env.get("/v1/administrations/CR/kpis", "cr_reader", params={"months": 1}).json()
     assert [m["month"] for m in only_last["monthly"]] == [last["month"]]
+
+
+def test_kpis_count_the_certificates_in_force_whose_consent_is_withheld(env: Env, issued: Issue) -> None:
+    def withheld() -> tuple[int, dict[str, int]]:
+        body = env.get("/v1/administrations/CR/kpis", "cr_reader", params={"months": 1}).json()
+        return body["consent_withheld"], {p["programme"]: p["consent_withheld"] for p in body["programmes"]}
+
+    total, programmes = withheld()
+    terms = {"roles": ["IMPORTER"], "sme": False, "valid_from": VALID_FROM, "valid_until": None, "document_hash": DOC}
+    assert issued(programmes=["SANITARY"], consent=False)["certificate"]["consent"] is False
+    given = [issued(programmes=["SANITARY", "FISCAL"])["certificate"]["id"] for _ in range(3)]
+    for cid in given:
+        amended = env.post(
+            f"/v1/certificates/{cid}/amend",
+            "cr_writer",
+            terms | {"programmes": ["SANITARY", "FISCAL"], "consent": False},
+        )
+        assert amended.status_code == 201, amended.text
+    back = env.post(
+        f"/v1/certificates/{given[0]}/amend",
+        "cr_writer",
+        terms | {"programmes": ["SANITARY", "FISCAL"], "consent": True},
+    )
+    assert back.status_code == 201, back.text
+    assert (
+        env.post(f"/v1/certificates/{given[1]}/suspend", "cr_writer", {"reason": "NON_COMPLIANCE"}).status_code == 201
+    )
+    now_total, now_programmes = withheld()
+    assert now_total == total + 2  # at_issue and given[2]
+    assert now_programmes["SANITARY"] == programmes["SANITARY"] + 2
+    assert now_programmes["FISCAL"] == programmes["FISCAL"] + 1
+    assert now_programmes["SECURITY"] == programmes["SECURITY"]
+    expected = env.runtime.index.kpis("CR", months=0)
+    assert (now_total, now_programmes) == (
+        expected.consent_withheld,
+        {p.programme: p.consent_withheld for p in expected.programmes},
+    )
+    schema = env.client.get("/openapi.json").json()["components"]["schemas"]
+    assert "consent" in schema["KpisOut"]["properties"]["consent_withheld"]["description"]
+    assert "consent" in schema["ProgrammeKpisOut"]["properties"]["consent_withheld"]["description"]
     assert env.get("/v1/administrations/CR/kpis", "cr_reader", params={"months": 0}).status_code == 422

@@ -295,6 +295,39 @@ def test_kpis_page_and_its_svg_charts(officer: Callable[..., Officer]) -> None:
     assert officer("pe_reader").get("/kpis?administration=CR").text.count("· PE") == 1
 
 
+def _withheld_on_page(page: str) -> tuple[int, dict[str, int]]:
+    """The KPIs page's consent-withheld count, and per programme the last column of its table."""
+    found = re.search(r'id="consent-withheld">[^<]*<strong>([^<]+)</strong>', page)
+    assert found, page
+    table = page.split('id="t-sme"')[1].split("</section>", maxsplit=1)[0]
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th>(?:<td>[^<]*</td>)*?<td>([^<]+)</td></tr>', table)
+    return int(re.sub(r"\D", "", found.group(1))), {name: int(re.sub(r"\D", "", n)) for name, n in rows}
+
+
+def test_kpis_page_counts_the_certificates_in_force_whose_consent_is_withheld(officer: Callable[..., Officer]) -> None:
+    writer = officer("cr_writer", language="en")
+    total, programmes = _withheld_on_page(writer.get("/kpis").text)
+    issue(writer, consent_withheld="on")
+    locations = [issue(writer) for _ in range(3)]
+    for number, location in locations:
+        withheld = document_form(number, reason="CHANGE_OF_DATA") | {"consent_withheld": "on"}
+        assert writer.post(f"{location}/amend", withheld).status_code == 303
+    (given_number, given), (_, suspended), _ = locations
+    assert writer.post(f"{given}/amend", document_form(given_number, reason="CHANGE_OF_DATA")).status_code == 303
+    assert writer.post(f"{suspended}/suspend", {"reason": "NON_COMPLIANCE"}).status_code == 303
+    page = writer.get("/kpis").text
+    assert "Certificates in force whose operator withholds consent (no MRA partner recognises them)" in page
+    assert '<th scope="col">Consent withheld</th>' in page
+    now_total, now_programmes = _withheld_on_page(page)
+    assert now_total == total + 2  # withheld at issue, and the third amended one
+    assert now_programmes["Security (AEO-S)"] == programmes["Security (AEO-S)"] + 2
+    kpis = writer.env.runtime.index.kpis("CR", months=0)
+    assert now_total == kpis.consent_withheld
+    spanish = officer("cr_reader", language="es").get("/kpis").text
+    assert "Certificados vigentes cuyo operador no otorga su consentimiento" in spanish
+    assert "Consentimiento retirado" in spanish
+
+
 def test_an_mra_is_suspended_resumed_and_terminated_by_a_party(officer: Callable[..., Officer]) -> None:
     mexico = officer("mx_writer")
     proposed = mexico.post(

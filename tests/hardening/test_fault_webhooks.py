@@ -71,7 +71,10 @@ def test_kill9_of_a_delivering_gateway_loses_no_webhook(tmp_path_factory: pytest
     )
     argv = [*cli(), "serve", "--data-dir", str(data), "--host", LOOPBACK, "--port", str(port)]
     server = ServerProcess(argv, tmp / "serve.log", env=env)
-    with Receiver([secret], behaviour=held_after_two_successes) as receiver, httpx.Client(base_url=base, timeout=30) as http:
+    with (
+        Receiver([secret], behaviour=held_after_two_successes) as receiver,
+        httpx.Client(base_url=base, timeout=30) as http,
+    ):
         server.start()
         try:
             server.wait_http(base + "/health", WAIT_S)
