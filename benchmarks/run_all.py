@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+RUN_NAMES = " — "  # a "Measured …" line names the benchmarks it measured after this
 START_MARKER = "<!-- perf:start -->"
 END_MARKER = "<!-- perf:end -->"
 TIMEOUT_S = 3600
@@ -190,7 +191,8 @@ def render_table(report: dict[str, Any], results: dict[str, dict[str, Any]]) -> 
     mode = "quick (CI) sizes" if report["quick"] else "full sizes"
     lines = [
         f"Measured {report['date']} on {info['cpu']}, {info['cores']} cores, {info['ram_gib']} GiB RAM, "
-        f"Python {info['python']} ({mode}; `python benchmarks/run_all.py --write-readme`).",
+        f"Python {info['python']} ({mode}; `python benchmarks/run_all.py --write-readme`){RUN_NAMES}"
+        f"{', '.join(results)}.",
         "",
         "| benchmark | metric | value | target |",
         "|---|---|---|---|",
@@ -205,34 +207,40 @@ def render_table(report: dict[str, Any], results: dict[str, dict[str, Any]]) -> 
     return "\n".join(lines)
 
 
-def kept_rows(text: str, measured: Sequence[str]) -> tuple[str | None, list[str]]:
-    """From the README's current table: its "Measured …" line and the rows of benchmarks not in ``measured``.
+def kept_rows(text: str, measured: Sequence[str]) -> tuple[list[str], list[str]]:
+    """From the README's current table: its "Measured …" lines and the rows of benchmarks not in ``measured``.
 
-    A run of a subset (``--only``) replaces its own benchmarks' rows and keeps the others with the
-    date they were measured on."""
+    A run of a subset (``--only``) replaces its own benchmarks' rows and keeps the others, each
+    under the "Measured …" line of the run that measured it (the line names its benchmarks after
+    " — "; a line without names covers every kept row). Lines left with no benchmark are dropped."""
     start, end = text.find(START_MARKER), text.find(END_MARKER)
     if start == -1 or end == -1 or end < start:
-        return None, []
+        return [], []
     lines = text[start + len(START_MARKER) : end].strip().splitlines()
-    header = next((line for line in lines if line.startswith("Measured ")), None)
     rows = [
         line
         for line in lines
         if line.startswith("| ") and not line.startswith("| benchmark |") and line.split("|")[1].strip() not in measured
     ]
-    return header, rows
+    kept = list(dict.fromkeys(row.split("|")[1].strip() for row in rows))
+    headers: list[str] = []
+    for line in lines:
+        if not line.startswith("Measured "):
+            continue
+        run, sep, names = line.partition(RUN_NAMES)
+        covered = [n.strip() for n in names.removesuffix(".").split(",")] if sep else kept
+        still = [n for n in covered if n in kept]
+        if still:
+            headers.append(f"{run if sep else run.removesuffix('.')}{RUN_NAMES}{', '.join(still)}.")
+    return headers, rows
 
 
-def merge_table(table: str, header: str | None, rows: Sequence[str]) -> str:
-    """``table`` (a subset's run) followed by the earlier run's ``rows``, whose header says when they were measured."""
+def merge_table(table: str, headers: Sequence[str], rows: Sequence[str]) -> str:
+    """``table`` (a subset's run) with the earlier runs' ``headers`` under its own and their ``rows`` after its rows."""
     if not rows:
         return table
-    earlier = header.removeprefix("Measured ") if header else "in an earlier run"
     lines = table.splitlines()
-    lines[0] = lines[0].replace("Measured ", "Rows of this run's benchmarks measured ", 1) + (
-        f" The other rows: measured {earlier}"
-    )
-    return "\n".join([*lines, *rows])
+    return "\n".join([lines[0], *headers, *lines[1:], *rows])
 
 
 def rewrite_readme(text: str, table: str) -> str:
@@ -293,8 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = args.readme.read_text()
         table = render_table(report, results)
         if args.only:
-            header, rows = kept_rows(text, [b.name for b in selected])
-            table = merge_table(table, header, rows)
+            headers, rows = kept_rows(text, [b.name for b in selected])
+            table = merge_table(table, headers, rows)
         args.readme.write_text(rewrite_readme(text, table))
         print(f"run_all: performance table written to {args.readme}", file=sys.stderr)
     return 1 if "errors" in report else 0

@@ -71,15 +71,33 @@ def test_a_subset_replaces_its_rows_and_keeps_the_others_with_their_date() -> No
         f"{run_all.END_MARKER}\n"
     )
     report, results = _report()
-    header, rows = run_all.kept_rows(earlier, list(results))
-    assert header == "Measured 2025-08-01 on Old CPU (full sizes)."
+    headers, rows = run_all.kept_rows(earlier, list(results))
+    assert headers == ["Measured 2025-08-01 on Old CPU (full sizes) — import."]
     assert rows == ["| import | `rows` | 5,000 |  |"]
-    merged = run_all.rewrite_readme(earlier, run_all.merge_table(run_all.render_table(report, results), header, rows))
+    merged = run_all.rewrite_readme(earlier, run_all.merge_table(run_all.render_table(report, results), headers, rows))
     assert "60,000" not in merged
     assert "| gas | `issue` | 54,321 | ≤ 65,000 ✓ |" in merged
     assert "| import | `rows` | 5,000 |  |" in merged
-    assert "The other rows: measured 2025-08-01 on Old CPU (full sizes)." in merged
-    assert run_all.merge_table("table", None, []) == "table"
+    assert "Measured 2025-08-01 on Old CPU (full sizes) — import." in merged
+    assert f" — {', '.join(results)}." in merged.splitlines()[1]
+    assert run_all.merge_table("table", [], []) == "table"
+
+
+def test_each_row_keeps_the_date_of_the_run_that_measured_it_across_subset_runs() -> None:
+    earlier = (
+        f"{run_all.START_MARKER}\nMeasured 2025-09-02 on New CPU (full sizes) — gas.\n"
+        "Measured 2025-08-01 on Old CPU (full sizes) — import, node.\n\n"
+        "| benchmark | metric | value | target |\n|---|---|---|---|\n"
+        "| gas | `issue` | 60,000 | ≤ 65,000 ✓ |\n| import | `rows` | 5,000 |  |\n| node | `x` | 1 |  |\n"
+        f"{run_all.END_MARKER}\n"
+    )
+    headers, rows = run_all.kept_rows(earlier, ["import"])
+    assert headers == [
+        "Measured 2025-09-02 on New CPU (full sizes) — gas.",
+        "Measured 2025-08-01 on Old CPU (full sizes) — node.",
+    ]
+    assert rows == ["| gas | `issue` | 60,000 | ≤ 65,000 ✓ |", "| node | `x` | 1 |  |"]
+    assert run_all.kept_rows(earlier, ["gas"])[0] == ["Measured 2025-08-01 on Old CPU (full sizes) — import, node."]
 
 
 @pytest.mark.slow
