@@ -17,6 +17,7 @@ the block the state was read at, and :func:`verify_migration` compares at that b
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -48,7 +49,12 @@ class MigrationRecord:
     def save(self, path: str | Path) -> Path:
         """Write the record as sorted JSON."""
         target = Path(path)
-        target.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
+        partial = target.with_name(target.name + ".partial")
+        with partial.open("w") as out:  # written aside, then renamed: a crash never leaves a torn record
+            out.write(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, target)
         return target
 
 
@@ -125,6 +131,12 @@ def verify_migration(old: Ledger, new: Ledger, record: MigrationRecord) -> None:
     MRA, acknowledgement and recognition answer of ``old`` (at the pinned block) and ``new``;
     fill the record's id maps and heads. Raises :class:`MigrationError` on the first difference."""
     block = record.old_block
+    head = old.chain.block_number()
+    if head > block and old.chain.get_logs(old.deployment.address, [], block + 1, head):
+        raise MigrationError(
+            f"the old deployment was written after block {block}, the block the migration read: "
+            "quiet it and migrate again"
+        )
 
     def same(what: str, before: object, after: object) -> None:
         if before != after:

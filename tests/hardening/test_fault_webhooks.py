@@ -90,7 +90,7 @@ def test_kill9_of_a_delivering_gateway_loses_no_webhook(tmp_path_factory: pytest
             assert receiver.wait_requests(FAILURES + 3, WAIT_S), "no delivery was in flight"
             server.kill9()
             accepted_at_kill = len(receiver.accepted)
-            released.set()
+            released.set()  # (also in the finally: a failure here must not leave the receiver blocked)
             assert accepted_at_kill == 2, "the kill did not interrupt the deliveries"
             server.start()
             server.wait_http(base + "/health", WAIT_S)
@@ -100,6 +100,7 @@ def test_kill9_of_a_delivering_gateway_loses_no_webhook(tmp_path_factory: pytest
                 f"missing after the restart: {expected - receiver.accepted.keys()}"
             )
         finally:
+            released.set()
             server.stop()
     assert set(receiver.accepted) == expected
     assert all(r.verified for r in receiver.requests)

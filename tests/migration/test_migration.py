@@ -9,6 +9,7 @@ import pytest
 
 from ledger_client.demo import seed_demo
 from ledger_client.demo.history import rewind_new_chain
+from ledger_client.demo.summary import DemoCertificate
 from ledger_client.deployment import deploy
 from ledger_client.ledger import Ledger
 from ledger_client.migration import MigrationError, migrate, verify_migration
@@ -48,12 +49,18 @@ def test_demo_ledger_migrates_with_every_head_unchanged(tmp_path: Path) -> None:
         record.save(tmp_path / "migration.json")
 
         # a later write on the new deployment only: verification names the difference
-        first = demo.certificates[0]
-        cid = bytes.fromhex(first.certificate_id.removeprefix("0x"))
+        def cid_of(certificate: DemoCertificate) -> bytes:
+            return bytes.fromhex(certificate.certificate_id.removeprefix("0x"))
+
+        first = next(c for c in demo.certificates if new.certificates.get(cid_of(c)).status.name == "ACTIVE")
+        cid = cid_of(first)
         issuer = next(s for a, s in signers.items() if a == new.administrations.get(first.issuer).signers[0])
-        if new.certificates.get(cid).status.name in ("ACTIVE", "SUSPENDED"):
-            new.certificates.revoke(cid, 1, signer=issuer)
-            with pytest.raises(MigrationError, match="differs"):
-                verify_migration(old, new, record)
+        new.certificates.revoke(cid, 1, signer=issuer)
+        with pytest.raises(MigrationError, match="differs"):
+            verify_migration(old, new, record)
+        # a later write on the old deployment: the record no longer describes it
+        old.certificates.revoke(cid, 1, signer=issuer)
+        with pytest.raises(MigrationError, match="written after block"):
+            verify_migration(old, new, record)
     finally:
         old.close()

@@ -29,7 +29,7 @@ def test_estimate_succeeds_and_matches_bisection(chain: DurableChain, monkeypatc
 
     monkeypatch.setattr(estimator, "_run", counted)
     fast = w3.eth.estimate_gas(request)  # type: ignore[arg-type]
-    assert len(runs) <= 3
+    assert 1 <= len(runs) <= 3  # our estimator ran, and in at most three EVM runs
     monkeypatch.setattr(estimator, "_run", original)
     with chain.reading() as evm:
         header = evm.get_canonical_block_header_by_number(BlockNumber(chain.head_number()))
