@@ -28,6 +28,10 @@ DEFAULT_RPC_PORT = 8545
 DEFAULT_FIRST_GATEWAY_PORT = 8001
 HOST = "127.0.0.1"
 DEPLOYMENT = "local"
+#: The node's realtime block period under ``up`` (``--block-period-ms``): a development network seals a
+#: change within this of its arrival, as anvil and Hardhat seal at once, where whole-second blocks (1000,
+#: production QBFT's least period) hold every other change of a two-a-second stream up to a second.
+NETWORK_BLOCK_PERIOD_MS = 1000
 TOKENS_FILE = "tokens.json"
 
 
