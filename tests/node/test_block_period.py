@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
-import signal
-import threading
 import time
 from pathlib import Path
 
@@ -17,7 +14,7 @@ from web3 import Web3
 from ledger_client.node import DurableChain, DurableChainProvider, NodeConfig, NodeConfigError
 from tests.node.helpers import sign
 from tests.node.test_clock import _burst
-from tests.node.test_kill9 import rpc, start_node, writer
+from tests.node.test_kill9 import kill_9_under_load, rpc, start_node
 
 PERIOD_MS = 100
 
@@ -103,21 +100,7 @@ def test_history_writing_keeps_working_and_may_pin_the_parents_second(tmp_path: 
 @pytest.mark.slow  # a node process killed and restarted under load
 def test_same_second_blocks_replay_after_kill_9(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    process, url = start_node(data_dir, "--block-period-ms", "50")
-    acked: list[str] = []
-    stop = threading.Event()
-    threads = [threading.Thread(target=writer, args=(url, i, acked, stop)) for i in range(1, 5)]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + 60
-    while len(acked) < 120 and time.monotonic() < deadline:
-        time.sleep(0.02)  # bounded polling while a real subprocess works
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    stop.set()
-    for thread in threads:
-        thread.join()
-    assert len(acked) >= 120
+    acked = kill_9_under_load(data_dir, 120, "--block-period-ms", "50")
 
     # restarted with the default (whole-second) period: the journal's same-second blocks replay
     process, url = start_node(data_dir)
