@@ -119,7 +119,7 @@ class MigrationPlan:
         return tuple(dict.fromkeys(step.sender for step in self.steps))
 
 
-def _relayed_call(old: Ledger, tx_hash: bytes, data: bytes) -> bytes:
+def relayed_call(old: Ledger, tx_hash: bytes, data: bytes) -> bytes:
     """The ledger calldata of a Safe ``execTransaction`` that called the old ledger; refused otherwise."""
     where = f"transaction 0x{tx_hash.hex()} reached the ledger through the governance Safe"
     if data[:4] != EXEC_SELECTOR:
@@ -148,7 +148,7 @@ def plan_migration(old: Ledger, signers: Mapping[str, Signer], *, block: int | N
         if to == old.deployment.address.lower():
             steps.append(Step(tx_hash, fields.sender, bytes(fields.data), via_safe=False))
         elif to == governance:
-            steps.append(Step(tx_hash, fields.sender, _relayed_call(old, tx_hash, bytes(fields.data)), via_safe=True))
+            steps.append(Step(tx_hash, fields.sender, relayed_call(old, tx_hash, bytes(fields.data)), via_safe=True))
         else:
             raise MigrationError(
                 f"transaction 0x{tx_hash.hex()} reached the ledger through {fields.to}, which is neither the "

@@ -8,7 +8,6 @@ import contextlib
 import io
 import json
 import shutil
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -87,7 +86,7 @@ def _proof(audit: HistoryAudit) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def migrated(seeded: Seeded) -> Iterator[tuple[int, str, Path]]:
+def migrated(seeded: Seeded) -> tuple[int, str, Path]:
     """``aeo-ledger migrate --name v2`` run once: its exit code, its output, the record path."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AEO_LEDGER_BLOCK_MODE", "instant")
@@ -96,7 +95,7 @@ def migrated(seeded: Seeded) -> Iterator[tuple[int, str, Path]]:
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             code = _migrate(seeded, "--name", "v2", *_all_keys(seeded))
-    yield code, out.getvalue(), _manifests(seeded) / "v2.migration.json"
+    return code, out.getvalue(), _manifests(seeded) / "v2.migration.json"
 
 
 def test_migrate_carries_every_answer_to_the_new_deployment(
@@ -129,10 +128,12 @@ def test_migrate_carries_every_answer_to_the_new_deployment(
                   for ledger in (old, new)]  # fmt: skip
         for cid in seeded.certificates:
             before, after = (auditor.audit_certificate(cid) for auditor in audits)
-            assert before.ok and _proof(after) == _proof(before)
+            assert before.ok
+            assert _proof(after) == _proof(before)
         for mra_id in seeded.mras:
             before, after = (auditor.audit_mra(mra_id) for auditor in audits)
-            assert before.ok and _proof(after) == _proof(before)
+            assert before.ok
+            assert _proof(after) == _proof(before)
 
         # the index: recognition at a time after the migration, and acknowledgements
         indexes = []
@@ -182,7 +183,8 @@ def test_missing_keys_are_listed_before_sending(
     err = capsys.readouterr().err
     assert f"no key for {len(seeded.senders) - 1} original sender(s)" in err
     assert all(address in err for address in seeded.senders[1:])
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
     assert _head(seeded) == head
     assert not (_manifests(seeded) / "v3.json").exists()
 
@@ -218,4 +220,5 @@ def test_option_errors_are_one_line_before_sending(
     for options, message in cases.items():
         assert _migrate(seeded, "--name", "v5", *options) == 2, options
         err = capsys.readouterr().err
-        assert message in err and len(err.strip().splitlines()) == 1, (options, err)
+        assert message in err, (options, err)
+        assert len(err.strip().splitlines()) == 1, (options, err)
