@@ -18,9 +18,9 @@ from pathlib import Path
 
 from ledger_client.cli.common import DEFAULT_DATA_DIR, add_chain_arguments, open_ledger, settings_from
 from ledger_client.deployment import deploy
-from ledger_client.errors import ConfigurationError
+from ledger_client.errors import ConfigurationError, LedgerError
 from ledger_client.ledger import Ledger
-from ledger_client.migration import MigrationPlan, MigrationRecord, migrate, plan_migration
+from ledger_client.migration import MigrationError, MigrationPlan, MigrationRecord, migrate, plan_migration
 from ledger_client.settings import Settings
 from ledger_client.signers import Signer, development_signers, load_signer
 
@@ -107,7 +107,8 @@ def manifests_dir(settings: Settings) -> Path:
     return (settings.data_dir or DEFAULT_DATA_DIR) / "deployments"
 
 
-def _deployer(old: Ledger, keys: dict[str, Signer], settings: Settings) -> Signer:
+def new_version_deployer(old: Ledger, keys: dict[str, Signer], settings: Settings) -> Signer:
+    """Who deploys the new version: the configured key, else the old deployment's deployer."""
     configured = load_signer(settings)
     if configured is not None:
         return configured
@@ -155,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     keys = load_keys(args, settings)
     with open_ledger(settings) as old:
         plan = plan_migration(old, keys)
-        deployer = _deployer(old, keys, settings)
+        deployer = new_version_deployer(old, keys, settings)
         governance = old.administrations.governance()
         print(f"old deployment {settings.deployment!r} at {old.deployment.address}, governance {governance}")
         _print_plan(plan)
@@ -165,7 +166,13 @@ def run(args: argparse.Namespace) -> int:
         deployment = deploy(old.context.sender, deployer, governance, name=args.name, contract=old.deployment.contract)
         print(f"new deployment {args.name!r} at {deployment.address} (block {deployment.deployment_block})")
         new = Ledger.attach(old.chain, deployment, signer=deployer, settings=old.settings)
-        record = migrate(old, new, keys, plan=plan)
+        try:
+            record = migrate(old, new, keys, plan=plan)
+        except LedgerError as exc:
+            raise MigrationError(
+                f"the migration to {deployment.address} stopped, no manifest or record written for "
+                f"{args.name!r} (that deployment is abandoned; migrate again): {exc}"
+            ) from exc
         record_path = record.save(directory / f"{args.name}.migration.json")
         deployment.save(manifest)
     _print_record(record, manifest, record_path)

@@ -20,6 +20,7 @@ from ledger_client.demo.history import rewind_new_chain
 from ledger_client.deployment import Deployment
 from ledger_client.index.core import Index
 from ledger_client.ledger import Ledger
+from ledger_client.migration import MigrationError, MigrationRecord
 from ledger_client.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -222,3 +223,18 @@ def test_option_errors_are_one_line_before_sending(
         err = capsys.readouterr().err
         assert message in err, (options, err)
         assert len(err.strip().splitlines()) == 1, (options, err)
+
+
+def test_a_migration_that_stops_writes_no_manifest_nor_record(
+    seeded: Seeded, chain_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> MigrationRecord:
+        raise MigrationError("the old deployment was written after block 3")
+
+    monkeypatch.setattr("ledger_client.cli.migrate.migrate", interrupted)
+    assert _migrate(seeded, "--name", "v6", *_all_keys(seeded)) == 2
+    err = capsys.readouterr().err
+    assert "stopped, no manifest or record written for 'v6'" in err
+    assert err.rstrip().endswith("the old deployment was written after block 3")
+    assert not (_manifests(seeded) / "v6.json").exists()
+    assert not (_manifests(seeded) / "v6.migration.json").exists()
