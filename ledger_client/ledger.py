@@ -248,7 +248,9 @@ class Ledger:
         """The same ledger acting as ``signer`` (shares the connection, fees and nonce managers)."""
         ctx = self.context
         return Ledger(
-            LedgerContext(ctx.chain, ctx.sender, ctx.codec, ctx.deployment, signer, ctx.foresight, guard=ctx.guard),
+            LedgerContext(
+                ctx.chain, ctx.sender, ctx.codec, ctx.deployment, signer, foresight=ctx.foresight, guard=ctx.guard
+            ),
             self.settings,
         )
 

@@ -243,12 +243,12 @@ class TransactionSender:
         out): the transaction signed at the current fees and kept as that nonce's, ``(raw, hash)``."""
         fees = self.fees.current()
         with manager.reserve() as nonce:
-            raw = self._sign(signer, nonce, to, data, gas, fees)
+            raw = self._sign(signer, nonce, to, data, gas=gas, fees=fees)
             tx_hash = bytes(keccak(raw))
             manager.keep(nonce, tx_hash, raw)
             yield raw, tx_hash
 
-    def _sign(self, signer: Signer, nonce: int, to: str | None, data: bytes, gas: int, fees: Fees) -> bytes:
+    def _sign(self, signer: Signer, nonce: int, to: str | None, data: bytes, *, gas: int, fees: Fees) -> bytes:
         """The signed raw transaction (to None: a contract creation)."""
         transaction: dict[str, object] = {
             "chainId": self.chain.chain_id,

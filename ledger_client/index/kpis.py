@@ -246,6 +246,7 @@ def aggregated_monthly_kpis(
     at: int,
     acks: Sequence[Ack],
     months: int | None = None,
+    *,
     groups: Sequence[Group] | None = None,
 ) -> tuple[MonthKpis, ...]:
     """:func:`monthly_kpis` from the index's month aggregates (:mod:`ledger_client.index.kpi_months`)
@@ -292,13 +293,14 @@ def monthly_kpis(
     at: int,
     acks: Sequence[Ack],
     months: int | None = None,
+    *,
     groups: Sequence[Group] | None = None,
 ) -> tuple[MonthKpis, ...]:
     """``code``'s history month by month, from the month of its first certificate event to the
     month containing ``at`` (only the last ``months`` of them when given): from the aggregates when
     ``at`` is not before the last indexed block, else replayed."""
     if at >= reader.latest_time():
-        return aggregated_monthly_kpis(reader, code, at, acks, months, groups)
+        return aggregated_monthly_kpis(reader, code, at, acks, months, groups=groups)
     return replayed_monthly_kpis(reader, code, at, acks, months)
 
 
@@ -359,5 +361,5 @@ def _administration_kpis(reader: Reader, code: str, moment: int, months: int | N
         sme_share=share(sme, total),
         programmes=programme_kpis(groups, acks),
         consent_withheld=sum(withheld(g) for g in groups),
-        monthly=() if months == 0 else monthly_kpis(reader, code, moment, acks, months, groups),
+        monthly=() if months == 0 else monthly_kpis(reader, code, moment, acks, months, groups=groups),
     )
