@@ -32,10 +32,9 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float:
     return float(sorted_values[min(rank, len(sorted_values)) - 1])
 
 
-def percentiles(latencies: Iterable[float]) -> Percentiles:
-    """Count, p50/p90/p95/p99 and max of latencies (seconds)."""
+def _percentile_figures(latencies: Iterable[float]) -> tuple[int, float, float, float, float, float]:
     values = sorted(latencies)
-    return Percentiles(
+    return (
         len(values),
         percentile(values, 0.5),
         percentile(values, 0.9),
@@ -45,10 +44,14 @@ def percentiles(latencies: Iterable[float]) -> Percentiles:
     )
 
 
+def percentiles(latencies: Iterable[float]) -> Percentiles:
+    """Count, p50/p90/p95/p99 and max of latencies (seconds)."""
+    return Percentiles(*_percentile_figures(latencies))
+
+
 def latency_stats(partner: str, latencies: Sequence[float]) -> LatencyStats:
     """p50/p90/p95/p99/max of one partner's acknowledgement latencies."""
-    p = percentiles(latencies)
-    return LatencyStats(partner, p.count, p.p50, p.p90, p.p95, p.p99, p.max)
+    return LatencyStats(*_percentile_figures(latencies), partner=partner)
 
 
 def share(part: int, whole: int) -> float:
