@@ -156,6 +156,16 @@ def test_migrate_carries_every_answer_to_the_new_deployment(
                 recognised += before.recognised
             assert indexes[1].certificate(cid) is not None
         assert recognised > 0  # the comparison saw recognised certificates, not only refusals
+        # before the migration only the old deployment has events: a point-in-time answer for a moment
+        # before it is the old deployment's (pinned by the record), which still gives it
+        pinned = old.chain.block(record["old_block"]).timestamp
+        before_migration = [
+            tuple(index.recognition_at(cid, code_, pinned).recognised for index in indexes)
+            for cid in seeded.certificates
+            for code_ in seeded.codes
+        ]
+        assert any(on_old for on_old, _ in before_migration)
+        assert not any(on_new for _, on_new in before_migration)
         for index in indexes:
             index.close()
 
