@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.agency_reads import AgencyRequest
 from api.auth import Principal
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -107,8 +108,7 @@ class AccessMiddleware:
         if principal is not None and principal.reads_are_logged and runtime is not None:
             assert principal.administration is not None
             try:
-                await run_in_threadpool(
-                    runtime.agency_reads.record,
+                request = AgencyRequest(
                     principal.administration,
                     principal.token_id,
                     principal.label,
@@ -118,6 +118,7 @@ class AccessMiddleware:
                     status,
                     request_id,
                 )
+                await run_in_threadpool(runtime.agency_reads.record, request)
             except Exception:  # the answer was sent; a full disk must not turn it into an error
                 log.exception("could not record the agency read %s %s", scope["method"], scope["path"])
         settings = getattr(runtime, "settings", None)

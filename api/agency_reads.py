@@ -34,14 +34,14 @@ CREATE TABLE IF NOT EXISTS agency_reads (
 CREATE INDEX IF NOT EXISTS agency_reads_by_administration ON agency_reads (administration, id);
 """
 
-_COLUMNS = "id, administration, token_id, label, method, path, query, status, request_id, at"
+_REQUEST_COLUMNS = "administration, token_id, label, method, path, query, status, request_id"
+_COLUMNS = f"{_REQUEST_COLUMNS}, id, at"
 
 
 @dataclass(frozen=True, slots=True)
-class AgencyRead:
-    """One request an agency token made."""
+class AgencyRequest:
+    """One answered request of an agency token: whose token, what it asked, what it was answered."""
 
-    id: int
     administration: str
     token_id: int
     label: str
@@ -50,6 +50,13 @@ class AgencyRead:
     query: str
     status: int
     request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyRead(AgencyRequest):
+    """One request an agency token made, as recorded: its position in the log and when it was answered."""
+
+    id: int
     at: float
 
 
@@ -69,31 +76,21 @@ class AgencyReadLog:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.executescript(_SCHEMA)
 
-    def record(
-        self,
-        administration: str,
-        token_id: int,
-        label: str,
-        method: str,
-        path: str,
-        query: str,
-        status: int,
-        request_id: str,
-        at: float | None = None,
-    ) -> None:
-        """Record one answered request of an agency token."""
+    def record(self, request: AgencyRequest, at: float | None = None) -> None:
+        """Record one answered request of an agency token (its query without anything like a token)."""
+        r = request
         with self._lock:
             self._conn.execute(
-                f"INSERT INTO agency_reads ({_COLUMNS.split(', ', 1)[1]}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO agency_reads ({_REQUEST_COLUMNS}, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    administration,
-                    token_id,
-                    label,
-                    method,
-                    path,
-                    scrubbed_query(query),
-                    status,
-                    request_id,
+                    r.administration,
+                    r.token_id,
+                    r.label,
+                    r.method,
+                    r.path,
+                    scrubbed_query(r.query),
+                    r.status,
+                    r.request_id,
                     time.time() if at is None else at,
                 ),
             )

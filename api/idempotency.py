@@ -161,7 +161,7 @@ class IdempotencyStore:
                 )
 
     def record_transaction(
-        self, scope: str, key: str, position: int, recipient: str | None, data: bytes, raw: bytes
+        self, scope: str, key: str, position: int, recipient: str | None, *, data: bytes, raw: bytes
     ) -> None:
         """Record (durably, before it is sent) the ``position``-th signed transaction of a request."""
         with self._lock:
@@ -226,5 +226,5 @@ class IdempotencyJournal:
 
     def record(self, position: int, recipient: str | None, data: bytes, raw: bytes) -> None:
         """Record a signed transaction before it is sent."""
-        self._store.record_transaction(self._scope, self._key, position, recipient, data, raw)
+        self._store.record_transaction(self._scope, self._key, position, recipient, data=data, raw=raw)
         self._recorded[position] = (recipient, hashlib.sha256(data).hexdigest(), raw)

@@ -86,7 +86,13 @@ class CertificateRequest:
         valid_from, valid_until = validation.validity(self.valid_from, self.valid_until)
         document = validation.hash32(self.document_hash, "document hash")
         return encode_certificate_input(
-            number_bytes(number), programmes, roles, flags, valid_from, valid_until, document
+            number_bytes(number),
+            programmes=programmes,
+            roles=roles,
+            flags=flags,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            document_hash=document,
         )
 
 

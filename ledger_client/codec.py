@@ -223,7 +223,7 @@ _OFFSET_32 = (32).to_bytes(32, "big")
 
 
 def encode_certificate_input(
-    number: bytes, programmes: int, roles: int, flags: int, valid_from: int, valid_until: int, document_hash: bytes
+    number: bytes, *, programmes: int, roles: int, flags: int, valid_from: int, valid_until: int, document_hash: bytes
 ) -> bytes:
     """The 224-byte ABI encoding of one ``CertificateInput`` (a static struct)."""
     return b"".join(

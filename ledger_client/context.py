@@ -38,8 +38,8 @@ class LedgerContext:
         codec: LedgerCodec,
         deployment: Deployment,
         signer: Signer | None,
-        foresight: Foresight | None = None,
         *,
+        foresight: Foresight | None = None,
         guard: DeploymentGuard | None = None,
     ) -> None:
         self.chain = chain

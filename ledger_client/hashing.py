@@ -52,12 +52,14 @@ def issuer_of(certificate_id_: bytes) -> str:
     return certificate_id_[:2].decode("ascii")
 
 
-def pack_state(status: int, programmes: int, roles: int, flags: int, valid_from: int, valid_until: int) -> int:
+def pack_state(  # noqa: PLR0917 - the state word's fields in the contract's bit order
+    status: int, programmes: int, roles: int, flags: int, valid_from: int, valid_until: int
+) -> int:
     """The certificate state word (bits 0..103 of the storage slot)."""
     return status | programmes << 8 | roles << 16 | flags << 32 | valid_from << 40 | valid_until << 72
 
 
-def certificate_head(
+def certificate_head(  # noqa: PLR0917 - the inputs in the contract's abi.encode order
     previous: bytes,
     certificate_id_: bytes,
     sequence: int,
@@ -85,7 +87,7 @@ def mra_terms_hash(
     return keccak(payload)
 
 
-def mra_head(
+def mra_head(  # noqa: PLR0917 - the inputs in the contract's abi.encode order
     previous: bytes,
     mra_id: int,
     sequence: int,

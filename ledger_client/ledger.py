@@ -63,6 +63,16 @@ def transaction_sender(chain: Chain, settings: Settings) -> TransactionSender:
     return _sender(chain, settings)
 
 
+def connect_chain(rpc_url: str, settings: Settings) -> Chain:
+    """A chain over JSON-RPC at ``rpc_url`` with the request and receipt timeouts of ``settings``."""
+    return Chain.connect(
+        rpc_url,
+        request_timeout=settings.request_timeout_seconds,
+        receipt_timeout=settings.receipt_timeout_seconds,
+        poll_interval=settings.receipt_poll_seconds,
+    )
+
+
 class Ledger:
     """A client of one deployed ledger, acting as one signer (or read-only).
 
@@ -163,12 +173,7 @@ class Ledger:
         settings = settings or Settings()
         settings.apply_environment()
         manifest = cls._manifest(deployment, settings)
-        chain = Chain.connect(
-            rpc_url,
-            request_timeout=settings.request_timeout_seconds,
-            receipt_timeout=settings.receipt_timeout_seconds,
-            poll_interval=settings.receipt_poll_seconds,
-        )
+        chain = connect_chain(rpc_url, settings)
         return cls.attach(chain, manifest, signer=signer, settings=settings)
 
     @classmethod
@@ -197,12 +202,7 @@ class Ledger:
                 f"deployment manifest {manifest} already exists (the ledger deployed as "
                 f"{name or settings.deployment!r}); choose another name, or pass overwrite (--force) to replace it"
             )
-        chain = Chain.connect(
-            rpc_url,
-            request_timeout=settings.request_timeout_seconds,
-            receipt_timeout=settings.receipt_timeout_seconds,
-            poll_interval=settings.receipt_poll_seconds,
-        )
+        chain = connect_chain(rpc_url, settings)
         try:
             sender = _sender(chain, settings)
             deployment = deploy(
@@ -248,7 +248,9 @@ class Ledger:
         """The same ledger acting as ``signer`` (shares the connection, fees and nonce managers)."""
         ctx = self.context
         return Ledger(
-            LedgerContext(ctx.chain, ctx.sender, ctx.codec, ctx.deployment, signer, ctx.foresight, guard=ctx.guard),
+            LedgerContext(
+                ctx.chain, ctx.sender, ctx.codec, ctx.deployment, signer, foresight=ctx.foresight, guard=ctx.guard
+            ),
             self.settings,
         )
 

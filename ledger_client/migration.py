@@ -8,10 +8,17 @@ deployment reproduces the state *and the history heads bit for bit*: an old head
 provable because the new contract holds the very same head, and the old deployment (address
 and block pinned in the :class:`MigrationRecord`) still answers for the old events.
 
-Limits (explicit): the replay needs the key of every original sender (in the embedded/dev chain
-they are local); a transaction relayed through another contract (e.g. a governance Safe) is
-refused, not guessed; the old deployment must be quiet during the migration (the record pins
-the block the state was read at, and :func:`verify_migration` compares at that block).
+A governance write relayed through the consortium's Safe (``execTransaction`` whose one call is
+the old ledger's) is re-executed through that same Safe on the new deployment: a new Safe
+transaction calling the new ledger with the same data, signed by the Safe's threshold of owners
+(their keys among ``signers``) and submitted by the original sender. :func:`plan_migration`
+checks all of it before anything is sent.
+
+Limits (explicit): the replay needs the key of every original sender (and, for Safe-relayed
+writes, of enough Safe owners); a transaction relayed through any other contract is refused, not
+guessed; the new version must accept the old version's calldata; the old deployment must be
+quiet during the migration (the record pins the block the state was read at, and
+:func:`verify_migration` compares at that block).
 """
 
 from __future__ import annotations
@@ -23,7 +30,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eth_abi.abi import decode as abi_decode
+
 from ledger_client.errors import LedgerError
+from ledger_client.governance.safe import EXEC, Safe, selector
+from ledger_client.governance.safetx import CALL, SafeTx, pack, sign
 from ledger_client.ledger import Ledger
 from ledger_client.signers import Signer
 
@@ -42,6 +53,9 @@ class MigrationRecord:
     old_block: int
     old_block_hash: str
     transactions: int
+    #: of ``transactions``, the governance writes re-executed through the governance Safe
+    relayed: int = 0
+    acknowledgements: int = 0
     certificates: dict[str, str] = field(default_factory=dict)
     mras: dict[str, int] = field(default_factory=dict)
     heads: dict[str, str] = field(default_factory=dict)
@@ -71,38 +85,136 @@ def transactions_of(ledger: Ledger, to_block: int) -> list[bytes]:
     return list(seen)
 
 
-def migrate(old: Ledger, new: Ledger, signers: Mapping[str, Signer]) -> MigrationRecord:
+EXEC_SELECTOR = selector(EXEC)
+EXEC_TYPES = EXEC[EXEC.index("(") + 1 : -1].split(",")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One write to replay: ``data`` for the ledger, sent by ``sender`` directly or through the Safe."""
+
+    tx_hash: bytes
+    sender: str
+    data: bytes
+    via_safe: bool
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    """What :func:`migrate` will send, read from the old deployment up to ``block``."""
+
+    block: int
+    steps: tuple[Step, ...]
+    #: the governance Safe's owners whose keys sign the relayed writes (empty: none relayed)
+    safe_owners: tuple[str, ...] = ()
+
+    @property
+    def relayed(self) -> int:
+        """How many steps go through the governance Safe."""
+        return sum(step.via_safe for step in self.steps)
+
+    @property
+    def senders(self) -> tuple[str, ...]:
+        """The original senders, in order of first appearance."""
+        return tuple(dict.fromkeys(step.sender for step in self.steps))
+
+
+def relayed_call(old: Ledger, tx_hash: bytes, data: bytes) -> bytes:
+    """The ledger calldata of a Safe ``execTransaction`` that called the old ledger; refused otherwise."""
+    where = f"transaction 0x{tx_hash.hex()} reached the ledger through the governance Safe"
+    if data[:4] != EXEC_SELECTOR:
+        raise MigrationError(f"{where} but is not an execTransaction: it is not replayed")
+    to, value, inner, operation = abi_decode(EXEC_TYPES, data[4:])[:4]
+    if str(to).lower() != old.deployment.address.lower() or int(value) != 0 or int(operation) != CALL:
+        raise MigrationError(f"{where} but does not simply call the ledger (to {to}, operation {operation})")
+    return bytes(inner)
+
+
+def plan_migration(old: Ledger, signers: Mapping[str, Signer], *, block: int | None = None) -> MigrationPlan:
+    """Every write of ``old`` up to ``block`` (default: the latest) and the keys they need.
+
+    Raises :class:`MigrationError` before anything is sent: naming every original sender whose key
+    is not in ``signers``, a write relayed through another contract than the governance Safe, or
+    fewer Safe owners' keys than the Safe's threshold.
+    """
+    at = old.chain.block_number() if block is None else block
+    governance = old.administrations.governance().lower()
+    steps: list[Step] = []
+    for tx_hash in transactions_of(old, at):
+        fields = old.chain.transaction(tx_hash)
+        if fields is None:
+            raise MigrationError(f"the node no longer holds transaction 0x{tx_hash.hex()}")
+        to = (fields.to or "").lower()
+        if to == old.deployment.address.lower():
+            steps.append(Step(tx_hash, fields.sender, bytes(fields.data), via_safe=False))
+        elif to == governance:
+            steps.append(Step(tx_hash, fields.sender, relayed_call(old, tx_hash, bytes(fields.data)), via_safe=True))
+        else:
+            raise MigrationError(
+                f"transaction 0x{tx_hash.hex()} reached the ledger through {fields.to}, which is neither the "
+                "ledger nor its governance Safe: relayed writes are not replayed"
+            )
+    plan = MigrationPlan(at, tuple(steps))
+    keys = {address.lower() for address in signers}
+    missing = [sender for sender in plan.senders if sender.lower() not in keys]
+    if missing:
+        raise MigrationError(
+            f"no key for {len(missing)} original sender(s) of the old deployment: {', '.join(missing)} "
+            "(the replay sends each write from its original account)"
+        )
+    if not plan.relayed:
+        return plan
+    state = Safe(old.chain, old.administrations.governance()).state()
+    owners = tuple(owner for owner in state.owners if owner.lower() in keys)
+    if len(owners) < state.threshold:
+        lacking = [owner for owner in state.owners if owner.lower() not in keys]
+        raise MigrationError(
+            f"{plan.relayed} governance write(s) go through the Safe {state.address}, which needs "
+            f"{state.threshold} owners' keys; {len(owners)} given (missing: {', '.join(lacking)})"
+        )
+    return MigrationPlan(at, plan.steps, owners[: state.threshold])
+
+
+def _through_safe(new: Ledger, executor: Signer, owners: list[Signer], data: bytes) -> None:
+    safe = Safe(new.chain, new.administrations.governance())
+    nonce = safe.state().nonce
+    transaction = SafeTx(new.chain.chain_id, safe.address, new.deployment.address, data, nonce)
+    signatures = {owner.address: sign(transaction, owner) for owner in owners}
+    safe.execute(new.context.sender, executor, transaction, pack(signatures))
+    new.context.forget_codes()
+
+
+def migrate(
+    old: Ledger, new: Ledger, signers: Mapping[str, Signer], *, plan: MigrationPlan | None = None
+) -> MigrationRecord:
     """Replay every write of ``old`` on ``new`` (a fresh deployment with the same governance).
 
-    ``signers`` maps checksummed addresses to their keys. Returns the migration record after
-    :func:`verify_migration` found the two deployments equal.
+    ``signers`` maps checksummed addresses to their keys (original senders, and Safe owners when
+    governance writes were relayed through the Safe); ``plan`` is :func:`plan_migration`'s (made
+    now when not given). Returns the migration record after :func:`verify_migration` found the two
+    deployments equal.
     """
     if new.administrations.codes():
         raise MigrationError(f"the new deployment {new.deployment.address} is not empty")
     if new.administrations.governance() != old.administrations.governance():
         raise MigrationError("the new deployment must have the old deployment's governance address")
-    block = old.chain.block_number()
+    plan = plan or plan_migration(old, signers)
     keys = {address.lower(): signer for address, signer in signers.items()}
-    hashes = transactions_of(old, block)
-    for tx_hash in hashes:
-        fields = old.chain.transaction(tx_hash)
-        if fields is None:
-            raise MigrationError(f"the node no longer holds transaction 0x{tx_hash.hex()}")
-        if fields.to is None or fields.to.lower() != old.deployment.address.lower():
-            raise MigrationError(
-                f"transaction 0x{tx_hash.hex()} reached the ledger through {fields.to}: relayed writes are not replayed"
-            )
-        signer = keys.get(fields.sender.lower())
-        if signer is None:
-            raise MigrationError(f"no key for {fields.sender}, the sender of 0x{tx_hash.hex()}")
-        new.context.sender.transact(signer, new.deployment.address, fields.data)
+    owners = [keys[owner.lower()] for owner in plan.safe_owners]
+    for step in plan.steps:
+        signer = keys[step.sender.lower()]
+        if step.via_safe:
+            _through_safe(new, signer, owners, step.data)
+        else:
+            new.context.sender.transact(signer, new.deployment.address, step.data)
     record = MigrationRecord(
         old_address=old.deployment.address,
         new_address=new.deployment.address,
         chain_id=old.chain.chain_id,
-        old_block=block,
-        old_block_hash="0x" + old.chain.block(block).hash.hex(),
-        transactions=len(hashes),
+        old_block=plan.block,
+        old_block_hash="0x" + old.chain.block(plan.block).hash.hex(),
+        transactions=len(plan.steps),
+        relayed=plan.relayed,
     )
     verify_migration(old, new, record)
     return record
@@ -165,6 +277,7 @@ def verify_migration(old: Ledger, new: Ledger, record: MigrationRecord) -> None:
         same(f"MRA {mra_id}", old.mras.get(mra_id, block=block), new.mras.get(mra_id))
         record.mras[str(mra_id)] = mra_id
     acks = _acknowledgements(old, block)
+    record.acknowledgements = len(acks)
     same("acknowledgements", sorted(acks), sorted(_acknowledgements(new, "latest")))
     for cid, partner, sequence in acks:
         same(

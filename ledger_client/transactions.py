@@ -41,7 +41,7 @@ from ledger_client.errors import (
     TransactionTimeoutError,
 )
 from ledger_client.fees import FeePolicy, Fees
-from ledger_client.nonces import NonceRegistry, Restoration
+from ledger_client.nonces import NonceManager, NonceRegistry, Restoration
 from ledger_client.settings import GasStrategy
 from ledger_client.signers import Signer
 
@@ -216,12 +216,8 @@ class TransactionSender:
                 return replayed
         manager = self.nonces.for_address(signer.address)
         for attempt in range(2):
-            fees = self.fees.current()
             try:
-                with manager.reserve() as nonce:
-                    raw = self._sign(signer, nonce, to, data, gas, fees)
-                    tx_hash = bytes(keccak(raw))
-                    manager.keep(nonce, tx_hash, raw)
+                with self._signed(manager, signer, to, data, gas) as (raw, tx_hash):
                     if cursor is not None:
                         cursor.journal.record(position, to, data, raw)
                     handed = self._hand_over(raw, tx_hash)
@@ -239,7 +235,20 @@ class TransactionSender:
             ) from handed
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _sign(self, signer: Signer, nonce: int, to: str | None, data: bytes, gas: int, fees: Fees) -> bytes:
+    @contextmanager
+    def _signed(
+        self, manager: NonceManager, signer: Signer, to: str | None, data: bytes, gas: int
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """Within ``manager``'s next nonce (released if the block raises before the transaction is
+        out): the transaction signed at the current fees and kept as that nonce's, ``(raw, hash)``."""
+        fees = self.fees.current()
+        with manager.reserve() as nonce:
+            raw = self._sign(signer, nonce, to, data, gas=gas, fees=fees)
+            tx_hash = bytes(keccak(raw))
+            manager.keep(nonce, tx_hash, raw)
+            yield raw, tx_hash
+
+    def _sign(self, signer: Signer, nonce: int, to: str | None, data: bytes, *, gas: int, fees: Fees) -> bytes:
         """The signed raw transaction (to None: a contract creation)."""
         transaction: dict[str, object] = {
             "chainId": self.chain.chain_id,
@@ -387,21 +396,8 @@ class TransactionSender:
         self.require_deployment()
         manager = self.nonces.for_address(signer.address)
         for attempt in range(2):
-            fees = self.fees.current()
             try:
-                with manager.reserve() as nonce:
-                    transaction: dict[str, object] = {
-                        "chainId": self.chain.chain_id,
-                        "nonce": nonce,
-                        "gas": gas,
-                        "value": 0,
-                        "data": data,
-                        "to": to,
-                        **fees.transaction_fields(),
-                    }
-                    raw = signer.sign_transaction(transaction)
-                    tx_hash = bytes(keccak(raw))
-                    manager.keep(nonce, tx_hash, raw)
+                with self._signed(manager, signer, to, data, gas) as (raw, tx_hash):
                     mined = self.chain.speculate(raw)
                     if mined is None:
                         raise _Reverted

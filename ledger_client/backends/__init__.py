@@ -10,16 +10,10 @@ from typing import Any
 
 from web3 import Web3
 
+from ledger_client.backends import logs
 from ledger_client.backends.base import ChainBackend
-from ledger_client.backends.logs import (
-    BlockHeader,
-    BlockLogs,
-    ChainMovedError,
-    LogSource,
-    RawLog,
-    RpcLogSource,
-    TopicFilter,
-)
+from ledger_client.backends.logs import *  # noqa: F403 - re-exported as logs.__all__ names them
+from ledger_client.backends.logs import LogSource, RpcLogSource
 from ledger_client.backends.rpc import RpcBackend
 from ledger_client.backends.types import BlockInfo, LogEntry, Receipt, SentFields, WriteStrategy
 
@@ -42,19 +36,13 @@ def log_source_for(w3: Web3, address: str, **kwargs: Any) -> LogSource:
 
 
 __all__ = [
-    "BlockHeader",
     "BlockInfo",
-    "BlockLogs",
     "ChainBackend",
-    "ChainMovedError",
     "LogEntry",
-    "LogSource",
-    "RawLog",
     "Receipt",
     "RpcBackend",
-    "RpcLogSource",
     "SentFields",
-    "TopicFilter",
     "WriteStrategy",
     "log_source_for",
 ]
+__all__ += logs.__all__

@@ -25,6 +25,9 @@ from web3.exceptions import BlockNotFound
 
 from ledger_client.errors import LogSourceError
 
+#: What a log source speaks (re-exported by :mod:`ledger_client.backends` and :mod:`ledger_client.index.sources`).
+__all__ = ["BlockHeader", "BlockLogs", "ChainMovedError", "LogSource", "RawLog", "RpcLogSource", "TopicFilter"]
+
 
 class ChainMovedError(LogSourceError):
     """The chain reorganised during a read; the follower re-checks for a reorg and retries."""

@@ -51,7 +51,7 @@ def contract_address(sender: bytes, nonce: int) -> bytes:
     return bytes(keccak(rlp.encode([to_canonical_address(sender), nonce])))[12:]
 
 
-def in_process_receipt(
+def in_process_receipt(  # noqa: PLR0913 - a receipt's fields, each named by the two in-process backends
     tx_hash: bytes,
     block_number: int,
     block_hash: bytes,

@@ -3,6 +3,7 @@
 aeo-ledger demo                      seeded durable chain + API on 127.0.0.1:8000
 aeo-ledger node --data-dir DIR       the embedded durable node over JSON-RPC
 aeo-ledger deploy --rpc-url URL      deploy the contracts, write deployments/<name>.json
+aeo-ledger migrate --name v2 --keystores DIR   carry a deployment's state to a new version (replay)
 aeo-ledger serve                     the HTTP API
 aeo-ledger token create|revoke|list  API tokens
 aeo-ledger backup --to FILE | restore --from FILE --data-dir DIR   a gateway's state
@@ -26,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("ledger_client.cli.demo", "run the demo: seeded durable chain and the API"),
     "node": ("ledger_client.cli.node", "run the embedded durable node (JSON-RPC over HTTP)"),
     "deploy": ("ledger_client.cli.deploy", "deploy the contracts on a JSON-RPC node"),
+    "migrate": ("ledger_client.cli.migrate", "carry a deployment's full state to a new contract version, by replay"),
     "serve": ("ledger_client.cli.serve", "serve the HTTP API"),
     "token": ("ledger_client.cli.token", "create, revoke and list API tokens"),
     "backup": ("ledger_client.cli.backup", "back up a gateway's state while it runs (not the index)"),

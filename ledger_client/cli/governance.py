@@ -27,7 +27,7 @@ from ledger_client.governance import (
     write_proposal,
 )
 from ledger_client.governance.actions import FUNCTIONS
-from ledger_client.ledger import transaction_sender
+from ledger_client.ledger import connect_chain, transaction_sender
 from ledger_client.settings import Settings
 from ledger_client.signers import Signer, load_signer
 
@@ -107,17 +107,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _deploy_safe(args: argparse.Namespace) -> int:
-    from ledger_client.chain import Chain
-
     settings = settings_from(args, Settings)
     deployer = _signer(args, "deploying the Safe")
     owners = [o.strip() for o in str(args.owners).split(",") if o.strip()]
-    chain = Chain.connect(
-        args.rpc_url,
-        request_timeout=settings.request_timeout_seconds,
-        receipt_timeout=settings.receipt_timeout_seconds,
-        poll_interval=settings.receipt_poll_seconds,
-    )
+    chain = connect_chain(args.rpc_url, settings)
     try:
         deployed = deploy_safe(transaction_sender(chain, settings), deployer, owners, args.threshold)
     finally:

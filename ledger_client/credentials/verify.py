@@ -161,7 +161,7 @@ def verify_credential(
     at = now if now is not None else max(int(time.time()), index.reader.latest_time())
     found: dict[str, Any] = {"checked_at": at}
     try:
-        return _verify(text, index, chain_id, ledger_address.lower(), at, found)
+        return _verify(text, index, chain_id, ledger_address.lower(), at=at, found=found)
     except _Invalid as invalid:
         found.update(invalid.found)
         return CredentialVerification(Verdict.INVALID, (invalid.reason,), **found)
@@ -170,7 +170,7 @@ def verify_credential(
 
 
 def _verify(
-    text: str, index: Index, chain_id: int, ledger_address: str, at: int, found: dict[str, Any]
+    text: str, index: Index, chain_id: int, ledger_address: str, *, at: int, found: dict[str, Any]
 ) -> CredentialVerification:
     parts = parse(text)
     address = _check_header(parts)

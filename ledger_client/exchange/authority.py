@@ -47,7 +47,7 @@ class EnvelopePage:
 class EnvelopeAuthority:
     """Checks envelope requests addressed to ``issuer`` and answers them from its outbox."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - the gateway's exchange parts, built positionally by api/exchange.py and tests/exchange
         self,
         issuer: str,
         index: Index,

@@ -73,7 +73,7 @@ def _default_client(url: str) -> httpx.Client:
 class EnvelopeFetcher:
     """Fetches administration ``me``'s envelopes from its partners' gateways."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913, PLR0917 - the gateway's exchange parts, built positionally by api/exchange.py and tests/exchange
         self,
         me: str,
         index: Index,

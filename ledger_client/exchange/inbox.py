@@ -43,8 +43,9 @@ CREATE TABLE IF NOT EXISTS rejected (
 
 
 @dataclass(frozen=True)
-class ReceivedDocument:
-    """A foreign certificate's document as opened and checked."""
+class ForeignDocument:
+    """A foreign certificate's document as opened and checked: which event of which certificate it
+    is the document of, and the operator it names."""
 
     certificate_id: bytes
     issuer: str
@@ -53,20 +54,19 @@ class ReceivedDocument:
     document: bytes
     number: str
     legal_name: str
+
+
+@dataclass(frozen=True)
+class ReceivedDocument(ForeignDocument):
+    """A foreign certificate's document as kept, with the time it was received."""
+
     received_at: float
 
 
 @dataclass(frozen=True)
-class Accepted:
+class Accepted(ForeignDocument):
     """A document to keep, with its trader identifiers ``(kind, normalised)``."""
 
-    certificate_id: bytes
-    issuer: str
-    sequence: int
-    document_hash: bytes
-    document: bytes
-    number: str
-    legal_name: str
     identifiers: tuple[tuple[str, str], ...]
 
 

@@ -61,7 +61,7 @@ class ScanReport:
 class EnvelopeMaker:
     """Makes the envelopes of administration ``issuer``'s certificates (thread-safe: scans are serialised)."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - the gateway's exchange parts, built positionally by api/exchange.py and tests/exchange
         self,
         issuer: str,
         index: Index,

@@ -54,31 +54,24 @@ CREATE TABLE IF NOT EXISTS refusals (
 
 
 @dataclass(frozen=True)
-class Envelope:
-    """One sealed document for one recipient."""
+class NewEnvelope:
+    """One sealed document for one recipient, to store (its id is assigned on insert)."""
+
+    certificate_id: bytes
+    sequence: int
+    recipient: str
+    recipient_key: bytes
+    document_hash: bytes
+    enc: bytes
+    ciphertext: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Envelope(NewEnvelope):
+    """One sealed document for one recipient, as stored: with its id and the time it was made."""
 
     id: int
-    certificate_id: bytes
-    sequence: int
-    recipient: str
-    recipient_key: bytes
-    document_hash: bytes
-    enc: bytes
-    ciphertext: bytes
     created_at: float
-
-
-@dataclass(frozen=True)
-class NewEnvelope:
-    """An envelope to store (its id is assigned on insert)."""
-
-    certificate_id: bytes
-    sequence: int
-    recipient: str
-    recipient_key: bytes
-    document_hash: bytes
-    enc: bytes
-    ciphertext: bytes
 
 
 @dataclass(frozen=True)
@@ -97,7 +90,6 @@ _COLUMNS = "id, certificate_id, sequence, recipient, recipient_key, document_has
 
 def _envelope(row: Sequence[Any]) -> Envelope:
     return Envelope(
-        int(row[0]),
         bytes(row[1]),
         int(row[2]),
         str(row[3]),
@@ -105,7 +97,8 @@ def _envelope(row: Sequence[Any]) -> Envelope:
         bytes(row[5]),
         bytes(row[6]),
         bytes(row[7]),
-        float(row[8]),
+        id=int(row[0]),
+        created_at=float(row[8]),
     )
 
 

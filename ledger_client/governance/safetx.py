@@ -71,19 +71,7 @@ class SafeTx:
 
     def struct_hash(self) -> bytes:
         """``hashStruct(SafeTx)``."""
-        values = [
-            SAFE_TX_TYPEHASH,
-            to_checksum_address(self.to),
-            self.value,
-            keccak(self.data),
-            self.operation,
-            self.safe_tx_gas,
-            self.base_gas,
-            self.gas_price,
-            to_checksum_address(self.gas_token),
-            to_checksum_address(self.refund_receiver),
-            self.nonce,
-        ]
+        values = [SAFE_TX_TYPEHASH, *self._fields(keccak(self.data)), self.nonce]
         types = ["bytes32", "address", "uint256", "bytes32", "uint8", "uint256", "uint256", "uint256", "address"]
         return keccak(abi_encode([*types, "address", "uint256"], values))
 
@@ -113,17 +101,21 @@ class SafeTx:
 
     def exec_arguments(self, signatures: bytes) -> list[Any]:
         """The arguments of ``execTransaction`` with the packed ``signatures``."""
+        return [*self._fields(self.data), signatures]
+
+    def _fields(self, data: bytes) -> list[Any]:
+        """The transaction's fields but the nonce, in the contract's order, with ``data`` as given
+        (the hash of the calldata for ``hashStruct``, the calldata for ``execTransaction``)."""
         return [
             to_checksum_address(self.to),
             self.value,
-            self.data,
+            data,
             self.operation,
             self.safe_tx_gas,
             self.base_gas,
             self.gas_price,
             to_checksum_address(self.gas_token),
             to_checksum_address(self.refund_receiver),
-            signatures,
         ]
 
 

@@ -187,7 +187,7 @@ class ForkedPreparation(Preparation):
         self._commands, commands_end = context.Pipe()
         self._process = context.Process(
             target=_serve,
-            args=(rows, administration, store, results_end, commands_end, (self._results, self._commands)),
+            args=(rows, administration, store, (results_end, commands_end), (self._results, self._commands)),
             name="aeo-import-preparation",
             daemon=True,
         )
@@ -250,8 +250,7 @@ def _serve(
     rows: Sequence[SourceRow],
     administration: str,
     store: DocumentStore,
-    results: Connection,
-    commands: Connection,
+    ends: tuple[Connection, Connection],
     parent_ends: tuple[Connection, Connection],
 ) -> None:
     """The child: a thread prepares and sends chunks; this thread writes the documents it is told to.
@@ -260,6 +259,7 @@ def _serve(
     file here) and ignores Ctrl-C, which reaches the whole process group: the parent handles it
     and then closes the child, which first writes every document it was sent.
     """
+    results, commands = ends  # this child's: chunks out, document writes in
     for connection in parent_ends:
         connection.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -208,7 +208,7 @@ def run_import(
         report.checkpoint, report.resumed = checkpoint.path, checkpoint.resumed
         chunks = preparation.chunks()
         try:
-            _send_all(ledger, issuer, chunks, size, checkpoint, run)
+            _send_all(ledger, issuer, chunks, size=size, checkpoint=checkpoint, run=run)
         except ImportAbortedError:
             _report_remaining_errors(chunks, report)
             raise
@@ -218,7 +218,7 @@ def run_import(
 
 
 def _send_all(
-    ledger: Ledger, issuer: Ledger, chunks: Iterator[list[Item]], size: int, checkpoint: Checkpoint, run: _Run
+    ledger: Ledger, issuer: Ledger, chunks: Iterator[list[Item]], *, size: int, checkpoint: Checkpoint, run: _Run
 ) -> None:
     """Settle each chunk's records (rejected, landed before, pending) and send the pending ones in batches."""
     pending: list[ReadyRow] = []

@@ -6,29 +6,11 @@ and :mod:`ledger_client.audit` verifies it against the chain.
 
 from typing import TYPE_CHECKING, Any
 
+from ledger_client.index import results
 from ledger_client.index.core import Index
 from ledger_client.index.follower import Follower, SyncReport
 from ledger_client.index.queries import Reader
-from ledger_client.index.results import (
-    KPI_UNITS,
-    AdministrationKpis,
-    CertificateEventRow,
-    CertificateStateAt,
-    FeedEntry,
-    FeedPage,
-    IndexedAdministration,
-    IndexedCertificate,
-    IndexedExchangeKey,
-    IndexedMra,
-    IssuerEvent,
-    LatencyStats,
-    MonthKpis,
-    MraEventRow,
-    MraScope,
-    Page,
-    Percentiles,
-    ProgrammeKpis,
-)
+from ledger_client.index.results import *  # noqa: F403 - the results are re-exported as results.__all__ names them
 from ledger_client.index.sources import (
     BlockHeader,
     BlockLogs,
@@ -53,34 +35,17 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "KPI_UNITS",
-    "AdministrationKpis",
     "BlockHeader",
     "BlockLogs",
-    "CertificateEventRow",
-    "CertificateStateAt",
     "EthTesterLogSource",
-    "FeedEntry",
-    "FeedPage",
     "FilteredLogSource",
     "Follower",
     "Index",
-    "IndexedAdministration",
-    "IndexedCertificate",
-    "IndexedExchangeKey",
-    "IndexedMra",
-    "IssuerEvent",
-    "LatencyStats",
     "LogSource",
-    "MonthKpis",
-    "MraEventRow",
-    "MraScope",
-    "Page",
-    "Percentiles",
-    "ProgrammeKpis",
     "RawLog",
     "Reader",
     "RpcLogSource",
     "SyncReport",
     "source_for",
 ]
+__all__ += results.__all__

@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar, Unpack
 
 from web3 import Web3
 
-from ledger_client.index.follower import Follower, SyncReport
+from ledger_client.index.follower import Follower, FollowOptions, SyncReport
 from ledger_client.index.kpis import administration_kpis
 from ledger_client.index.queries import Reader
-from ledger_client.index.results import (
-    AdministrationKpis,
-    CertificateEventRow,
-    CertificateStateAt,
-    FeedPage,
-    IndexedAdministration,
-    IndexedCertificate,
-    IndexedExchangeKey,
-    IndexedMra,
-    IssuerEvent,
-    MraEventRow,
-    Page,
-)
+from ledger_client.index.results import AdministrationKpis
 from ledger_client.index.sources import LogSource, source_for
-from ledger_client.models import CertificateStatus, Recognition
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _on_reader(query: Callable[Concatenate[Reader, P], R]) -> Callable[Concatenate[Index, P], R]:
+    """An :class:`Index` method that runs the :class:`Reader` method ``query`` on the calling
+    thread's reader (:attr:`Index.reader`), with its signature and docstring."""
+
+    @functools.wraps(query)
+    def on_reader(index: Index, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return query(index.reader, *args, **kwargs)
+
+    return on_reader
 
 
 class Index:
@@ -51,27 +53,9 @@ class Index:
             :attr:`chain_reset`).
     """
 
-    def __init__(
-        self,
-        path: str | Path,
-        source: LogSource,
-        *,
-        start_block: int,
-        chain_id: int | None = None,
-        confirmations: int = 0,
-        batch_blocks: int = 500,
-        start_hash: bytes | None = None,
-    ) -> None:
+    def __init__(self, path: str | Path, source: LogSource, **options: Unpack[FollowOptions]) -> None:
         self._path = Path(path)
-        self._follower = Follower(
-            self._path,
-            source,
-            start_block=start_block,
-            chain_id=chain_id,
-            confirmations=confirmations,
-            batch_blocks=batch_blocks,
-            start_hash=start_hash,
-        )
+        self._follower = Follower(self._path, source, **options)
         self._local = threading.local()
         self._readers: list[Reader] = []
         self._readers_lock = threading.Lock()
@@ -158,79 +142,22 @@ class Index:
                 self._readers.append(reader)
         return reader
 
-    def administration(self, code: str) -> IndexedAdministration | None:
-        """One administration."""
-        return self.reader.administration(code)
-
-    def exchange_key(self, code: str, at: int | None = None) -> IndexedExchangeKey | None:
-        """``code``'s current exchange key and gateway URL (or the one in force at ``at``)."""
-        return self.reader.exchange_key(code, at)
-
-    def exchange_key_history(self, code: str) -> list[IndexedExchangeKey]:
-        """Every publication of ``code``'s exchange key, version 1 first."""
-        return self.reader.exchange_key_history(code)
-
-    def administrations(self) -> list[IndexedAdministration]:
-        """Every administration."""
-        return self.reader.administrations()
-
-    def certificate(self, certificate_id: bytes | str) -> IndexedCertificate | None:
-        """A certificate's current state."""
-        return self.reader.certificate(certificate_id)
-
-    def history(
-        self, certificate_id: bytes | str, cursor: str | None = None, limit: int = 100
-    ) -> Page[CertificateEventRow]:
-        """A certificate's events, paged."""
-        return self.reader.history(certificate_id, cursor, limit)
-
-    def certificates(
-        self,
-        *,
-        issuer: str | None = None,
-        status: CertificateStatus | None = None,
-        programme: int | None = None,
-        role: int | None = None,
-        sme: bool | None = None,
-        cursor: str | None = None,
-        limit: int = 100,
-    ) -> Page[IndexedCertificate]:
-        """Certificates by issuer, status, programme bit, role bit and SME flag, paged."""
-        return self.reader.certificates(
-            issuer=issuer, status=status, programme=programme, role=role, sme=sme, cursor=cursor, limit=limit
-        )
-
-    def status_at(self, certificate_id: bytes | str, at: int) -> CertificateStateAt:
-        """A certificate's recorded state at time ``at``."""
-        return self.reader.status_at(certificate_id, at)
-
-    def recognition_at(self, certificate_id: bytes | str, recognizer: str, at: int) -> Recognition:
-        """Whether ``recognizer`` recognised the certificate at time ``at``."""
-        return self.reader.recognition_at(certificate_id, recognizer, at)
-
-    def mra(self, mra_id: int) -> IndexedMra | None:
-        """One MRA."""
-        return self.reader.mra(mra_id)
-
-    def mras_of(self, code: str) -> list[IndexedMra]:
-        """The MRAs an administration is party to."""
-        return self.reader.mras_of(code)
-
-    def mra_history(self, mra_id: int) -> list[MraEventRow]:
-        """An MRA's events."""
-        return self.reader.mra_history(mra_id)
-
-    def inbox(self, partner: str, cursor: str | None = None, limit: int = 100) -> Page[CertificateEventRow]:
-        """Partners' certificate events ``partner`` has not acknowledged (see :meth:`Reader.inbox`)."""
-        return self.reader.inbox(partner, cursor, limit)
-
-    def feed(self, partner: str, cursor: str | None = None, limit: int = 100) -> FeedPage:
-        """Partners' certificate events since ``cursor`` (see :meth:`Reader.feed`)."""
-        return self.reader.feed(partner, cursor, limit)
-
-    def recent_events(self, issuer: str, limit: int = 20) -> list[IssuerEvent]:
-        """The latest events of ``issuer``'s certificates and who acknowledged them (:meth:`Reader.recent_events`)."""
-        return self.reader.recent_events(issuer, limit)
+    # Each query is the reader's own method, run on this thread's reader (same signature, same doc).
+    administration = _on_reader(Reader.administration)
+    exchange_key = _on_reader(Reader.exchange_key)
+    exchange_key_history = _on_reader(Reader.exchange_key_history)
+    administrations = _on_reader(Reader.administrations)
+    certificate = _on_reader(Reader.certificate)
+    history = _on_reader(Reader.history)
+    certificates = _on_reader(Reader.certificates)
+    status_at = _on_reader(Reader.status_at)
+    recognition_at = _on_reader(Reader.recognition_at)
+    mra = _on_reader(Reader.mra)
+    mras_of = _on_reader(Reader.mras_of)
+    mra_history = _on_reader(Reader.mra_history)
+    inbox = _on_reader(Reader.inbox)
+    feed = _on_reader(Reader.feed)
+    recent_events = _on_reader(Reader.recent_events)
 
     def kpis(self, code: str, at: int | None = None, months: int | None = None) -> AdministrationKpis:
         """Key figures of an administration (see :func:`~ledger_client.index.kpis.administration_kpis`)."""

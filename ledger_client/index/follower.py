@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Required, TypedDict, Unpack
 
 from ledger_client.errors import ChainResetError, IndexTimeoutError
 from ledger_client.index.decoder import decode_blocks
@@ -52,6 +53,17 @@ class SyncReport:
     rewound_to: int | None  # the fork point of the last reorg, if any
 
 
+class FollowOptions(TypedDict, total=False):
+    """How a :class:`Follower` (and the :class:`~ledger_client.index.Index` around it) follows the
+    chain; keyword arguments, described in :class:`Follower`."""
+
+    start_block: Required[int]
+    chain_id: int | None
+    confirmations: int
+    batch_blocks: int
+    start_hash: bytes | None
+
+
 class Follower:
     """The single writer: follows the chain from ``start_block`` into the SQLite store.
 
@@ -66,17 +78,12 @@ class Follower:
             on the first sync when not given.
     """
 
-    def __init__(
-        self,
-        path: str | Path,
-        source: LogSource,
-        *,
-        start_block: int,
-        chain_id: int | None = None,
-        confirmations: int = 0,
-        batch_blocks: int = 500,
-        start_hash: bytes | None = None,
-    ) -> None:
+    def __init__(self, path: str | Path, source: LogSource, **options: Unpack[FollowOptions]) -> None:
+        start_block = options["start_block"]
+        chain_id = options.get("chain_id")
+        confirmations = options.get("confirmations", 0)
+        batch_blocks = options.get("batch_blocks", 500)
+        start_hash = options.get("start_hash")
         self._conn: sqlite3.Connection = connect(path)
         self._conn_lock = threading.RLock()
         self._store = Store(self._conn)

@@ -84,7 +84,14 @@ def steps(state: KpiState, since: int) -> list[tuple[int, str]]:
 
 
 def add_contribution(
-    cells: Counter[Cell], issuer: str, action: int, time: int, before: KpiState | None, after: KpiState, sign: int = 1
+    cells: Counter[Cell],
+    issuer: str,
+    action: int,
+    time: int,
+    *,
+    before: KpiState | None,
+    after: KpiState,
+    sign: int = 1,
 ) -> None:
     """Add the aggregate changes of one certificate event to ``cells`` (``sign = -1``: take them back)."""
     cells[(issuer, month_of(time), 0, "event", _ACTION_NAMES[action])] += sign
@@ -118,7 +125,7 @@ class KpiMonths:
         self._pending.clear()
 
     def applied(
-        self, issuer: str, action: int, time: int, sequence: int, certificate_id: bytes, after: KpiState
+        self, issuer: str, action: int, time: int, *, certificate_id: bytes, sequence: int, after: KpiState
     ) -> None:
         """Gather the changes of an event just inserted (its previous event is read from the table)."""
         row = self._conn.execute(
@@ -126,7 +133,7 @@ class KpiMonths:
             (certificate_id, sequence - 1),
         ).fetchone()
         before = None if row is None else _state(*row)
-        add_contribution(self._pending, issuer, action, time, before, after)
+        add_contribution(self._pending, issuer, action, time, before=before, after=after)
 
     def flush(self) -> None:
         """Write the gathered changes (inside the caller's transaction)."""
@@ -162,7 +169,7 @@ def gather(cells: Counter[Cell], rows: Iterable[Sequence[Any]], sign: int = 1) -
     for issuer, action, time, b_status, b_programmes, b_until, status, programmes, until in rows:
         before = _state(b_status, b_programmes, b_until)
         after = (int(status), int(programmes), int(until))
-        add_contribution(cells, str(issuer), int(action), int(time), before, after, sign)
+        add_contribution(cells, str(issuer), int(action), int(time), before=before, after=after, sign=sign)
 
 
 def recomputed(conn: sqlite3.Connection) -> dict[Cell, int]:

@@ -32,10 +32,9 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float:
     return float(sorted_values[min(rank, len(sorted_values)) - 1])
 
 
-def percentiles(latencies: Iterable[float]) -> Percentiles:
-    """Count, p50/p90/p95/p99 and max of latencies (seconds)."""
+def _percentile_figures(latencies: Iterable[float]) -> tuple[int, float, float, float, float, float]:
     values = sorted(latencies)
-    return Percentiles(
+    return (
         len(values),
         percentile(values, 0.5),
         percentile(values, 0.9),
@@ -45,10 +44,14 @@ def percentiles(latencies: Iterable[float]) -> Percentiles:
     )
 
 
+def percentiles(latencies: Iterable[float]) -> Percentiles:
+    """Count, p50/p90/p95/p99 and max of latencies (seconds)."""
+    return Percentiles(*_percentile_figures(latencies))
+
+
 def latency_stats(partner: str, latencies: Sequence[float]) -> LatencyStats:
     """p50/p90/p95/p99/max of one partner's acknowledgement latencies."""
-    p = percentiles(latencies)
-    return LatencyStats(partner, p.count, p.p50, p.p90, p.p95, p.p99, p.max)
+    return LatencyStats(*_percentile_figures(latencies), partner=partner)
 
 
 def share(part: int, whole: int) -> float:
@@ -243,6 +246,7 @@ def aggregated_monthly_kpis(
     at: int,
     acks: Sequence[Ack],
     months: int | None = None,
+    *,
     groups: Sequence[Group] | None = None,
 ) -> tuple[MonthKpis, ...]:
     """:func:`monthly_kpis` from the index's month aggregates (:mod:`ledger_client.index.kpi_months`)
@@ -289,13 +293,14 @@ def monthly_kpis(
     at: int,
     acks: Sequence[Ack],
     months: int | None = None,
+    *,
     groups: Sequence[Group] | None = None,
 ) -> tuple[MonthKpis, ...]:
     """``code``'s history month by month, from the month of its first certificate event to the
     month containing ``at`` (only the last ``months`` of them when given): from the aggregates when
     ``at`` is not before the last indexed block, else replayed."""
     if at >= reader.latest_time():
-        return aggregated_monthly_kpis(reader, code, at, acks, months, groups)
+        return aggregated_monthly_kpis(reader, code, at, acks, months, groups=groups)
     return replayed_monthly_kpis(reader, code, at, acks, months)
 
 
@@ -356,5 +361,5 @@ def _administration_kpis(reader: Reader, code: str, moment: int, months: int | N
         sme_share=share(sme, total),
         programmes=programme_kpis(groups, acks),
         consent_withheld=sum(withheld(g) for g in groups),
-        monthly=() if months == 0 else monthly_kpis(reader, code, moment, acks, months, groups),
+        monthly=() if months == 0 else monthly_kpis(reader, code, moment, acks, months, groups=groups),
     )

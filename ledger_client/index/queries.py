@@ -47,18 +47,13 @@ from ledger_client.models import (
 
 MAX_PAGE = 1_000
 
-_CERT_COLUMNS = (
-    "id, issuer, number, status, programmes, roles, flags, valid_from, valid_until, document_hash, event_count,"
-    " head, issued_block, issued_time"
-)
-_EVENT_COLUMNS = (
-    "id, sequence, action, status, programmes, roles, flags, valid_from, valid_until, document_hash, reason_code,"
-    " head, block_number, block_time, log_index, tx_hash, sender"
-)
+# Each column list names its result's fields in order (SQLite gives BLOBs as bytes).
+_CHAIN_COLUMNS = "block_number, block_time, log_index, tx_hash, sender"
+_TERMS_COLUMNS = "status, programmes, roles, flags, valid_from, valid_until"
+_CERT_COLUMNS = f"{_TERMS_COLUMNS}, id, issuer, number, document_hash, event_count, head, issued_block, issued_time"
+_EVENT_COLUMNS = f"{_CHAIN_COLUMNS}, {_TERMS_COLUMNS}, id, sequence, action, document_hash, reason_code, head"
 _PREFIXED_EVENT_COLUMNS = ", ".join("e." + c.strip() for c in _EVENT_COLUMNS.split(","))
-_MRA_EVENT_COLUMNS = (
-    "mra_id, sequence, action, actor, status, reason_code, head, block_number, block_time, log_index, tx_hash, sender"
-)
+_MRA_EVENT_COLUMNS = f"{_CHAIN_COLUMNS}, mra_id, sequence, action, actor, status, reason_code, head"
 
 
 def certificate_id_bytes(certificate_id: bytes | str) -> bytes:
@@ -73,61 +68,19 @@ def _limit(limit: int) -> int:
 
 
 def _certificate(row: Sequence[Any]) -> IndexedCertificate:
-    return IndexedCertificate(
-        bytes(row[0]),
-        row[1],
-        row[2],
-        CertificateStatus(row[3]),
-        row[4],
-        row[5],
-        row[6],
-        row[7],
-        row[8],
-        bytes(row[9]),
-        row[10],
-        bytes(row[11]),
-        row[12],
-        row[13],
-    )
+    return IndexedCertificate(CertificateStatus(row[0]), *row[1:])
 
 
 def _event(row: Sequence[Any]) -> CertificateEventRow:
-    return CertificateEventRow(
-        bytes(row[0]),
-        row[1],
-        CertificateAction(row[2]),
-        CertificateStatus(row[3]),
-        row[4],
-        row[5],
-        row[6],
-        row[7],
-        row[8],
-        bytes(row[9]),
-        row[10],
-        bytes(row[11]),
-        row[12],
-        row[13],
-        row[14],
-        bytes(row[15]),
-        row[16],
-    )
+    values = list(row)
+    values[5], values[13] = CertificateStatus(values[5]), CertificateAction(values[13])
+    return CertificateEventRow(*values)
 
 
 def _mra_event(row: Sequence[Any]) -> MraEventRow:
-    return MraEventRow(
-        row[0],
-        row[1],
-        MraAction(row[2]),
-        row[3],
-        MraStatus(row[4]),
-        row[5],
-        bytes(row[6]),
-        row[7],
-        row[8],
-        row[9],
-        bytes(row[10]),
-        row[11],
-    )
+    values = list(row)
+    values[7], values[9] = MraAction(values[7]), MraStatus(values[9])
+    return MraEventRow(*values)
 
 
 class Reader:
@@ -302,20 +255,10 @@ class Reader:
             "SELECT 1 FROM certificates WHERE id = ? AND status = ?", (cid, int(CertificateStatus.ANNULLED))
         ).fetchone()
         if row is None:
-            return CertificateStateAt(cid, at, CertificateStatus.NONE, 0, 0, 0, 0, 0, 0, annulled is not None)
+            return CertificateStateAt(CertificateStatus.NONE, 0, 0, 0, 0, 0, cid, at, 0, annulled is not None)
         status = CertificateStatus(row[1])
-        return CertificateStateAt(
-            cid,
-            at,
-            status,
-            row[2],
-            row[3],
-            row[4],
-            row[5],
-            row[6],
-            row[0],
-            annulled is not None and status != CertificateStatus.ANNULLED,
-        )
+        annulled_later = annulled is not None and status != CertificateStatus.ANNULLED
+        return CertificateStateAt(status, row[2], row[3], row[4], row[5], row[6], cid, at, row[0], annulled_later)
 
     def recognition_at(self, certificate_id: bytes | str, recognizer: str, at: int) -> Recognition:
         """Whether ``recognizer`` recognised the certificate at time ``at`` (the on-chain rule, at T)."""

@@ -6,15 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from ledger_client import events
 from ledger_client.errors import InvalidCursorError
-from ledger_client.events import (
-    CertificateAmended,
-    CertificateEvent,
-    CertificateIssued,
-    CertificateRenewed,
-    CertificateStatusChanged,
-    Terms,
-)
 from ledger_client.models import (
     FLAG_SME,
     Administration,
@@ -27,6 +20,34 @@ from ledger_client.models import (
     MraStatus,
     consents,
 )
+
+__all__ = [
+    "CURSOR_VALUES",
+    "KPI_UNITS",
+    "AdministrationKpis",
+    "CertificateEventRow",
+    "CertificateStateAt",
+    "ChainRecord",
+    "FeedEntry",
+    "FeedPage",
+    "IndexedAdministration",
+    "IndexedCertificate",
+    "IndexedExchangeKey",
+    "IndexedMra",
+    "IssuerEvent",
+    "LatencyStats",
+    "MonthKpis",
+    "MraEventRow",
+    "MraScope",
+    "Page",
+    "Percentiles",
+    "ProgrammeKpis",
+    "RecordedTerms",
+    "SignerPeriod",
+    "cursor_pattern",
+    "decode_cursor",
+    "encode_cursor",
+]
 
 T = TypeVar("T")
 
@@ -75,23 +96,15 @@ def decode_cursor(cursor: str, kind: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class IndexedCertificate:
-    """A certificate's current state as indexed, with its number, document and issue time."""
+class RecordedTerms:
+    """A certificate's recorded status and terms: now, after one of its events, or at a time."""
 
-    id: bytes
-    issuer: str
-    number: str
     status: CertificateStatus
     programmes: int
     roles: int
     flags: int
     valid_from: int
     valid_until: int
-    document_hash: bytes
-    event_count: int
-    head: bytes
-    issued_block: int
-    issued_time: int
 
     @property
     def sme(self) -> bool:
@@ -102,6 +115,41 @@ class IndexedCertificate:
     def consent(self) -> bool:
         """Whether the operator consents to the exchange with MRA partners (flag bit 1 clear)."""
         return consents(self.flags)
+
+    @property
+    def terms(self) -> events.Terms:
+        """The certificate's terms."""
+        return events.Terms(self.programmes, self.roles, self.flags, self.valid_from, self.valid_until)
+
+
+@dataclass(frozen=True)
+class ChainRecord:
+    """Where an indexed event sits on the chain, and who sent its transaction (``None`` when unknown)."""
+
+    block_number: int
+    block_time: int
+    log_index: int
+    tx_hash: bytes
+    sender: str | None
+
+    @property
+    def pos(self) -> int:
+        """Chain order key ``block << 20 | log index``."""
+        return self.block_number << 20 | self.log_index
+
+
+@dataclass(frozen=True)
+class IndexedCertificate(RecordedTerms):
+    """A certificate's current state as indexed, with its number, document and issue time."""
+
+    id: bytes
+    issuer: str
+    number: str
+    document_hash: bytes
+    event_count: int
+    head: bytes
+    issued_block: int
+    issued_time: int
 
     def to_model(self) -> Certificate:
         """The domain model (same shape as read from the chain)."""
@@ -121,77 +169,47 @@ class IndexedCertificate:
 
 
 @dataclass(frozen=True)
-class CertificateEventRow:
-    """One event of a certificate's history with the state after it and its position on the chain."""
+class CertificateEventRow(RecordedTerms, ChainRecord):
+    """One event of a certificate's history with the state after it (its terms) and its position on the chain."""
 
     certificate_id: bytes
     sequence: int
     action: CertificateAction
-    status: CertificateStatus
-    programmes: int
-    roles: int
-    flags: int
-    valid_from: int
-    valid_until: int
     document_hash: bytes  # the event's document (zero for status changes): an input of the head
     reason_code: int
     head: bytes
-    block_number: int
-    block_time: int
-    log_index: int
-    tx_hash: bytes
-    sender: str | None
 
     @property
     def issuer(self) -> str:
         """The issuing administration (the id's first two bytes)."""
         return self.certificate_id[:2].decode("latin-1")
 
-    def event(self) -> CertificateEvent:
+    def event(self) -> events.CertificateEvent:
         """The typed event this row records (the state after it gives the terms; no number)."""
         cid, issuer, head, action = self.certificate_id, self.issuer, self.head, self.action
         if action is CertificateAction.ISSUED:
-            return CertificateIssued(cid, issuer, "", self.terms, self.document_hash, head)
+            return events.CertificateIssued(cid, issuer, "", self.terms, self.document_hash, head)
         if action is CertificateAction.AMENDED:
-            return CertificateAmended(
+            return events.CertificateAmended(
                 cid, issuer, self.sequence, self.terms, self.document_hash, self.reason_code, head
             )
         if action is CertificateAction.RENEWED:
-            return CertificateRenewed(
+            return events.CertificateRenewed(
                 cid, issuer, self.sequence, self.valid_from, self.valid_until, self.document_hash, head
             )
-        return CertificateStatusChanged(cid, issuer, action, self.sequence, self.reason_code, head)
-
-    @property
-    def terms(self) -> Terms:
-        """The certificate's terms after the event."""
-        return Terms(self.programmes, self.roles, self.flags, self.valid_from, self.valid_until)
-
-    @property
-    def pos(self) -> int:
-        """Chain order key ``block << 20 | log index``."""
-        return self.block_number << 20 | self.log_index
+        return events.CertificateStatusChanged(cid, issuer, action, self.sequence, self.reason_code, head)
 
 
 @dataclass(frozen=True)
-class CertificateStateAt:
-    """A certificate's recorded state at a time: the state after its last event at or before ``at``."""
+class CertificateStateAt(RecordedTerms):
+    """A certificate's recorded state at a time: the state after its last event at or before ``at``
+    (status ``NONE`` when not yet issued at ``at``; ``sequence``: that event, 0 when none).
+    ``annulled_later``: annulment voids a certificate from the start, even for earlier times."""
 
     certificate_id: bytes
     at: int
-    status: CertificateStatus  # NONE when not yet issued at ``at``
-    programmes: int
-    roles: int
-    flags: int
-    valid_from: int
-    valid_until: int
-    sequence: int  # the last event at or before ``at`` (0 when none)
-    annulled_later: bool  # annulment voids a certificate from the start, even for earlier times
-
-    @property
-    def consent(self) -> bool:
-        """Whether the operator consented at ``at`` to the exchange with MRA partners (flag bit 1 clear)."""
-        return consents(self.flags)
+    sequence: int
+    annulled_later: bool
 
     @property
     def valid(self) -> bool:
@@ -247,8 +265,8 @@ class IndexedMra:
 
 
 @dataclass(frozen=True)
-class MraEventRow:
-    """One event of an MRA's history."""
+class MraEventRow(ChainRecord):
+    """One event of an MRA's history and its position on the chain."""
 
     mra_id: int
     sequence: int
@@ -257,11 +275,6 @@ class MraEventRow:
     status: MraStatus  # after the event
     reason_code: int
     head: bytes
-    block_number: int
-    block_time: int
-    log_index: int
-    tx_hash: bytes
-    sender: str | None
 
 
 @dataclass(frozen=True)
@@ -351,17 +364,11 @@ class Percentiles:
     max: float
 
 
-@dataclass(frozen=True)
-class LatencyStats:
+@dataclass(frozen=True, kw_only=True)
+class LatencyStats(Percentiles):
     """Acknowledgement latency of one partner (seconds, block time of ack minus block time of event)."""
 
     partner: str
-    count: int
-    p50: float
-    p90: float
-    p95: float
-    p99: float
-    max: float
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from web3 import Web3
 
-from ledger_client.backends import log_source_for
-from ledger_client.backends.logs import (
-    BlockHeader,
-    BlockLogs,
-    ChainMovedError,
-    LogSource,
-    RawLog,
-    RpcLogSource,
-    TopicFilter,
-)
+from ledger_client.backends import log_source_for, logs
+from ledger_client.backends.logs import *  # noqa: F403 - re-exported as logs.__all__ names them
+from ledger_client.backends.logs import BlockHeader, BlockLogs, LogSource, TopicFilter
 from ledger_client.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
@@ -30,18 +23,12 @@ if TYPE_CHECKING:
     from ledger_client.backends.memory_logs import EthTesterLogSource
 
 __all__ = [
-    "BlockHeader",
-    "BlockLogs",
-    "ChainMovedError",
     "DurableNodeLogSource",
     "EthTesterLogSource",
     "FilteredLogSource",
-    "LogSource",
-    "RawLog",
-    "RpcLogSource",
-    "TopicFilter",
     "source_for",
 ]
+__all__ += logs.__all__
 
 _IN_PROCESS = {
     "EthTesterLogSource": "ledger_client.backends.memory_logs",

@@ -17,6 +17,7 @@ from ledger_client.events import (
     AdministrationRegistered,
     CertificateAmended,
     CertificateConsentChanged,
+    CertificateEvent,
     CertificateEventAcknowledged,
     CertificateIssued,
     CertificateRenewed,
@@ -247,16 +248,7 @@ class Store:
             [(tag, e.certificate_id) for tag in tags_of(terms.programmes, terms.roles)],
         )
         self._certificate_event(
-            e.certificate_id,
-            1,
-            e.issuer,
-            p,
-            CertificateAction.ISSUED,
-            CertificateStatus.ACTIVE,
-            terms,
-            e.document_hash,
-            0,
-            e.head,
+            e, p, status=CertificateStatus.ACTIVE, terms=terms, document_hash=e.document_hash, reason_code=0
         )
 
     def _terms(self, certificate_id: bytes) -> Terms:
@@ -277,9 +269,7 @@ class Store:
             "UPDATE certificates SET status = ?, event_count = ?, head = ?, updated_pos = ? WHERE id = ?",
             (int(status), e.sequence, e.head, p.pos, e.certificate_id),
         )
-        self._certificate_event(
-            e.certificate_id, e.sequence, e.issuer, p, e.action, status, terms, ZERO32, e.reason_code, e.head
-        )
+        self._certificate_event(e, p, status=status, terms=terms, document_hash=ZERO32, reason_code=e.reason_code)
 
     def _certificate_amended(self, e: CertificateAmended, p: LogPosition) -> None:
         row = self._conn.execute("SELECT status FROM certificates WHERE id = ?", (e.certificate_id,)).fetchone()
@@ -292,16 +282,7 @@ class Store:
         terms = e.terms
         self._retag(e.certificate_id, terms.programmes, terms.roles)
         self._certificate_event(
-            e.certificate_id,
-            e.sequence,
-            e.issuer,
-            p,
-            CertificateAction.AMENDED,
-            status,
-            terms,
-            e.document_hash,
-            e.reason_code,
-            e.head,
+            e, p, status=status, terms=terms, document_hash=e.document_hash, reason_code=e.reason_code
         )
 
     def _certificate_renewed(self, e: CertificateRenewed, p: LogPosition) -> None:
@@ -313,18 +294,7 @@ class Store:
             " updated_pos = ? WHERE id = ?",
             (e.valid_from, e.valid_until, e.document_hash, e.sequence, e.head, p.pos, e.certificate_id),
         )
-        self._certificate_event(
-            e.certificate_id,
-            e.sequence,
-            e.issuer,
-            p,
-            CertificateAction.RENEWED,
-            status,
-            terms,
-            e.document_hash,
-            0,
-            e.head,
-        )
+        self._certificate_event(e, p, status=status, terms=terms, document_hash=e.document_hash, reason_code=0)
 
     def _retag(self, certificate_id: bytes, programmes: int, roles: int) -> None:
         self._conn.execute("DELETE FROM certificate_tags WHERE id = ?", (certificate_id,))
@@ -335,17 +305,17 @@ class Store:
 
     def _certificate_event(
         self,
-        certificate_id: bytes,
-        sequence: int,
-        issuer: str,
+        e: CertificateEvent,
         p: LogPosition,
-        action: CertificateAction,
+        *,
         status: CertificateStatus,
         terms: Terms,
         document_hash: bytes,
         reason_code: int,
-        head: bytes,
     ) -> None:
+        """The ``certificate_events`` row of ``e`` (its id, issuer, sequence, action and head), with
+        the state after it and the event's document and reason (zero where the event has none)."""
+        certificate_id, sequence, issuer, action = e.certificate_id, e.sequence, e.issuer, e.action
         self._conn.execute(
             _CERT_EVENT_INSERT,
             (
@@ -358,12 +328,14 @@ class Store:
                 *terms,
                 document_hash,
                 reason_code,
-                head,
+                e.head,
                 *_event_log_columns(p),
             ),
         )
         after = (int(status), terms.programmes, terms.valid_until)
-        self._kpi_months.applied(issuer, int(action), p.block_time, sequence, certificate_id, after)
+        self._kpi_months.applied(
+            issuer, int(action), p.block_time, certificate_id=certificate_id, sequence=sequence, after=after
+        )
 
     def _mra_proposed(self, e: MraProposed, p: LogPosition) -> None:
         execute = self._conn.execute
@@ -393,7 +365,16 @@ class Store:
             "INSERT OR IGNORE INTO mra_pairs (low, high, mra_id) VALUES (?,?,?)",
             [(*sorted(pair), e.mra_id) for pair in combinations(e.parties, 2)],
         )
-        self._mra_event(e.mra_id, 1, p, MraAction.PROPOSED, e.proposer, MraStatus.PROPOSED, 0, e.head)
+        self._mra_event(
+            e.mra_id,
+            1,
+            p,
+            action=MraAction.PROPOSED,
+            actor=e.proposer,
+            status=MraStatus.PROPOSED,
+            reason_code=0,
+            head=e.head,
+        )
 
     def _mra_accepted(self, e: MraAccepted, p: LogPosition) -> None:
         execute = self._conn.execute
@@ -404,7 +385,16 @@ class Store:
             " live_pos = COALESCE(live_pos, ?) WHERE id = ?",
             (int(e.status), e.sequence, e.head, live, e.mra_id),
         )
-        self._mra_event(e.mra_id, e.sequence, p, MraAction.ACCEPTED, e.party, e.status, 0, e.head)
+        self._mra_event(
+            e.mra_id,
+            e.sequence,
+            p,
+            action=MraAction.ACCEPTED,
+            actor=e.party,
+            status=e.status,
+            reason_code=0,
+            head=e.head,
+        )
 
     def _mra_status(self, e: MraStatusChanged, p: LogPosition) -> None:
         terminated = p.pos if e.action == MraAction.TERMINATED else None
@@ -413,13 +403,23 @@ class Store:
             " WHERE id = ?",
             (int(e.status), e.sequence, e.head, terminated, e.mra_id),
         )
-        self._mra_event(e.mra_id, e.sequence, p, e.action, e.party, e.status, e.reason_code, e.head)
+        self._mra_event(
+            e.mra_id,
+            e.sequence,
+            p,
+            action=e.action,
+            actor=e.party,
+            status=e.status,
+            reason_code=e.reason_code,
+            head=e.head,
+        )
 
     def _mra_event(
         self,
         mra_id: int,
         sequence: int,
         p: LogPosition,
+        *,
         action: MraAction,
         actor: str,
         status: MraStatus,

@@ -15,11 +15,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 
-from ledger_client.chain import Chain
 from ledger_client.demo import CODES, PROFILES
 from ledger_client.demo.keys import fund
 from ledger_client.governance import Action, SafeDeployment, carry_out, deploy_safe
-from ledger_client.ledger import Ledger, transaction_sender
+from ledger_client.ledger import Ledger, connect_chain, transaction_sender
 from ledger_client.network.layout import Layout
 from ledger_client.settings import Settings
 from ledger_client.signers import Signer
@@ -59,12 +58,7 @@ def deploy_network_safe(rpc_url: str, layout: Layout, deployer: Signer, settings
     if layout.safe_file.exists():
         return SafeDeployment.load(layout.safe_file)
     owners = owner_keys(layout)
-    chain = Chain.connect(
-        rpc_url,
-        request_timeout=settings.request_timeout_seconds,
-        receipt_timeout=settings.receipt_timeout_seconds,
-        poll_interval=settings.receipt_poll_seconds,
-    )
+    chain = connect_chain(rpc_url, settings)
     try:
         safe = deploy_safe(
             transaction_sender(chain, settings), deployer, [s.address for s in owners.values()], THRESHOLD
