@@ -29,6 +29,8 @@ class LedgerContext:
         signer: the default signer of writes (None for a read-only client).
         foresight: known state consulted before a write goes out unchecked (see :mod:`ledger_client.foresight`).
         guard: checks that the chain still holds the deployment (shared by every client of it).
+        read_only: why every write is refused (a deployment of an earlier contract version, read
+            with that version's codec: see :func:`ledger_client.deployment.earlier_version`); None: writable.
     """
 
     def __init__(
@@ -41,6 +43,7 @@ class LedgerContext:
         *,
         foresight: Foresight | None = None,
         guard: DeploymentGuard | None = None,
+        read_only: str | None = None,
     ) -> None:
         self.chain = chain
         self.foresight = foresight
@@ -50,11 +53,14 @@ class LedgerContext:
         self.address = deployment.address
         self.signer = signer
         self.guard = guard
+        self.read_only = read_only
         self._codes: tuple[str, ...] | None = None
         self._codes_lock = threading.Lock()
 
     def require_signer(self, signer: Signer | None) -> Signer:
-        """``signer`` or the default signer; a clear error for a read-only client."""
+        """``signer`` or the default signer; a clear error for a read-only client or deployment."""
+        if self.read_only is not None:
+            raise ConfigurationError(self.read_only)
         chosen = signer or self.signer
         if chosen is None:
             raise ConfigurationError(
