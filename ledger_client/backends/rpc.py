@@ -15,6 +15,7 @@ from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound
 from web3.types import RPCEndpoint
 
+from ledger_client.backends.keepalive import KeepAliveSession, keepalive_session
 from ledger_client.backends.logs import LogSource, RpcLogSource
 from ledger_client.backends.reverts import rpc_revert_data
 from ledger_client.backends.types import LogEntry, Receipt, WriteStrategy
@@ -65,21 +66,24 @@ class RpcBackend:
     settable_clock = False
     nonce_block: Literal["latest", "pending"] = "pending"
 
-    def __init__(self, w3: Web3, *, dev_keys: tuple[bytes, ...] = ()) -> None:
+    def __init__(self, w3: Web3, *, dev_keys: tuple[bytes, ...] = (), session: KeepAliveSession | None = None) -> None:
         self._w3 = w3
         self._dev_keys = dev_keys
+        self._session = session
 
     @classmethod
     def over_http(cls, rpc_url: str, *, request_timeout: float = 30.0) -> RpcBackend:
         """A node at an ``http://`` or ``https://`` URL."""
         if not rpc_url.startswith(("http://", "https://")):
             raise ChainUnavailableError(f"unsupported RPC URL {rpc_url!r}; use http:// or https://")
-        w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": request_timeout}))
+        # plain http:// (a local node): one kept-alive connection per thread instead of requests' session
+        session = keepalive_session(rpc_url)
+        w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": request_timeout}, session=session))
         # web3's validation middleware asks the node for its chain id before every eth_call and
         # eth_estimateGas (two extra round trips per write); transactions here are signed locally
         # with the chain id cached by Chain.chain_id, so that check adds nothing.
         w3.middleware_onion.remove("validation")
-        return cls(w3)
+        return cls(w3, session=session)
 
     @property
     def w3(self) -> Web3:
@@ -200,4 +204,6 @@ class RpcBackend:
         raise LedgerError("time travel exists only on the in-memory embedded chain")
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Close the kept-alive connections, if any (they reopen if the backend is used again)."""
+        if self._session is not None:
+            self._session.close()
