@@ -398,7 +398,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return result
     result.update({"network_gateways": 5, "network_chain": "durable node over JSON-RPC"})
     result["network_block_mode"] = args.block_mode
-    result["network_block_period_ms"] = args.block_period_ms
+    result["network_block_period_ms"] = args.block_period_ms if args.block_mode == "realtime" else None
     mode = None if args.block_mode == "realtime" else args.block_mode
     with network_up(args.certificates, mode, args.block_period_ms) as network:
         if "propagation" in wanted:

@@ -61,6 +61,9 @@ JOURNAL_NAME = "journal.log"
 FULL_BLOCK_WAIT_S = 30.0
 SNAPSHOT_DIR = "snapshots"
 LOCK_NAME = "LOCK"
+#: A clock set back further than this behind the wall clock writes history: a sub-second block period
+#: does not hold its blocks (a clock set to "now" over JSON-RPC may land a second behind).
+HISTORY_LAG_S = 60
 
 
 @dataclass(frozen=True)
@@ -379,9 +382,9 @@ class DurableChain:
         """Seconds until a sub-second block period allows the next seal (<= 0: now).
 
         Always 0 with the default period (whole-second timestamps space the blocks) and for history
-        (the clock set back: its blocks are all in the past and sealed at once).
+        (the clock set back over :data:`HISTORY_LAG_S`: its blocks are all in the past and sealed at once).
         """
-        if self._period_s is None or self._clock_offset < 0:
+        if self._period_s is None or self._clock_offset < -HISTORY_LAG_S:
             return 0.0
         return self._last_seal + self._period_s - time.monotonic()
 

@@ -97,6 +97,19 @@ def test_history_writing_keeps_working_and_may_pin_the_parents_second(tmp_path: 
         assert all(day + 100 <= stamp <= day + 130 for stamp in _stamps(chain)[3:])
 
 
+def test_a_clock_set_to_now_a_second_behind_keeps_the_period(tmp_path: Path) -> None:
+    with DurableChain(tmp_path / "data", NodeConfig(block_period_ms=500)) as chain:
+        w3 = Web3(DurableChainProvider(chain))
+        key, to = chain.accounts[0].private_key, chain.accounts[1].address
+        chain.set_time(int(time.time()) - 1)  # evm_setTime(now) answered across a second boundary
+        raws = [sign(w3, key, nonce, to, value=1) for nonce in range(2)]
+        hashes = [chain.send_raw_transaction(raw) for raw in raws]
+        second = chain.find_transaction(hashes[1])
+        assert second is not None
+        assert second.block is None  # not history: it waits for the period since the first one's seal
+        assert chain.wait_for_seal(hashes[1], 5)
+
+
 @pytest.mark.slow  # a node process killed and restarted under load
 def test_same_second_blocks_replay_after_kill_9(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
