@@ -59,14 +59,18 @@ class LedgerContext:
 
     def require_signer(self, signer: Signer | None) -> Signer:
         """``signer`` or the default signer; a clear error for a read-only client or deployment."""
-        if self.read_only is not None:
-            raise ConfigurationError(self.read_only)
+        self.require_writable()
         chosen = signer or self.signer
         if chosen is None:
             raise ConfigurationError(
                 "this write needs a signer: configure AEO_LEDGER_KEYSTORE (or a development key) or pass signer="
             )
         return chosen
+
+    def require_writable(self) -> None:
+        """Raise :class:`ConfigurationError` when the deployment runs an earlier version (read-only)."""
+        if self.read_only is not None:
+            raise ConfigurationError(self.read_only)
 
     def call(self, function: str, *args: Any, block: int | str = "latest") -> tuple[Any, ...]:
         """Call a view function and decode its outputs."""

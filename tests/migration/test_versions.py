@@ -16,6 +16,7 @@ from ledger_client.chain import Chain
 from ledger_client.codec import ledger_codec, version_codec
 from ledger_client.deployment import deploy
 from ledger_client.errors import ConfigurationError
+from ledger_client.governance import Action, Proposal, SafeTx, execute, prepare
 from ledger_client.ledger import Ledger
 from ledger_client.migration import MigrationError, migrate, plan_migration
 from ledger_client.models import ReasonCode
@@ -76,6 +77,15 @@ def test_an_earlier_version_is_read_with_its_artifact_and_refuses_writes(old: Ol
         cr.certificates.revoke(old.cid, ReasonCode.OTHER)
     with pytest.raises(ConfigurationError, match=refusal):
         cr.administrations.publish_exchange_key(b"\x02" * 32, "https://cr.example")
+    # governance through a Safe too: refused before the Safe is even looked up
+    freeze = Action.of("freeze", code="CR")
+    with pytest.raises(ConfigurationError, match=refusal):
+        prepare(ledger, freeze)
+    transaction = SafeTx(ledger.chain.chain_id, ledger.administrations.governance(), ledger.deployment.address,
+                         freeze.calldata(), 0)  # fmt: skip
+    proposal = Proposal(freeze, transaction, ledger.deployment.address, (), 1)
+    with pytest.raises(ConfigurationError, match=refusal):
+        execute(ledger, proposal, ledger.dev_signers()[0])
 
 
 def test_an_unknown_version_is_refused_naming_the_known_ones(old: Old) -> None:
