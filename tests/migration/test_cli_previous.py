@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ledger_client.artifacts import load_artifact
+from ledger_client.cli import main
 from ledger_client.demo import seed_demo
 from ledger_client.demo.history import rewind_new_chain
 from ledger_client.deployment import Deployment
@@ -55,3 +56,17 @@ def test_the_demo_on_c526977_migrates_to_the_current_version_with_every_answer_u
         active = next(c for c in seeded.certificates if old.certificates.get(c).status.name == "ACTIVE")
         with pytest.raises(ConfigurationError, match=r"version c526977 .* read-only"):
             old.certificates.revoke(active, ReasonCode.OTHER)
+
+
+def test_the_current_client_audits_the_c526977_deployment_with_its_artifact(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AEO_LEDGER_BLOCK_MODE", "instant")
+    for name in ("AEO_LEDGER_KEYSTORE", "AEO_LEDGER_PRIVATE_KEY", "AEO_LEDGER_DEPLOYMENT", "AEO_LEDGER_RPC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    options = ["--data-dir", str(seeded.data_dir)]
+    for cid in seeded.certificates[:3]:
+        assert main(["audit", "certificate", "0x" + cid.hex(), *options]) == 0, capsys.readouterr()
+    for mra_id in seeded.mras:
+        assert main(["audit", "mra", str(mra_id), *options]) == 0, capsys.readouterr()
+    assert "Traceback" not in capsys.readouterr().err
