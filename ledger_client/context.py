@@ -9,7 +9,7 @@ from typing import Any
 from ledger_client.chain import Chain, Receipt
 from ledger_client.codec import LedgerCodec
 from ledger_client.deployment import Deployment
-from ledger_client.errors import ConfigurationError, LedgerError
+from ledger_client.errors import ConfigurationError, LedgerError, ReadOnlyDeploymentError
 from ledger_client.foresight import Foresight
 from ledger_client.guard import DeploymentGuard
 from ledger_client.signers import Signer
@@ -68,9 +68,9 @@ class LedgerContext:
         return chosen
 
     def require_writable(self) -> None:
-        """Raise :class:`ConfigurationError` when the deployment runs an earlier version (read-only)."""
+        """Raise :class:`ReadOnlyDeploymentError` when the deployment runs an earlier version."""
         if self.read_only is not None:
-            raise ConfigurationError(self.read_only)
+            raise ReadOnlyDeploymentError(self.read_only)
 
     def call(self, function: str, *args: Any, block: int | str = "latest") -> tuple[Any, ...]:
         """Call a view function and decode its outputs."""
