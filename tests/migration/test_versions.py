@@ -66,6 +66,9 @@ def test_an_earlier_version_is_read_with_its_artifact_and_refuses_writes(old: Ol
     assert ledger.administrations.exchange_key("CR") is None  # the version has none
     assert ledger.recognition.now(old.cid, "PE").recognised
     assert ledger.recognition.is_acknowledged(old.cid, "PE", 1)
+    verified = ledger.verify_document(document())  # the history replayed from its events
+    assert (verified.exists, verified.history_intact, verified.matches, verified.terms_match) == (True,) * 4
+    assert verified.event_count == 3
     auditor = Auditor(ledger.chain.w3, ledger.deployment.address, start_block=1, codec=ledger.context.codec)
     audit = auditor.audit_certificate(old.cid)
     assert audit.ok
