@@ -240,7 +240,7 @@ def replayed_monthly_kpis(
     return tuple(series if months is None else series[-months:])
 
 
-def aggregated_monthly_kpis(
+def monthly_kpis(
     reader: Reader,
     code: str,
     at: int,
@@ -249,10 +249,16 @@ def aggregated_monthly_kpis(
     *,
     groups: Sequence[Group] | None = None,
 ) -> tuple[MonthKpis, ...]:
-    """:func:`monthly_kpis` from the index's month aggregates (:mod:`ledger_client.index.kpi_months`)
-    and the certificates' current state, for an ``at`` not before the last indexed block: the months
-    before the one containing ``at`` are sums of aggregate rows, the last one is the state at ``at``
-    (``groups``: :func:`certificate_groups` at ``at``, when the caller has them)."""
+    """``code``'s history month by month, from the month of its first certificate event to the
+    month containing ``at`` (only the last ``months`` of them when given).
+
+    When ``at`` is not before the last indexed block, from the index's month aggregates
+    (:mod:`ledger_client.index.kpi_months`) and the certificates' current state: the months before
+    the one containing ``at`` are sums of aggregate rows, the last one is the state at ``at``
+    (``groups``: :func:`certificate_groups` at ``at``, when the caller has them). Before it, replayed
+    from the events (:func:`replayed_monthly_kpis`)."""
+    if at < reader.latest_time():
+        return replayed_monthly_kpis(reader, code, at, acks, months)
     first = _first_event_time(reader, code, at)
     if first is None:
         return ()
@@ -285,23 +291,6 @@ def aggregated_monthly_kpis(
             statuses = statuses_of(certificate_groups(reader, code, at) if groups is None else groups)
         series.append(_month(start, actions, statuses, latencies.get(lo, [])))
     return tuple(series)
-
-
-def monthly_kpis(
-    reader: Reader,
-    code: str,
-    at: int,
-    acks: Sequence[Ack],
-    months: int | None = None,
-    *,
-    groups: Sequence[Group] | None = None,
-) -> tuple[MonthKpis, ...]:
-    """``code``'s history month by month, from the month of its first certificate event to the
-    month containing ``at`` (only the last ``months`` of them when given): from the aggregates when
-    ``at`` is not before the last indexed block, else replayed."""
-    if at >= reader.latest_time():
-        return aggregated_monthly_kpis(reader, code, at, acks, months, groups=groups)
-    return replayed_monthly_kpis(reader, code, at, acks, months)
 
 
 @contextmanager
