@@ -162,11 +162,11 @@ class Certificates:
         point is used. Were it to break the budget, the single function would be sent through this
         same path instead.
         """
-        request = certificate.to_request()
-        request.encode()  # an invalid input is refused before anything is asked of the chain
+        (row,) = plan([certificate.to_request()], None)  # the id comes with the event: no lookup
+        if row.error is not None:
+            raise row.error  # an invalid input is refused before anything is asked of the chain
         chosen = self._ctx.require_signer(signer)
         self._ctx.sender.require_deployment()
-        (row,) = plan([request], self._issuer_of(chosen))
         BatchIssue(self._ctx, chosen, self._batch_gas).run(chunks_of([row], 1))
         if row.error is not None:
             raise row.error

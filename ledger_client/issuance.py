@@ -90,8 +90,12 @@ class _Sent:
     unchecked: bool  # sent without a pre-flight: a revert means a bad row, not a race
 
 
-def plan(certificates: Sequence[Any], issuer: str) -> list[Row]:
-    """Validate and encode every input (objects with ``to_request()``); duplicates reported per row."""
+def plan(certificates: Sequence[Any], issuer: str | None) -> list[Row]:
+    """Validate and encode every input (objects with ``to_request()``); duplicates reported per row.
+
+    ``issuer`` None leaves the rows' ids unknown (a single issue needs none: a revert of a chunk of
+    one row is that row's, and its id comes with its event); that saves asking the chain for it.
+    """
     rows: list[Row] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(certificates):
@@ -103,7 +107,7 @@ def plan(certificates: Sequence[Any], issuer: str) -> list[Row]:
             rows.append(Row(index, number, b"", b"", error=exc))
             continue
         number = request.number
-        row = Row(index, number, derive_id(issuer, number), encoded)
+        row = Row(index, number, b"" if issuer is None else derive_id(issuer, number), encoded)
         if number in seen:
             row.error = DuplicateCertificateError(
                 f"certificate number {number!r} appears again in this batch (first at input {seen[number]})"
@@ -238,8 +242,7 @@ class BatchIssue:
             try:
                 return chunk, self._ctx.sender.preflight(self._signer, self._ctx.address, _encode(chunk), model)
             except ContractRevert as exc:
-                raw_id = exc.inputs.get("id")
-                row = by_id.get(bytes.fromhex(raw_id[2:])) if isinstance(raw_id, str) else None
+                row = self._row_of(exc, chunk, by_id)
                 if row is None or isinstance(exc, AccessDeniedError):
                     raise
                 row.error = exc
@@ -249,13 +252,22 @@ class BatchIssue:
                 chunk = [r for r in chunk if r.error is None]
         return chunk, 0
 
+    @staticmethod
+    def _row_of(exc: ContractRevert, chunk: Sequence[Row], by_id: dict[bytes, Row]) -> Row | None:
+        """The row a revert names by its ``id`` argument (in a chunk of one row, that row); None
+        when the error names no certificate."""
+        raw_id = exc.inputs.get("id")
+        if not isinstance(raw_id, str):
+            return None
+        return chunk[0] if len(chunk) == 1 else by_id.get(bytes.fromhex(raw_id[2:]))
+
     def _mark_existing(self, chunk: list[Row]) -> None:
         """Mark every row of ``chunk`` whose certificate exists (its CertificateIssued log does).
 
         One ``eth_getLogs`` per 200 ids (topic alternatives) instead of one call per row.
         """
         ctx = self._ctx
-        open_rows = {row.certificate_id: row for row in chunk if row.error is None}
+        open_rows = {row.certificate_id: row for row in chunk if row.error is None and row.certificate_id}
         ids = list(open_rows)
         topic = ctx.codec.topic("CertificateIssued")
         for start in range(0, len(ids), 200):
