@@ -14,6 +14,7 @@ NotFoundError                           404     not-found
 ExchangeRefusedError                    403     exchange-refused (+ ``reason``)
 AccessDeniedError                       403     forbidden
 ConflictError                           409     conflict
+ReadOnlyDeploymentError                 409     read-only-deployment
 LedgerValueError                        422     invalid-input
 TransactionFailedError                  500     transaction-failed
 GasLimitExceededError (permanent)       500     transaction-failed
@@ -57,6 +58,7 @@ from ledger_client.errors import (
     LedgerError,
     LedgerValueError,
     NotFoundError,
+    ReadOnlyDeploymentError,
     TransactionFailedError,
     TransactionRejectedError,
     TransactionTimeoutError,
@@ -81,6 +83,7 @@ ERROR_MAP: tuple[tuple[type[BaseException], int, str, str], ...] = (
     (ExchangeRefusedError, 403, "exchange-refused", "Envelope request refused"),
     (AccessDeniedError, 403, "forbidden", "Forbidden"),
     (ConflictError, 409, "conflict", "Conflict"),
+    (ReadOnlyDeploymentError, 409, "read-only-deployment", "Deployment of an earlier version: read-only"),
     (LedgerValueError, 422, "invalid-input", "Invalid input"),
     (TransactionFailedError, 500, "transaction-failed", "Transaction failed"),
 )

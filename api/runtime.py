@@ -62,6 +62,7 @@ class Runtime:
             self.ledger.deployment.address,
             start_block=self.ledger.deployment.deployment_block,
             source=log_source(self.ledger),
+            codec=self.ledger.context.codec,
         )
 
     @classmethod

@@ -26,9 +26,10 @@ certificates would take longer than the figure itself:
   certificates are on the chain (target ≤ 5 ms); ``operator_lookup_http_p95_ms`` is the same through the
   route in process (Starlette's test client: auth, middleware, JSON; no socket).
 
-Both latencies start at the POST, so they include the write's wait for its block: on the default
-``realtime`` node about one block a second once the chain runs ahead of the clock (timestamps are
-whole seconds, strictly increasing), a floor of 0-1 s whatever the gateways do. ``*_after_answer_*``
+Both latencies start at the POST, so they include the write's wait for its block: ``network up``'s
+node seals one within ``--block-period-ms`` (default 100, reported as ``network_block_period_ms``);
+with 1000, production's whole-second blocks, about one block a second once the chain runs ahead of
+the clock (timestamps strictly increasing), a floor of 0-1 s whatever the gateways do. ``*_after_answer_*``
 is the part after CR's gateway answered (what propagation adds); ``--block-mode instant`` seals every
 transaction at once (the chain then runs ahead of the wall clock) to show the gateways alone.
 
@@ -61,6 +62,7 @@ import httpx
 os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
 
 from benchmarks.webhooks import percentile
+from ledger_client.network.layout import NETWORK_BLOCK_PERIOD_MS
 
 DOC_HASH = "0x" + "ab" * 32
 LOOPBACK = "127.0.0.1"
@@ -124,7 +126,9 @@ def issue_body(number: str) -> dict[str, Any]:
 
 
 @contextmanager
-def network_up(certificates: int, block_mode: str | None = None) -> Iterator[Network]:
+def network_up(
+    certificates: int, block_mode: str | None = None, block_period_ms: int = NETWORK_BLOCK_PERIOD_MS
+) -> Iterator[Network]:
     """``network up`` in a temporary directory on free ports; ``network down`` on exit."""
     from ledger_client.demo import CODES
     from ledger_client.network import control
@@ -140,6 +144,7 @@ def network_up(certificates: int, block_mode: str | None = None) -> Iterator[Net
                 certificates=certificates,
                 log=lambda _line: None,
                 block_mode=block_mode,
+                block_period_ms=block_period_ms,
             )
             yield Network({g.code: g.url for g in started.gateways}, {g.code: dict(g.tokens) for g in started.gateways})
         finally:
@@ -393,7 +398,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return result
     result.update({"network_gateways": 5, "network_chain": "durable node over JSON-RPC"})
     result["network_block_mode"] = args.block_mode
-    with network_up(args.certificates, None if args.block_mode == "realtime" else args.block_mode) as network:
+    result["network_block_period_ms"] = args.block_period_ms if args.block_mode == "realtime" else None
+    mode = None if args.block_mode == "realtime" else args.block_mode
+    with network_up(args.certificates, mode, args.block_period_ms) as network:
         if "propagation" in wanted:
             result.update(propagation(network, args.changes, args.rate))
         if "webhooks" in wanted:
@@ -414,8 +421,14 @@ def main(argv: list[str] | None = None) -> int:
         "--block-mode",
         choices=("realtime", "instant"),
         default="realtime",
-        help="the node's blocks: realtime (default, as network up runs: about one block a second once the chain "
-        "is ahead of the clock) or instant (every transaction sealed at once: what the gateways add alone)",
+        help="the node's blocks: realtime (default, as network up runs: a block within --block-period-ms of a "
+        "write) or instant (every transaction sealed at once: what the gateways add alone)",
+    )
+    parser.add_argument(
+        "--block-period-ms",
+        type=int,
+        default=NETWORK_BLOCK_PERIOD_MS,
+        help=f"the realtime node's block period (default {NETWORK_BLOCK_PERIOD_MS}, as network up)",
     )
     parser.add_argument("--envelope-certificates", type=int, default=10_000, help="certificates sealed (≤ 100,000)")
     parser.add_argument("--operators", type=int, default=100_000, help="operators known for the lookup (≤ 1,000,000)")

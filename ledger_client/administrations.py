@@ -94,8 +94,11 @@ class Administrations:
         )
 
     def exchange_key(self, code: str) -> ExchangeKey | None:
-        """``code``'s current exchange key and gateway URL, read from the chain (``None``: none published)."""
+        """``code``'s current exchange key and gateway URL, read from the chain (``None``: none published,
+        as in a deployment of an earlier version without exchange keys)."""
         checked = validation.code(code)
+        if "exchangeKey" not in self._ctx.codec.functions:
+            return None
         public_key, url, version = self._ctx.call("exchangeKey", checked.encode())
         if version == 0:
             return None

@@ -26,7 +26,7 @@ from eth_abi.abi import encode as abi_encode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from ledger_client.artifacts import load_artifact
+from ledger_client.artifacts import artifact_version, load_artifact
 
 #: Decodes one 32-byte word of a static ABI type.
 WordDecoder = Callable[[bytes], Any]
@@ -213,6 +213,18 @@ class LedgerCodec:
 def ledger_codec(artifact: str = "AeoLedger") -> LedgerCodec:
     """The codec of a committed artifact (cached)."""
     return LedgerCodec(load_artifact(artifact).abi)
+
+
+@cache
+def version_codec(contract: str, sources_sha256: str) -> LedgerCodec:
+    """The codec of ``contract`` as built from ``sources_sha256`` (the current or a known earlier
+    version: a deployment's own ABI); :func:`ledger_codec` for the current one."""
+    artifact = artifact_version(contract, sources_sha256)
+    if artifact is None:
+        raise LookupError(f"no artifact of {contract} built from sources {sources_sha256}")
+    if artifact.sources_sha256 == load_artifact(contract).sources_sha256:
+        return ledger_codec(contract)
+    return LedgerCodec(artifact.abi)
 
 
 #: Selectors (hard-coded so that importing the package computes no hash before

@@ -9,7 +9,7 @@ from typing import Any
 from ledger_client.chain import Chain, Receipt
 from ledger_client.codec import LedgerCodec
 from ledger_client.deployment import Deployment
-from ledger_client.errors import ConfigurationError, LedgerError
+from ledger_client.errors import ConfigurationError, LedgerError, ReadOnlyDeploymentError
 from ledger_client.foresight import Foresight
 from ledger_client.guard import DeploymentGuard
 from ledger_client.signers import Signer
@@ -29,6 +29,8 @@ class LedgerContext:
         signer: the default signer of writes (None for a read-only client).
         foresight: known state consulted before a write goes out unchecked (see :mod:`ledger_client.foresight`).
         guard: checks that the chain still holds the deployment (shared by every client of it).
+        read_only: why every write is refused (a deployment of an earlier contract version, read
+            with that version's codec: see :func:`ledger_client.deployment.earlier_version`); None: writable.
     """
 
     def __init__(
@@ -41,6 +43,7 @@ class LedgerContext:
         *,
         foresight: Foresight | None = None,
         guard: DeploymentGuard | None = None,
+        read_only: str | None = None,
     ) -> None:
         self.chain = chain
         self.foresight = foresight
@@ -50,17 +53,24 @@ class LedgerContext:
         self.address = deployment.address
         self.signer = signer
         self.guard = guard
+        self.read_only = read_only
         self._codes: tuple[str, ...] | None = None
         self._codes_lock = threading.Lock()
 
     def require_signer(self, signer: Signer | None) -> Signer:
-        """``signer`` or the default signer; a clear error for a read-only client."""
+        """``signer`` or the default signer; a clear error for a read-only client or deployment."""
+        self.require_writable()
         chosen = signer or self.signer
         if chosen is None:
             raise ConfigurationError(
                 "this write needs a signer: configure AEO_LEDGER_KEYSTORE (or a development key) or pass signer="
             )
         return chosen
+
+    def require_writable(self) -> None:
+        """Raise :class:`ReadOnlyDeploymentError` when the deployment runs an earlier version."""
+        if self.read_only is not None:
+            raise ReadOnlyDeploymentError(self.read_only)
 
     def call(self, function: str, *args: Any, block: int | str = "latest") -> tuple[Any, ...]:
         """Call a view function and decode its outputs."""

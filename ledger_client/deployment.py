@@ -6,7 +6,9 @@ block there: see :mod:`ledger_client.guard`), and two hashes — the artifact's
 ``sourcesSha256`` (which Solidity sources it was built from) and the sha256 of the code actually
 at the address (runtime bytecode with immutables).
 :func:`verify_deployment` checks all of it on connect, so a client never talks to the wrong
-chain, an empty address, or a contract built from other sources than its ABI.
+chain, an empty address, or a contract built from other sources than its ABI. A deployment of a
+known earlier version (:data:`ledger_client.artifacts.PREVIOUS`) is accepted with that version's
+artifact, read-only (:func:`earlier_version`): reads, events and audits work, writes are refused.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 from eth_abi.abi import encode as abi_encode
 from eth_utils.address import to_checksum_address
 
-from ledger_client.artifacts import load_artifact
+from ledger_client.artifacts import PREVIOUS, Artifact, artifact_version, load_artifact, version_label
 from ledger_client.chain import Chain
 from ledger_client.errors import ConfigurationError, TransactionFailedError
 from ledger_client.evm import require_cancun
@@ -119,14 +121,17 @@ def deploy(
     *,
     name: str = "local",
     contract: str = "AeoLedger",
+    artifact: Artifact | None = None,
 ) -> Deployment:
     """Deploy ``contract`` with ``governance`` as its consortium governance address.
 
-    Raises :class:`~ledger_client.errors.UnsupportedEvmError` before sending anything when the
-    node's EVM is older than Cancun.
+    ``artifact`` (default: the current artifact of ``contract``) deploys another build, e.g. a known
+    earlier version to test a migration from it. Raises
+    :class:`~ledger_client.errors.UnsupportedEvmError` before sending anything when the node's EVM
+    is older than Cancun.
     """
     require_cancun(sender.chain)
-    artifact = load_artifact(contract)
+    artifact = artifact or load_artifact(contract)
     data = bytes.fromhex(artifact.bytecode.removeprefix("0x")) + abi_encode(
         ["address"], [to_checksum_address(governance)]
     )
@@ -192,10 +197,35 @@ def verify_deployment(chain: Chain, deployment: Deployment) -> None:
                 f"{deployment.deployment_block_hash}): the chain was reset or the manifest belongs to another "
                 "network; redeploy"
             )
-    artifact = load_artifact(deployment.contract)
-    if artifact.sources_sha256 != deployment.sources_sha256:
+    deployment_artifact(deployment)
+
+
+def deployment_artifact(deployment: Deployment) -> Artifact:
+    """The artifact ``deployment`` was built from: the client's current one or a known earlier version.
+
+    Raises :class:`ConfigurationError` for sources this client does not know, naming the versions it reads.
+    """
+    artifact = artifact_version(deployment.contract, deployment.sources_sha256)
+    if artifact is None:
+        current = load_artifact(deployment.contract).sources_sha256
+        earlier = [f"{v.label} ({sha[:12]})" for sha, v in PREVIOUS.get(deployment.contract, {}).items()]
         raise ConfigurationError(
-            f"deployment {deployment.name!r} was built from sources {deployment.sources_sha256[:16]}…, this "
-            f"client's {deployment.contract} artifact from {artifact.sources_sha256[:16]}…: upgrade the client "
-            "or redeploy"
+            f"deployment {deployment.name!r} was built from sources {deployment.sources_sha256[:16]}…, which this "
+            f"client does not know: its {deployment.contract} artifact is from {current[:16]}… and the earlier "
+            f"versions it reads are {', '.join(earlier) or 'none'}: upgrade the client or redeploy"
         )
+    return artifact
+
+
+def earlier_version(deployment: Deployment) -> str | None:
+    """Why writes to ``deployment`` are refused: it runs an earlier version than the client's (None:
+    the current version). The deployment must be known (:func:`deployment_artifact`)."""
+    current = load_artifact(deployment.contract).sources_sha256
+    if deployment.sources_sha256 == current:
+        return None
+    return (
+        f"deployment {deployment.name!r} at {deployment.address} runs {deployment.contract} version "
+        f"{version_label(deployment.contract, deployment.sources_sha256)}, this client writes version "
+        f"{version_label(deployment.contract, current)}: an earlier version is read-only "
+        "(aeo-ledger migrate carries it to the current version)"
+    )

@@ -54,6 +54,11 @@ class ConfigurationError(LedgerError, ValueError):
     """The settings, the deployment manifest or the node do not fit together."""
 
 
+class ReadOnlyDeploymentError(ConfigurationError):
+    """A write to a deployment of an earlier contract version, which this client only reads (it names
+    both versions; ``aeo-ledger migrate`` carries the deployment to the current one)."""
+
+
 class UnsupportedEvmError(ConfigurationError):
     """The node's EVM is older than the contracts need (Cancun): it says which features it lacks."""
 

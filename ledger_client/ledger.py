@@ -18,9 +18,9 @@ from pathlib import Path
 from ledger_client.administrations import Administrations
 from ledger_client.certificates import Certificates
 from ledger_client.chain import DEFAULT_DEV_ACCOUNTS, Chain
-from ledger_client.codec import ledger_codec
+from ledger_client.codec import ledger_codec, version_codec
 from ledger_client.context import LedgerContext
-from ledger_client.deployment import Deployment, deploy, verify_deployment
+from ledger_client.deployment import Deployment, deploy, earlier_version, verify_deployment
 from ledger_client.documents import CertificateDocument, DocumentVerification, verify_document
 from ledger_client.errors import ConfigurationError
 from ledger_client.event_sources import CertificateEventSource, ChainEventSource
@@ -71,6 +71,12 @@ def connect_chain(rpc_url: str, settings: Settings) -> Chain:
         receipt_timeout=settings.receipt_timeout_seconds,
         poll_interval=settings.receipt_poll_seconds,
     )
+
+
+def _context(chain: Chain, sender: TransactionSender, deployment: Deployment, signer: Signer | None) -> LedgerContext:
+    """The context of a verified deployment: its own version's codec, read-only when that is an earlier one."""
+    codec = version_codec(deployment.contract, deployment.sources_sha256)
+    return LedgerContext(chain, sender, codec, deployment, signer, read_only=earlier_version(deployment))
 
 
 class Ledger:
@@ -153,8 +159,7 @@ class Ledger:
         except BaseException:
             chain.close()
             raise
-        context = LedgerContext(chain, sender, ledger_codec(contract), deployment, signer or deployer)
-        return cls(context, settings)
+        return cls(_context(chain, sender, deployment, signer or deployer), settings)
 
     @classmethod
     def connect(
@@ -223,8 +228,7 @@ class Ledger:
         settings = settings or Settings()
         require_cancun(chain)
         verify_deployment(chain, deployment)
-        context = LedgerContext(chain, _sender(chain, settings), ledger_codec(deployment.contract), deployment, signer)
-        return cls(context, settings)
+        return cls(_context(chain, _sender(chain, settings), deployment, signer), settings)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Ledger:
@@ -249,7 +253,14 @@ class Ledger:
         ctx = self.context
         return Ledger(
             LedgerContext(
-                ctx.chain, ctx.sender, ctx.codec, ctx.deployment, signer, foresight=ctx.foresight, guard=ctx.guard
+                ctx.chain,
+                ctx.sender,
+                ctx.codec,
+                ctx.deployment,
+                signer,
+                foresight=ctx.foresight,
+                guard=ctx.guard,
+                read_only=ctx.read_only,
             ),
             self.settings,
         )

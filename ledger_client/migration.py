@@ -14,9 +14,16 @@ transaction calling the new ledger with the same data, signed by the Safe's thre
 (their keys among ``signers``) and submitted by the original sender. :func:`plan_migration`
 checks all of it before anything is sent.
 
+Across a change of the contract's sources the old deployment is read with its own version's
+artifact (a known earlier version, :data:`ledger_client.artifacts.PREVIOUS`; the client opens it
+read-only) and each of its writes is translated to the current ABI by that version's
+:class:`~ledger_client.translation.Translation` while the plan is made: a write without a
+translation refuses the migration before anything is sent. Verification reads the old deployment
+with its artifact and the new one with the current one and compares what must be equal.
+
 Limits (explicit): the replay needs the key of every original sender (and, for Safe-relayed
 writes, of enough Safe owners); a transaction relayed through any other contract is refused, not
-guessed; the new version must accept the old version's calldata; the old deployment must be
+guessed; the new deployment runs the client's current version; the old deployment must be
 quiet during the migration (the record pins the block the state was read at, and
 :func:`verify_migration` compares at that block).
 """
@@ -25,18 +32,22 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
 
+from ledger_client.artifacts import version_label
+from ledger_client.codec import ledger_codec
+from ledger_client.deployment import earlier_version
 from ledger_client.errors import LedgerError
 from ledger_client.governance.safe import EXEC, Safe, selector
 from ledger_client.governance.safetx import CALL, SafeTx, pack, sign
 from ledger_client.ledger import Ledger
 from ledger_client.signers import Signer
+from ledger_client.translation import TranslationError, translate, translation_for
 
 
 class MigrationError(LedgerError):
@@ -55,6 +66,9 @@ class MigrationRecord:
     transactions: int
     #: of ``transactions``, the governance writes re-executed through the governance Safe
     relayed: int = 0
+    #: the ``sourcesSha256`` of the old and the new deployment's contract ("" in earlier records)
+    old_sources_sha256: str = ""
+    new_sources_sha256: str = ""
     acknowledgements: int = 0
     certificates: dict[str, str] = field(default_factory=dict)
     mras: dict[str, int] = field(default_factory=dict)
@@ -107,6 +121,8 @@ class MigrationPlan:
     steps: tuple[Step, ...]
     #: the governance Safe's owners whose keys sign the relayed writes (empty: none relayed)
     safe_owners: tuple[str, ...] = ()
+    #: the old deployment's version, as errors and the CLI name it (its steps are translated from it)
+    version: str = ""
 
     @property
     def relayed(self) -> int:
@@ -130,15 +146,43 @@ def relayed_call(old: Ledger, tx_hash: bytes, data: bytes) -> bytes:
     return bytes(inner)
 
 
+def translator(old: Ledger) -> Callable[[bytes, bytes], bytes]:
+    """``(tx hash, old calldata) -> calldata for the current version``: unchanged when ``old`` runs the
+    current version, else its version's translation (:mod:`ledger_client.translation`)."""
+    deployment = old.deployment
+    if earlier_version(deployment) is None:
+        return lambda tx_hash, data: data
+    try:
+        translation = translation_for(deployment.contract, deployment.sources_sha256)
+    except TranslationError as exc:
+        raise MigrationError(str(exc)) from exc
+    current = ledger_codec(deployment.contract)
+
+    def carry(tx_hash: bytes, data: bytes) -> bytes:
+        try:
+            return translate(old.context.codec, current, translation, data)
+        except TranslationError as exc:
+            raise MigrationError(
+                f"transaction 0x{tx_hash.hex()} of the old deployment cannot be sent to the current version, "
+                f"nothing is sent: {exc}"
+            ) from exc
+
+    return carry
+
+
 def plan_migration(old: Ledger, signers: Mapping[str, Signer], *, block: int | None = None) -> MigrationPlan:
-    """Every write of ``old`` up to ``block`` (default: the latest) and the keys they need.
+    """Every write of ``old`` up to ``block`` (default: the latest), translated to the current
+    version, and the keys they need.
 
     Raises :class:`MigrationError` before anything is sent: naming every original sender whose key
-    is not in ``signers``, a write relayed through another contract than the governance Safe, or
-    fewer Safe owners' keys than the Safe's threshold.
+    is not in ``signers``, a write relayed through another contract than the governance Safe, a
+    write of an earlier version without a translation, or fewer Safe owners' keys than the Safe's
+    threshold.
     """
     at = old.chain.block_number() if block is None else block
     governance = old.administrations.governance().lower()
+    carry = translator(old)
+    version = version_label(old.deployment.contract, old.deployment.sources_sha256)
     steps: list[Step] = []
     for tx_hash in transactions_of(old, at):
         fields = old.chain.transaction(tx_hash)
@@ -146,15 +190,16 @@ def plan_migration(old: Ledger, signers: Mapping[str, Signer], *, block: int | N
             raise MigrationError(f"the node no longer holds transaction 0x{tx_hash.hex()}")
         to = (fields.to or "").lower()
         if to == old.deployment.address.lower():
-            steps.append(Step(tx_hash, fields.sender, bytes(fields.data), via_safe=False))
+            steps.append(Step(tx_hash, fields.sender, carry(tx_hash, bytes(fields.data)), via_safe=False))
         elif to == governance:
-            steps.append(Step(tx_hash, fields.sender, relayed_call(old, tx_hash, bytes(fields.data)), via_safe=True))
+            inner = relayed_call(old, tx_hash, bytes(fields.data))
+            steps.append(Step(tx_hash, fields.sender, carry(tx_hash, inner), via_safe=True))
         else:
             raise MigrationError(
                 f"transaction 0x{tx_hash.hex()} reached the ledger through {fields.to}, which is neither the "
                 "ledger nor its governance Safe: relayed writes are not replayed"
             )
-    plan = MigrationPlan(at, tuple(steps))
+    plan = MigrationPlan(at, tuple(steps), version=version)
     keys = {address.lower() for address in signers}
     missing = [sender for sender in plan.senders if sender.lower() not in keys]
     if missing:
@@ -172,7 +217,7 @@ def plan_migration(old: Ledger, signers: Mapping[str, Signer], *, block: int | N
             f"{plan.relayed} governance write(s) go through the Safe {state.address}, which needs "
             f"{state.threshold} owners' keys; {len(owners)} given (missing: {', '.join(lacking)})"
         )
-    return MigrationPlan(at, plan.steps, owners[: state.threshold])
+    return MigrationPlan(at, plan.steps, owners[: state.threshold], version)
 
 
 def _through_safe(new: Ledger, executor: Signer, owners: list[Signer], data: bytes) -> None:
@@ -194,6 +239,8 @@ def migrate(
     now when not given). Returns the migration record after :func:`verify_migration` found the two
     deployments equal.
     """
+    if new.context.read_only is not None:
+        raise MigrationError(f"the new deployment must run the current version: {new.context.read_only}")
     if new.administrations.codes():
         raise MigrationError(f"the new deployment {new.deployment.address} is not empty")
     if new.administrations.governance() != old.administrations.governance():
@@ -215,6 +262,8 @@ def migrate(
         old_block_hash="0x" + old.chain.block(plan.block).hash.hex(),
         transactions=len(plan.steps),
         relayed=plan.relayed,
+        old_sources_sha256=old.deployment.sources_sha256,
+        new_sources_sha256=new.deployment.sources_sha256,
     )
     verify_migration(old, new, record)
     return record
@@ -241,7 +290,13 @@ def _acknowledgements(ledger: Ledger, to_block: int | str) -> list[tuple[bytes, 
 def verify_migration(old: Ledger, new: Ledger, record: MigrationRecord) -> None:
     """Compare every administration, exchange key, certificate (terms, status, history head),
     MRA, acknowledgement and recognition answer of ``old`` (at the pinned block) and ``new``;
-    fill the record's id maps and heads. Raises :class:`MigrationError` on the first difference."""
+    fill the record's id maps and heads. Raises :class:`MigrationError` on the first difference.
+
+    Each side is read with its own version's ABI (``old.context.codec``: an earlier version's
+    artifact when it runs one). An earlier version without exchange keys reads as having none
+    published, which the new deployment must match. Every compared value must be equal, heads
+    included: the versions this client knows hash the same fields into every head (see
+    :mod:`ledger_client.translation`)."""
     block = record.old_block
     head = old.chain.block_number()
     if head > block and old.chain.get_logs(old.deployment.address, [], block + 1, head):

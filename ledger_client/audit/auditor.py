@@ -17,7 +17,7 @@ from web3 import Web3
 from ledger_client.audit.chains import audit_certificate_events, audit_mra_events
 from ledger_client.audit.findings import Finding, FindingKind, HistoryAudit, IndexVerification, RowMismatch
 from ledger_client.audit.report import HistoryReport, build_entries
-from ledger_client.codec import ledger_codec
+from ledger_client.codec import LedgerCodec, ledger_codec
 from ledger_client.errors import AuditError
 from ledger_client.events import CERTIFICATE_EVENTS, MRA_EVENTS, EventRecord, topic_of, topics_of
 from ledger_client.hashing import ZERO_HEAD16, ZERO_HEAD32, certificate_head, mra_head, pack_state
@@ -38,12 +38,23 @@ class Auditor:
         address: the AeoLedger address.
         start_block: its deployment block (logs are read from there).
         source: where logs are read; default: the best source for ``w3``.
+        codec: the deployment's ABI for ``eth_call`` (default: the current version's; an earlier
+            version's from :func:`~ledger_client.codec.version_codec`). Its events decode with the
+            current decoders: every known earlier version's events are the current ones (tests/migration).
     """
 
-    def __init__(self, w3: Web3, address: str, *, start_block: int, source: LogSource | None = None) -> None:
+    def __init__(
+        self,
+        w3: Web3,
+        address: str,
+        *,
+        start_block: int,
+        source: LogSource | None = None,
+        codec: LedgerCodec | None = None,
+    ) -> None:
         self._w3 = w3
         self._address = Web3.to_checksum_address(address)
-        self._codec = ledger_codec()
+        self._codec = codec or ledger_codec()
         self._start_block = start_block
         self._source = source if source is not None else source_for(w3, address)
 

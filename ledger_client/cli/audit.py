@@ -54,7 +54,10 @@ def parse_certificate(text: str) -> bytes:
 
 
 def _auditor(ledger: Ledger) -> Auditor:
-    return Auditor(ledger.chain.w3, ledger.deployment.address, start_block=ledger.deployment.deployment_block)
+    deployment = ledger.deployment
+    return Auditor(
+        ledger.chain.w3, deployment.address, start_block=deployment.deployment_block, codec=ledger.context.codec
+    )
 
 
 def _print_history(audit: HistoryAudit) -> None:

@@ -6,7 +6,8 @@ aeo-ledger migrate --name v2 [--deployment local] [chain options] --keystores DI
 Every key an original sender (and, for Safe-relayed governance writes, the Safe's owners) needs is
 checked before anything is sent; ``--dry-run`` stops there. The new version is deployed with the old
 one's governance and by the old one's deployer (or the configured key), every write is replayed
-(:mod:`ledger_client.migration`), the two deployments are compared, and then
+(:mod:`ledger_client.migration`; a known earlier version's writes translated to the current ABI by
+:mod:`ledger_client.translation`), the two deployments are compared, and then
 ``<name>.migration.json`` (the record) and ``<name>.json`` (the new manifest) are written next to
 the old manifest.
 """
@@ -129,6 +130,8 @@ def _print_plan(plan: MigrationPlan) -> None:
         f"{len(plan.steps)} writes up to block {plan.block}{relayed}, from {len(plan.senders)} senders: "
         "every key is present"
     )
+    if not plan.version.startswith("current"):
+        print(f"old version {plan.version}: every write translated to the current version")
 
 
 def _print_record(record: MigrationRecord, manifest: Path, record_path: Path) -> None:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from ledger_client.demo import CODES, DEFAULT_CERTIFICATES
 from ledger_client.governance import SafeDeployment
-from ledger_client.network.layout import DEFAULT_DIR, Layout, NetworkError, Ports
+from ledger_client.network.layout import DEFAULT_DIR, NETWORK_BLOCK_PERIOD_MS, Layout, NetworkError, Ports
+from ledger_client.node.cli import add_block_period_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="development mode: a new network's governance is one designated key, not a 3-of-5 Safe of the "
         "administrations' governance keys (an existing network keeps what it was deployed with)",
     )
+    add_block_period_argument(up, NETWORK_BLOCK_PERIOD_MS)
     down = sub.add_parser("down", help="stop the gateways and the node (SIGTERM, then a bounded wait)")
     down.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for each process (default 20)")
     status = sub.add_parser("status", help="each gateway: running, ready, its block and lag")
@@ -73,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
             certificates=args.certificates,
             log=print,
             designated_governance_key=args.governance_key,
+            block_period_ms=args.block_period_ms,
         )
         state = "freshly seeded" if result.seeded_now else "data kept from an earlier run"
         print(f"\naeo-ledger network up ({state}) in {layout.root}")

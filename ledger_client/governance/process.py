@@ -42,6 +42,7 @@ def prepare(ledger: Ledger, action: Action, *, nonce: int | None = None) -> Prop
     now rather than after the owners signed. A later nonce queues behind earlier proposals and is not
     simulated (the state it will meet is not there yet); an earlier one is :class:`StaleNonceError`.
     """
+    ledger.context.require_writable()
     safe = governance_safe(ledger)
     state = safe.state()
     at = state.nonce if nonce is None else nonce
@@ -108,6 +109,7 @@ def check_executable(ledger: Ledger, proposal: Proposal) -> SafeState:
 
 def execute(ledger: Ledger, proposal: Proposal, executor: Signer) -> Proposal:
     """Submit ``proposal`` (``executor`` signs and pays the transaction); return it with its execution."""
+    ledger.context.require_writable()
     check_executable(ledger, proposal)
     ledger.chain.call(proposal.ledger, proposal.transaction.data, proposal.transaction.safe)  # the ledger's refusal
     safe = Safe(ledger.chain, proposal.transaction.safe)

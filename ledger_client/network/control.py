@@ -12,7 +12,15 @@ import httpx
 
 from ledger_client.demo import CODES, DEFAULT_CERTIFICATES
 from ledger_client.demo.history import rewind_new_chain
-from ledger_client.network.layout import DEPLOYMENT, HOST, Layout, NetworkError, Ports, gateway_name
+from ledger_client.network.layout import (
+    DEPLOYMENT,
+    HOST,
+    NETWORK_BLOCK_PERIOD_MS,
+    Layout,
+    NetworkError,
+    Ports,
+    gateway_name,
+)
 from ledger_client.network.processes import (
     child_environment,
     running_pid,
@@ -109,13 +117,16 @@ def check_ports(layout: Layout, ports: Ports) -> None:
             require_free(port, f"{code} gateway", "other --gateway-ports")
 
 
-def start_node(layout: Layout, port: int, log: Log, block_mode: str | None = None) -> str:
-    """The node's JSON-RPC URL, starting the node (in ``block_mode``, default realtime) unless it already runs."""
+def start_node(
+    layout: Layout, port: int, log: Log, block_mode: str | None = None, block_period_ms: int = NETWORK_BLOCK_PERIOD_MS
+) -> str:
+    """The node's JSON-RPC URL, starting the node (in ``block_mode``, default realtime, with a realtime
+    ``block_period_ms``) unless it already runs."""
     url = f"http://{HOST}:{port}"
     name = NODE
     if running_pid(layout.pid_file(name)) is not None:
         recorded = layout.read_manifest().get("rpc_url", url) if layout.manifest_file.exists() else url
-        log(f"node already running ({recorded})")
+        log(f"node already running ({recorded}; its block period stays what it was started with)")
         return str(recorded)
     layout.node_dir.mkdir(parents=True, exist_ok=True)
     if not any(layout.node_dir.iterdir()):
@@ -131,6 +142,8 @@ def start_node(layout: Layout, port: int, log: Log, block_mode: str | None = Non
         "--log-level",
         "WARNING",
         *(["--block-mode", block_mode] if block_mode else []),
+        "--block-period-ms",
+        str(block_period_ms),
     ]
     info = start_process(arguments, layout.pid_file(name), layout.log_file(name), child_environment({}))
     log(f"node started (pid {info.pid}), JSON-RPC {url}")
@@ -169,17 +182,19 @@ def up(
     log: Log,
     designated_governance_key: bool = False,
     block_mode: str | None = None,
+    block_period_ms: int = NETWORK_BLOCK_PERIOD_MS,
 ) -> NetworkUp:
     """Bring the network up (reusing whatever ``layout`` already holds) and wait until every gateway is ready.
 
     A new network's governance is a Safe of the administrations' governance keys unless
     ``designated_governance_key`` (development mode: one key); see :mod:`ledger_client.network.governance`.
     ``block_mode`` is the node's (``realtime`` by default; ``instant`` seals every transaction at once, the
-    chain then running ahead of the wall clock under load: for measurements), when ``up`` starts it.
+    chain then running ahead of the wall clock under load: for measurements), when ``up`` starts it;
+    ``block_period_ms`` its realtime block period (below 1000: several blocks a second, development only).
     """
     check_ports(layout, ports)
     layout.root.mkdir(parents=True, exist_ok=True)
-    rpc_url = start_node(layout, ports.rpc, log, block_mode)
+    rpc_url = start_node(layout, ports.rpc, log, block_mode, block_period_ms)
     with governance_ledger(layout, rpc_url, designated_key=designated_governance_key, log=log) as ledger:
         seed = seed_network(ledger, layout, certificates=certificates, log=log)
         governance = ledger.administrations.governance()

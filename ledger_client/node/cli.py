@@ -8,7 +8,15 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ledger_client.node.config import DEFAULT_CHAIN_ID, DEFAULT_MAX_DRIFT_S, DEFAULT_MNEMONIC, BlockMode, NodeConfig
+from ledger_client.node.config import (
+    DEFAULT_BLOCK_PERIOD_MS,
+    DEFAULT_CHAIN_ID,
+    DEFAULT_MAX_DRIFT_S,
+    DEFAULT_MNEMONIC,
+    MIN_BLOCK_PERIOD_MS,
+    BlockMode,
+    NodeConfig,
+)
 from ledger_client.node.errors import NodeError
 
 if TYPE_CHECKING:  # py-evm and the server load when the node runs, not when the CLI builds its parser
@@ -46,7 +54,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_DRIFT_S,
         help=f"realtime mode: seconds a block may run ahead of the wall clock (default: {DEFAULT_MAX_DRIFT_S})",
     )
+    add_block_period_argument(parser, DEFAULT_BLOCK_PERIOD_MS)
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default: INFO)")
+
+
+def add_block_period_argument(parser: argparse.ArgumentParser, default: int) -> None:
+    """``--block-period-ms`` (also an option of ``network up``, with its own default)."""
+    parser.add_argument(
+        "--block-period-ms",
+        type=int,
+        default=default,
+        metavar="N",
+        help=f"realtime mode: at least N ms between blocks, {MIN_BLOCK_PERIOD_MS}..{DEFAULT_BLOCK_PERIOD_MS}; below "
+        f"{DEFAULT_BLOCK_PERIOD_MS} a block is sealed as soon as a transaction arrives N ms after the last one "
+        "and blocks may share a second (development networks only; production QBFT has a period of at least "
+        f"1 s) (default: {default})",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,7 +91,10 @@ def banner(chain: DurableChain, url: str) -> str:
         f"Mnemonic:          {chain.config.mnemonic}",
         f"Derivation path:   {chain.config.hd_path}/<index>",
         f"Chain ID:          {chain.config.chain_id}",
-        f"Block mode:        {chain.config.block_mode.value}",
+        f"Block mode:        {chain.config.block_mode.value}"
+        + (
+            f", block period {chain.config.block_period_ms} ms" if chain.config.block_mode is BlockMode.REALTIME else ""
+        ),
         f"Head block:        {chain.head_number()}",
         f"Started in:        {report.seconds:.2f} s "
         f"({report.snapshot_segments} snapshot segments, "
@@ -98,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
             block_mode=BlockMode(args.block_mode),
             block_interval_s=args.block_interval,
             max_drift_s=args.max_drift,
+            block_period_ms=args.block_period_ms,
         )
         chain = DurableChain(args.data_dir, config)
     except NodeError as exc:

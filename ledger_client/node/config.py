@@ -29,6 +29,9 @@ LEGACY_GAS_LIMIT = 30_000_000
 """Block gas limit of data directories created before ``genesis.json``."""
 
 DEFAULT_MAX_DRIFT_S = 2
+DEFAULT_BLOCK_PERIOD_MS = 1000
+"""Realtime mode's block period: whole-second, strictly increasing timestamps (as production QBFT)."""
+MIN_BLOCK_PERIOD_MS = 10
 DEFAULT_ACCOUNT_BALANCE_WEI = 10_000 * 10**18
 
 
@@ -41,7 +44,12 @@ class BlockMode(enum.Enum):
     at once while the next block can take a new second (``max(parent + 1, clock) <= wall +
     max_drift_s``); otherwise it joins the pending block, which every transaction arriving meanwhile
     shares and which is sealed as soon as its second allows. With the clock set back
-    (``evm_setTime``) blocks are history, all in the past, and sealed at once."""
+    (``evm_setTime``) blocks are history, all in the past, and sealed at once.
+
+    A ``block_period_ms`` below 1000 (development networks, like Besu's ``xblockperiodmilliseconds``)
+    seals a block as soon as a transaction arrives once that long has passed since the last seal, else
+    that long after it; block timestamps are then whole seconds that may equal the parent's (never
+    earlier, never ahead of the node's clock)."""
 
     INSTANT = "instant"
     """One block per transaction, sealed before ``eth_sendRawTransaction`` returns, whatever the
@@ -77,6 +85,9 @@ class NodeConfig:
     block_interval_s: float = 1.0
     max_drift_s: int = DEFAULT_MAX_DRIFT_S
     """Realtime mode: how far (seconds) a block's timestamp may run ahead of the node's clock."""
+    block_period_ms: int = DEFAULT_BLOCK_PERIOD_MS
+    """Realtime mode: least time between two seals; below 1000, blocks may share a second (see
+    :attr:`BlockMode.REALTIME`). Not part of the chain: a data directory reopens with any period."""
     snapshot_every_blocks: int = 2_000
     """Write a snapshot segment after this many sealed blocks …"""
     snapshot_every_gas: int = 60_000_000
@@ -96,6 +107,10 @@ class NodeConfig:
             raise NodeConfigError(f"block_interval_s must be positive, got {self.block_interval_s}")
         if not 0 <= self.max_drift_s <= 3600:
             raise NodeConfigError(f"max_drift_s must be 0..3600, got {self.max_drift_s}")
+        if not MIN_BLOCK_PERIOD_MS <= self.block_period_ms <= DEFAULT_BLOCK_PERIOD_MS:
+            raise NodeConfigError(
+                f"block_period_ms must be {MIN_BLOCK_PERIOD_MS}..{DEFAULT_BLOCK_PERIOD_MS}, got {self.block_period_ms}"
+            )
         if self.genesis_timestamp is not None and self.genesis_timestamp < 0:
             raise NodeConfigError(f"genesis_timestamp must not be negative, got {self.genesis_timestamp}")
         if self.gas_limit < 5_000_000:

@@ -7,7 +7,8 @@ journal tail replayed at start. One re-entrant lock serialises all access to py-
 
 Block time follows the node's clock (wall clock + ``evm_increaseTime`` offset) in the default
 ``realtime`` mode: a block's timestamp never runs more than ``max_drift_s`` ahead of it, so under
-load transactions share blocks (see :class:`~ledger_client.node.config.BlockMode`). History can be
+load transactions share blocks (see :class:`~ledger_client.node.config.BlockMode`); with a
+``block_period_ms`` below 1000 blocks come that often and may share a second. History can be
 written with explicit past timestamps: turn automining off (:meth:`DurableChain.set_automine`),
 pin the next block's timestamp, send, :meth:`DurableChain.mine` — the chain then continues at the
 clock (see :mod:`ledger_client.node.history`).
@@ -36,7 +37,7 @@ from eth_utils.exceptions import ValidationError
 
 from ledger_client.node.accounts import DevAccount, derive_accounts
 from ledger_client.node.builder import PendingBlock
-from ledger_client.node.config import BlockMode, NodeConfig
+from ledger_client.node.config import DEFAULT_BLOCK_PERIOD_MS, BlockMode, NodeConfig
 from ledger_client.node.errors import (
     DataDirLockedError,
     JournalCorruptedError,
@@ -60,6 +61,9 @@ JOURNAL_NAME = "journal.log"
 FULL_BLOCK_WAIT_S = 30.0
 SNAPSHOT_DIR = "snapshots"
 LOCK_NAME = "LOCK"
+#: A clock set back further than this behind the wall clock writes history: a sub-second block period
+#: does not hold its blocks (a clock set to "now" over JSON-RPC may land a second behind).
+HISTORY_LAG_S = 60
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,19 @@ def _chain_id_of(transaction: SignedTransactionAPI) -> int | None:
         return int(chain_id)
     v = int(getattr(transaction, "v", 0))
     return (v - 35) // 2 if v >= 35 else None
+
+
+def _sub_second_period(config: NodeConfig) -> float | None:
+    """Realtime mode with a block period below a second: the least seconds between seals (warned
+    about: development networks only); None for whole-second blocks."""
+    if config.block_mode is not BlockMode.REALTIME or config.block_period_ms >= DEFAULT_BLOCK_PERIOD_MS:
+        return None
+    logger.warning(
+        "block period %d ms: blocks faster than one a second are for development networks only "
+        "(production Besu/QBFT has a block period of at least 1 s)",
+        config.block_period_ms,
+    )
+    return config.block_period_ms / 1000
 
 
 class DurableChain:
@@ -125,6 +142,8 @@ class DurableChain:
         self._pending: PendingBlock | None = None
         self._clock_offset = 0
         self._next_timestamp: int | None = None
+        self._period_s = _sub_second_period(config)
+        self._last_seal = -math.inf  # time.monotonic() of the last seal
         self._log_index = LogIndex()
         self._blocks_since_snapshot = 0
         self._gas_since_snapshot = 0
@@ -272,8 +291,9 @@ class DurableChain:
         """Apply, journal and fsync a signed transaction; return its hash.
 
         In ``instant`` mode the transaction is mined in its own block before this returns; in
-        ``realtime`` mode too while the next block can take a new second, else it joins the
-        pending block (sealed by the miner thread as soon as the clock allows). A transaction that
+        ``realtime`` mode too while the next block can take a new second (with a sub-second block
+        period: once the period since the last seal has passed), else it joins the pending block
+        (sealed by the miner thread as soon as the clock, or the period, allows). A transaction that
         does not fit in the pending block's remaining gas waits here for the next block (with
         automining off, the full block is sealed and the next one opened a second later).
         Raises :class:`TransactionRejectedError` for invalid transactions.
@@ -356,7 +376,17 @@ class DurableChain:
             return True
         if mode is BlockMode.INTERVAL:
             return False
-        return pending.timestamp <= self._drift_bound()
+        return pending.timestamp <= self._drift_bound() and self._period_wait() <= 0
+
+    def _period_wait(self) -> float:
+        """Seconds until a sub-second block period allows the next seal (<= 0: now).
+
+        Always 0 with the default period (whole-second timestamps space the blocks) and for history
+        (the clock set back over :data:`HISTORY_LAG_S`: its blocks are all in the past and sealed at once).
+        """
+        if self._period_s is None or self._clock_offset < -HISTORY_LAG_S:
+            return 0.0
+        return self._last_seal + self._period_s - time.monotonic()
 
     def _drift_bound(self) -> float:
         """Latest timestamp a realtime block may have now: ``max_drift_s`` past the wall clock, or
@@ -441,8 +471,9 @@ class DurableChain:
     def set_time(self, timestamp: int) -> int:
         """Set the node's clock to ``timestamp`` now (``evm_setTime``; backwards too); return the offset.
 
-        Blocks keep strictly increasing timestamps: a clock set before the head's timestamp only
-        takes effect once it passes it. Setting it to the wall-clock time follows the wall clock again.
+        Block timestamps never decrease (they strictly increase unless the block period is below a
+        second): a clock set before the head's timestamp only takes effect once it passes it. Setting
+        it to the wall-clock time follows the wall clock again.
         """
         with self._lock:
             self._check_writable()
@@ -453,7 +484,8 @@ class DurableChain:
         return total
 
     def set_next_block_timestamp(self, timestamp: int) -> None:
-        """Pin the timestamp of the next opened block (must exceed the head's).
+        """Pin the timestamp of the next opened block (must exceed the head's; with a sub-second
+        block period it may equal it, as Hardhat's ``allowBlocksWithSameTimestamp`` allows).
 
         A timestamp in the past writes history (the chain continues at the clock afterwards); one
         ahead of the clock moves the clock forward to it when the block opens, as anvil does.
@@ -461,10 +493,9 @@ class DurableChain:
         with self._lock:
             self._check_writable()
             parent = self._pending.header if self._pending else self._chain.get_canonical_head()
-            if self._pending is not None or timestamp <= parent.timestamp:
-                raise ValueError(
-                    f"next block timestamp must be greater than {parent.timestamp} and no block may be pending"
-                )
+            least = parent.timestamp + (1 if self._period_s is None else 0)
+            if self._pending is not None or timestamp < least:
+                raise ValueError(f"next block timestamp must be at least {least} and no block may be pending")
             self._next_timestamp = timestamp
 
     def snapshot(self) -> None:
@@ -529,7 +560,9 @@ class DurableChain:
                 self._clock_offset += math.ceil(ahead)
                 records.append(ClockOffset(self._clock_offset))
         else:
-            timestamp = max(int(head.timestamp) + 1, int(self.clock()))
+            # a sub-second block period: blocks may share their parent's second (never ahead of the clock)
+            step = 1 if self._period_s is None else 0
+            timestamp = max(int(head.timestamp) + step, int(self.clock()))
         self._pending = PendingBlock(self._chain, head, timestamp)
         records.append(OpenBlock(timestamp))
         return self._pending
@@ -549,6 +582,7 @@ class DurableChain:
         pending = self._pending
         block = pending.seal()
         self._pending = None
+        self._last_seal = time.monotonic()
         self._log_index.add_block(pending.block_logs(block))
         self._blocks_since_snapshot += 1
         self._gas_since_snapshot += block.header.gas_used
@@ -571,7 +605,8 @@ class DurableChain:
             raise
 
     def _realtime_loop(self) -> None:
-        """Realtime mode: seal the pending block as soon as its timestamp is within the drift."""
+        """Realtime mode: seal the pending block as soon as its timestamp is within the drift (and the
+        block period since the last seal has passed)."""
         while not self._stop_miner.is_set():
             wait: float | None = None
             offset = None
@@ -580,7 +615,7 @@ class DurableChain:
                     return
                 pending = self._pending
                 if self._automine and pending is not None and pending.transactions:
-                    due = pending.timestamp - self._drift_bound()
+                    due = max(pending.timestamp - self._drift_bound(), self._period_wait())
                     if due <= 0:
                         try:
                             offset = self._append([self._seal()])

@@ -35,10 +35,26 @@ from ledger_client.node.fsutil import write_atomically
 GENESIS_NAME = "genesis.json"
 
 
-class DevChain(MiningChain):
-    """A post-merge Prague chain whose gas limit stays constant from genesis on."""
+class DevPragueVM(PragueVM):
+    """Prague, except that a block may have its parent's timestamp (never an earlier one).
 
-    vm_configuration = ((BlockNumber(0), PragueVM),)
+    Whole-second timestamps with several blocks a second (a realtime node's ``block_period_ms``
+    below 1000, Hardhat's ``allowBlocksWithSameTimestamp``); py-evm requires a strictly later one.
+    Every chain accepts such blocks, so a journal written with any block period replays under any.
+    """
+
+    @classmethod
+    def validate_header(cls, header: BlockHeaderAPI, parent_header: BlockHeaderAPI) -> None:
+        """py-evm's checks; a timestamp equal to the parent's is checked as if the parent were a second older."""
+        if parent_header is not None and header.timestamp == parent_header.timestamp:
+            parent_header = parent_header.copy(timestamp=parent_header.timestamp - 1)
+        super().validate_header(header, parent_header)
+
+
+class DevChain(MiningChain):
+    """A post-merge Prague chain whose gas limit stays constant from genesis on (blocks may share a second)."""
+
+    vm_configuration = ((BlockNumber(0), DevPragueVM),)
     gas_estimator = staticmethod(estimate_gas)  # about 3 executions, not py-evm's ~14 (see estimate.py)
 
     def create_header_from_parent(self, parent_header: BlockHeaderAPI, **header_params: Any) -> BlockHeaderAPI:

@@ -86,3 +86,14 @@ def test_chain_loss_is_a_503_and_reads_keep_working(env: Env, chain_down: None) 
 def test_recovers_after_chain_loss(env: Env) -> None:
     assert env.client.get("/ready").status_code == 200
     assert env.post("/v1/certificates", "cr_writer", issue_body()).status_code == 201
+
+
+def test_a_write_to_a_deployment_of_an_earlier_version_is_a_409_naming_it(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reason = "deployment 'local' runs AeoLedger version c526977 (14fbed086ad8) … read-only"
+    monkeypatch.setattr(env.runtime.ledger.context, "read_only", reason)
+    refused = _assert_problem(env.post("/v1/certificates", "cr_writer", issue_body()), 409)
+    assert refused["type"].endswith(":read-only-deployment")
+    assert refused["detail"] == reason
+    assert env.client.get("/v1/certificates", headers=env.headers("cr_reader")).status_code == 200

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 import requests
@@ -27,6 +27,7 @@ class _Node(BaseHTTPRequestHandler):
     requests: ClassVar[list[str]] = []
     connections: ClassVar[set[tuple[str, int]]] = set()
     release = threading.Event()
+    closed = threading.Semaphore(0)  # released once per connection the server has closed
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -49,11 +50,20 @@ class _Node(BaseHTTPRequestHandler):
         return None
 
 
+class _Server(ThreadingHTTPServer):
+    """Tells the test when a connection is really closed (the server's close races the next request)."""
+
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)
+        _Node.closed.release()
+
+
 @pytest.fixture
 def stand_in() -> Iterator[str]:
     _Node.requests, _Node.connections = [], set()
     _Node.release.clear()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Node)
+    _Node.closed = threading.Semaphore(0)
+    server = _Server(("127.0.0.1", 0), _Node)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -106,6 +116,8 @@ def test_a_connection_the_server_closed_is_replaced_and_nothing_is_sent_twice(st
     session = KeepAliveSession(stand_in + "/close")
     for _ in range(3):
         assert json.loads(_call(session, stand_in))["result"] == "0x2a"
+        # As after a server's keep-alive timeout: the connection is closed while it is idle.
+        assert _Node.closed.acquire(timeout=5)
     assert len(_Node.requests) == 3  # each request once, each on a new connection
     assert len(_Node.connections) == 3
 

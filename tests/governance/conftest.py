@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 import pytest
 
+from ledger_client.artifacts import Artifact
 from ledger_client.chain import Chain
 from ledger_client.deployment import deploy
 from ledger_client.governance import SafeDeployment, deploy_safe
 from ledger_client.ledger import Ledger, transaction_sender
 from ledger_client.settings import Settings
 from ledger_client.signers import Signer
+from tests.support.previous import client_of_its_time
 
 OWNERS = 5
 THRESHOLD = 3
@@ -28,14 +30,17 @@ class Governed:
     executor: Signer
 
 
-def governed_ledger(chain: Chain, deployer: Signer, settings: Settings) -> Governed:
-    """Deploy the Safe, then the ledger with the Safe as its governance."""
+def governed_ledger(chain: Chain, deployer: Signer, settings: Settings, artifact: Artifact | None = None) -> Governed:
+    """Deploy the Safe, then the ledger with the Safe as its governance (``artifact``: a known earlier
+    version, with a writable client of its time; the deployer must be development account 0)."""
     owners = [Signer.create() for _ in range(OWNERS)]
     sender = transaction_sender(chain, settings)
     safe = deploy_safe(sender, deployer, [o.address for o in owners], THRESHOLD)
-    deployment = deploy(sender, deployer, safe.safe)
+    deployment = deploy(sender, deployer, safe.safe, artifact=artifact)
     if chain.embedded:
         fund_for_calls(chain, deployer, safe.safe)
+    if artifact is not None:
+        return Governed(client_of_its_time(chain, deployment, settings), safe, owners, deployer)
     return Governed(Ledger.attach(chain, deployment, signer=deployer, settings=settings), safe, owners, deployer)
 
 

@@ -4,39 +4,28 @@ recognition at a time) is the new deployment's, and every refusal comes before a
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
 
-from ledger_client.audit import Auditor, HistoryAudit
-from ledger_client.cli import main
 from ledger_client.demo import seed_demo
 from ledger_client.demo.history import rewind_new_chain
 from ledger_client.deployment import Deployment
-from ledger_client.index.core import Index
 from ledger_client.ledger import Ledger
 from ledger_client.migration import MigrationError, MigrationRecord
-from ledger_client.settings import Settings
+from tests.migration.answers import (
+    SETTINGS,
+    Seeded,
+    all_keys,
+    assert_same_answers,
+    migrate_once,
+    run_migrate,
+    seeded_of,
+)
 
 pytestmark = pytest.mark.slow
-
-SETTINGS = Settings(block_mode="instant")
-
-
-@dataclass(frozen=True)
-class Seeded:
-    """A closed data directory whose chain holds the demo (deployment ``local``)."""
-
-    data_dir: Path
-    senders: tuple[str, ...]  # governance (development account 0) and the five administrations
-    certificates: tuple[bytes, ...]
-    mras: tuple[int, ...]
-    codes: tuple[str, ...]
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +34,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
     assert rewind_new_chain(data_dir)
     with Ledger.embedded(data_dir=data_dir, settings=SETTINGS) as ledger:
         demo = seed_demo(ledger, data_dir, certificates=12, kdf_iterations=1_000)
-        governance = ledger.administrations.governance()
-    return Seeded(
-        data_dir,
-        (governance, *(a.address for a in demo.administrations)),
-        tuple(bytes.fromhex(c.certificate_id.removeprefix("0x")) for c in demo.certificates),
-        tuple(m.mra_id for m in demo.mras),
-        tuple(a.code for a in demo.administrations),
-    )
+        return seeded_of(data_dir, demo, ledger.administrations.governance())
 
 
 @pytest.fixture
@@ -60,14 +42,6 @@ def chain_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AEO_LEDGER_BLOCK_MODE", "instant")
     for name in ("AEO_LEDGER_KEYSTORE", "AEO_LEDGER_PRIVATE_KEY", "AEO_LEDGER_DEPLOYMENT", "AEO_LEDGER_RPC_URL"):
         monkeypatch.delenv(name, raising=False)
-
-
-def _migrate(seeded: Seeded, *extra: str) -> int:
-    return main(["migrate", "--data-dir", str(seeded.data_dir), *extra])
-
-
-def _all_keys(seeded: Seeded) -> list[str]:
-    return ["--keystores", str(seeded.data_dir / "keystores"), "--development-keys"]
 
 
 def _head(seeded: Seeded) -> int:
@@ -79,24 +53,10 @@ def _manifests(seeded: Seeded) -> Path:
     return seeded.data_dir / "deployments"
 
 
-def _proof(audit: HistoryAudit) -> dict[str, object]:
-    """A history proof without the block it was read at (the new deployment's blocks are later)."""
-    answer = asdict(audit)
-    del answer["block_number"]
-    return answer
-
-
 @pytest.fixture(scope="module")
 def migrated(seeded: Seeded) -> tuple[int, str, Path]:
     """``aeo-ledger migrate --name v2`` run once: its exit code, its output, the record path."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AEO_LEDGER_BLOCK_MODE", "instant")
-        patch.delenv("AEO_LEDGER_PRIVATE_KEY", raising=False)
-        patch.delenv("AEO_LEDGER_KEYSTORE", raising=False)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            code = _migrate(seeded, "--name", "v2", *_all_keys(seeded))
-    return code, out.getvalue(), _manifests(seeded) / "v2.migration.json"
+    return migrate_once(seeded, "v2")
 
 
 def test_migrate_carries_every_answer_to_the_new_deployment(
@@ -114,60 +74,7 @@ def test_migrate_carries_every_answer_to_the_new_deployment(
 
     with Ledger.embedded(data_dir=seeded.data_dir, settings=SETTINGS) as old:
         new = Ledger.attach(old.chain, new_manifest, settings=SETTINGS)
-        assert new.administrations.governance() == old.administrations.governance()
-        for cid in seeded.certificates:
-            assert new.certificates.get(cid) == old.certificates.get(cid)
-            assert new.certificates.history_head(cid) == old.certificates.history_head(cid)
-            for code_ in seeded.codes:
-                if code_ != cid[:2].decode():
-                    assert new.recognition.now(cid, code_) == old.recognition.now(cid, code_)
-        for mra_id in seeded.mras:
-            assert new.mras.get(mra_id) == old.mras.get(mra_id)
-
-        # the audit: each certificate's and each MRA's history proof is the same proof
-        audits = [Auditor(ledger.chain.w3, ledger.deployment.address, start_block=ledger.deployment.deployment_block)
-                  for ledger in (old, new)]  # fmt: skip
-        for cid in seeded.certificates:
-            before, after = (auditor.audit_certificate(cid) for auditor in audits)
-            assert before.ok
-            assert _proof(after) == _proof(before)
-        for mra_id in seeded.mras:
-            before, after = (auditor.audit_mra(mra_id) for auditor in audits)
-            assert before.ok
-            assert _proof(after) == _proof(before)
-
-        # the index: recognition at a time after the migration, and acknowledgements
-        indexes = []
-        for ledger in (old, new):
-            index = Index.for_web3(
-                tmp_path / f"{ledger.deployment.address}.sqlite",
-                ledger.chain.w3,
-                ledger.deployment.address,
-                start_block=ledger.deployment.deployment_block,
-            )
-            index.sync()
-            indexes.append(index)
-        at = old.now()
-        recognised = 0
-        for cid in seeded.certificates:
-            for code_ in seeded.codes:
-                before, after = (index.recognition_at(cid, code_, at) for index in indexes)
-                assert after == before
-                recognised += before.recognised
-            assert indexes[1].certificate(cid) is not None
-        assert recognised > 0  # the comparison saw recognised certificates, not only refusals
-        # before the migration only the old deployment has events: a point-in-time answer for a moment
-        # before it is the old deployment's (pinned by the record), which still gives it
-        pinned = old.chain.block(record["old_block"]).timestamp
-        before_migration = [
-            tuple(index.recognition_at(cid, code_, pinned).recognised for index in indexes)
-            for cid in seeded.certificates
-            for code_ in seeded.codes
-        ]
-        assert any(on_old for on_old, _ in before_migration)
-        assert not any(on_new for _, on_new in before_migration)
-        for index in indexes:
-            index.close()
+        assert_same_answers(old, new, seeded, record["old_block"], tmp_path)
 
 
 def test_an_existing_manifest_is_refused_before_sending(
@@ -175,10 +82,10 @@ def test_an_existing_manifest_is_refused_before_sending(
 ) -> None:
     shutil.copy(_manifests(seeded) / "local.json", _manifests(seeded) / "taken.json")
     head = _head(seeded)
-    assert _migrate(seeded, "--name", "taken", *_all_keys(seeded)) == 2
+    assert run_migrate(seeded, "--name", "taken", *all_keys(seeded)) == 2
     assert "taken.json already exists: choose another --name, or --force" in capsys.readouterr().err
     assert _head(seeded) == head
-    assert _migrate(seeded, "--name", "local", *_all_keys(seeded)) == 2
+    assert run_migrate(seeded, "--name", "local", *all_keys(seeded)) == 2
     assert "is the old deployment's name" in capsys.readouterr().err
 
 
@@ -187,10 +94,10 @@ def test_missing_keys_are_listed_before_sending(
 ) -> None:
     head = _head(seeded)
     only_admins = ["--keystores", str(seeded.data_dir / "keystores")]
-    assert _migrate(seeded, "--name", "v3", *only_admins) == 2
+    assert run_migrate(seeded, "--name", "v3", *only_admins) == 2
     err = capsys.readouterr().err
     assert f"no key for 1 original sender(s) of the old deployment: {seeded.senders[0]} " in err
-    assert _migrate(seeded, "--name", "v3", "--development-keys") == 2
+    assert run_migrate(seeded, "--name", "v3", "--development-keys") == 2
     err = capsys.readouterr().err
     assert f"no key for {len(seeded.senders) - 1} original sender(s)" in err
     assert all(address in err for address in seeded.senders[1:])
@@ -204,7 +111,7 @@ def test_dry_run_checks_and_counts_but_sends_nothing(
     seeded: Seeded, chain_env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     head = _head(seeded)
-    assert _migrate(seeded, "--name", "v4", "--dry-run", *_all_keys(seeded)) == 0
+    assert run_migrate(seeded, "--name", "v4", "--dry-run", *all_keys(seeded)) == 0
     out = capsys.readouterr().out
     assert "dry run: nothing sent" in out
     assert f"from {len(seeded.senders)} senders: every key is present" in out
@@ -229,7 +136,7 @@ def test_option_errors_are_one_line_before_sending(
         ("--keystore", str(keystores / "CR.json"), "--password-file", str(tmp_path / "x")): "cannot read password",
     }
     for options, message in cases.items():
-        assert _migrate(seeded, "--name", "v5", *options) == 2, options
+        assert run_migrate(seeded, "--name", "v5", *options) == 2, options
         err = capsys.readouterr().err
         assert message in err, (options, err)
         assert len(err.strip().splitlines()) == 1, (options, err)
@@ -242,7 +149,7 @@ def test_a_migration_that_stops_writes_no_manifest_nor_record(
         raise MigrationError("the old deployment was written after block 3")
 
     monkeypatch.setattr("ledger_client.cli.migrate.migrate", interrupted)
-    assert _migrate(seeded, "--name", "v6", *_all_keys(seeded)) == 2
+    assert run_migrate(seeded, "--name", "v6", *all_keys(seeded)) == 2
     err = capsys.readouterr().err
     assert "stopped, no manifest or record written for 'v6'" in err
     assert err.rstrip().endswith("the old deployment was written after block 3")

@@ -11,6 +11,7 @@ import pytest
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
+from ledger_client.artifacts import Artifact, load_artifact
 from ledger_client.certificates import CertificateRequest
 from ledger_client.chain import Chain
 from ledger_client.deployment import deploy
@@ -23,6 +24,7 @@ from ledger_client.models import Programme, Role
 from ledger_client.settings import Settings
 from ledger_client.signers import Signer
 from tests.governance.conftest import THRESHOLD, Governed, governed_ledger
+from tests.support.previous import previous_artifact
 
 
 @dataclass
@@ -57,10 +59,8 @@ def _request(number: str) -> CertificateRequest:
     )
 
 
-@pytest.fixture
-def safe_ledger() -> Iterator[SafeLedger]:
-    chain = Chain.in_memory()
-    governed = governed_ledger(chain, chain.dev_signers()[0], Settings())
+def _safe_ledger(chain: Chain, artifact: Artifact | None = None) -> SafeLedger:
+    governed = governed_ledger(chain, chain.dev_signers()[0], Settings(), artifact)
     owners = governed.owners[:THRESHOLD]
     admins = {"CR": chain.dev_signers()[1], "PE": chain.dev_signers()[2]}
     for code, key in admins.items():
@@ -73,7 +73,21 @@ def safe_ledger() -> Iterator[SafeLedger]:
         governed.ledger.certificates.issue(_request(f"CR-{n}"), signer=admins["CR"]).certificate_id for n in range(3)
     ]
     governed.ledger.certificates.suspend(certificates[0], 1, signer=admins["CR"])
-    yield SafeLedger(governed, admins, certificates)
+    return SafeLedger(governed, admins, certificates)
+
+
+@pytest.fixture
+def safe_ledger() -> Iterator[SafeLedger]:
+    chain = Chain.in_memory()
+    yield _safe_ledger(chain)
+    chain.close()
+
+
+@pytest.fixture(params=["current", "c526977"])
+def any_version(request: pytest.FixtureRequest) -> Iterator[SafeLedger]:
+    """A Safe-governed ledger of the current version, or of the earlier c526977."""
+    chain = Chain.in_memory()
+    yield _safe_ledger(chain, None if request.param == "current" else previous_artifact(request.param))
     chain.close()
 
 
@@ -81,8 +95,10 @@ def _safe_nonce(ledger: Ledger) -> int:
     return Safe(ledger.chain, ledger.administrations.governance()).state().nonce
 
 
-def test_safe_relayed_governance_is_replayed_through_the_same_safe(safe_ledger: SafeLedger) -> None:
-    old, new = safe_ledger.old, safe_ledger.fresh_new()
+def test_safe_relayed_governance_is_replayed_through_the_same_safe(any_version: SafeLedger) -> None:
+    safe_ledger = any_version
+    # as the current client opens it: read-only with its own artifact when it runs c526977
+    old, new = Ledger.attach(safe_ledger.old.chain, safe_ledger.old.deployment), safe_ledger.fresh_new()
     other_owners = safe_ledger.governed.owners[2:]  # not the owners that signed on the old deployment
     keys = safe_ledger.keys(other_owners)
     plan = plan_migration(old, keys)
@@ -93,6 +109,8 @@ def test_safe_relayed_governance_is_replayed_through_the_same_safe(safe_ledger: 
     record = migrate(old, new, keys, plan=plan)
 
     assert (record.transactions, record.relayed) == (8, 4)
+    assert record.old_sources_sha256 == old.deployment.sources_sha256
+    assert record.new_sources_sha256 == new.deployment.sources_sha256 == load_artifact().sources_sha256
     assert _safe_nonce(new) == nonce + 4  # the same Safe executed each governance write again
     assert new.administrations.codes() == old.administrations.codes() == ("CR", "PE")
     for cid in safe_ledger.certificates:

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ledger_client.network.layout import Layout
+from ledger_client.network.layout import NETWORK_BLOCK_PERIOD_MS, Layout
 
 pytestmark = pytest.mark.slow
 
@@ -124,6 +124,9 @@ def test_each_gateway_has_its_own_state_and_key(network: Network) -> None:
     first, head = block_time(network, "0x1"), block_time(network, "latest")
     assert head - first > 30 * 86_400  # the seeding wrote the demo's past through the node (evm_setTime)
     assert abs(head - time.time()) < 3_600  # and the chain follows the wall clock again
+    node_log = network.layout.log_file("node").read_text()
+    assert f"block period {NETWORK_BLOCK_PERIOD_MS} ms" in node_log  # up's development block period, warned about
+    assert "development networks only" in node_log
     status = cli("network", "status", "--dir", str(network.layout.root))
     assert status.returncode == 0, status.stdout + status.stderr
     lines = status.stdout.splitlines()[1:]

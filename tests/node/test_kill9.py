@@ -81,11 +81,9 @@ def writer(url: str, account_index: int, acked: list[str], stop: threading.Event
         nonce += 1
 
 
-@pytest.mark.slow  # a node process killed and restarted under load (minutes)
-@pytest.mark.parametrize("mode", ["instant", "realtime", "interval"])
-def test_acknowledged_transactions_survive_kill_9(tmp_path: Path, mode: str) -> None:
-    data_dir = tmp_path / "data"
-    args = ("--block-mode", mode, "--block-interval", "0.05")
+def kill_9_under_load(data_dir: Path, count: int, *args: str) -> list[str]:
+    """Start a node with ``args``, four writers, ``kill -9`` it after ``count`` acknowledged
+    transactions (at most a minute); the acknowledged hashes."""
     process, url = start_node(data_dir, *args)
     acked: list[str] = []
     stop = threading.Event()
@@ -93,14 +91,23 @@ def test_acknowledged_transactions_survive_kill_9(tmp_path: Path, mode: str) -> 
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + 60
-    while len(acked) < 150 and time.monotonic() < deadline:
+    while len(acked) < count and time.monotonic() < deadline:
         time.sleep(0.02)  # bounded polling while a real subprocess works
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     stop.set()
     for thread in threads:
         thread.join()
-    assert len(acked) >= 150
+    assert len(acked) >= count
+    return acked
+
+
+@pytest.mark.slow  # a node process killed and restarted under load (minutes)
+@pytest.mark.parametrize("mode", ["instant", "realtime", "interval"])
+def test_acknowledged_transactions_survive_kill_9(tmp_path: Path, mode: str) -> None:
+    data_dir = tmp_path / "data"
+    args = ("--block-mode", mode, "--block-interval", "0.05")
+    acked = kill_9_under_load(data_dir, 150, *args)
 
     process, url = start_node(data_dir, *args)
     try:
