@@ -119,6 +119,7 @@ class Runtime:
             log.warning("index catch-up failed, the follower keeps retrying: %s", exc)
         self.index.add_listener(self.wakeup.index_moved)
         self.index.start(self.settings.index_poll_seconds)
+        self.ledger.chain.follow_blocks(self.index)  # receipts polled as the index sees new blocks
 
     def await_block(self, block: int) -> None:
         """Read-your-writes: return once the index holds ``block`` (syncs in this thread if needed)."""
@@ -133,6 +134,7 @@ class Runtime:
     def close(self) -> None:
         """Stop following and close everything this runtime owns."""
         self.stopping.set()
+        self.ledger.chain.follow_blocks(None)
         self.index.close()
         self.tokens.close()
         self.idempotency.close()

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from eth_utils.address import to_checksum_address
 from web3 import Web3
@@ -33,23 +33,47 @@ from ledger_client.backends import (
 )
 from ledger_client.backends.reverts import revert_data
 from ledger_client.backends.rpc import hex_bytes, log_entry
-from ledger_client.errors import ChainUnavailableError, LedgerError, TransactionFailedError, TransactionTimeoutError
+from ledger_client.errors import (
+    ChainUnavailableError,
+    IndexTimeoutError,
+    LedgerError,
+    TransactionFailedError,
+    TransactionTimeoutError,
+)
 from ledger_client.signers import Signer
 
 DEFAULT_DEV_ACCOUNTS = 20
 #: Seconds before the second receipt poll; each further wait doubles, up to ``poll_interval``.
 FIRST_RECEIPT_POLL = 0.002
+#: With a :class:`BlockSignal`, the longest wait between two receipt polls when it reports no new block.
+SIGNALLED_POLL_FALLBACK = 1.0
 
 __all__ = [
     "DEFAULT_DEV_ACCOUNTS",
     "FIRST_RECEIPT_POLL",
+    "SIGNALLED_POLL_FALLBACK",
     "BlockInfo",
+    "BlockSignal",
     "Chain",
     "LogEntry",
     "Receipt",
     "SentFields",
     "revert_data",
 ]
+
+
+class BlockSignal(Protocol):
+    """What tells a receipt wait that the chain has a new block: the API's index, which follows the
+    chain anyway (see :meth:`Chain.follow_blocks`)."""
+
+    @property
+    def block_number(self) -> int:
+        """The newest block known."""
+        ...
+
+    def wait_for_block(self, number: int, timeout: float = ...) -> int:
+        """Return once block ``number`` is known; :class:`IndexTimeoutError` after ``timeout``."""
+        ...
 
 
 class Chain:
@@ -72,6 +96,7 @@ class Chain:
         self._chain_id: int | None = None
         self._gas_limit: tuple[float, int] | None = None
         self._closed = False
+        self._blocks: BlockSignal | None = None
 
     # ----------------------------------------------------------------- constructors
 
@@ -307,13 +332,26 @@ class Chain:
         """Whether the node has the transaction (mined or waiting in its pool)."""
         return self.transaction(tx_hash) is not None
 
+    def follow_blocks(self, signal: BlockSignal | None) -> None:
+        """Poll for receipts when ``signal`` reports a new block (and at least every
+        :data:`SIGNALLED_POLL_FALLBACK` seconds) instead of on the timer; None: the timer again.
+
+        A gateway's index already asks the node for its head every few tens of milliseconds; a write
+        waiting a second for its block then asks for its receipt about twice (once at once, once after
+        the block that can hold it) instead of at every step of the backoff. The write's answer waits for
+        that index to hold its block anyway (read-your-writes), so this adds no latency.
+        """
+        self._blocks = signal
+
     def wait_for_receipt(self, tx_hash: bytes, timeout: float | None = None) -> Receipt:
         """Poll for the receipt of ``tx_hash``; :class:`TransactionTimeoutError` after ``timeout``."""
         limit = self.receipt_timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         self.backend.await_seal(tx_hash, limit)  # the durable node wakes this at the seal
         delay = min(FIRST_RECEIPT_POLL, self.poll_interval)
+        signal = self._blocks
         while True:
+            known = signal.block_number if signal is not None else 0  # read before the poll: no block is missed
             receipt = self.receipt(tx_hash)
             if receipt is not None:
                 return receipt
@@ -323,6 +361,14 @@ class Chain:
                     f"transaction 0x{tx_hash.hex()} was sent but not mined within {limit:g} s; "
                     "it may still be mined, or have been dropped from the pool"
                 )
+            if signal is not None:
+                try:
+                    signal.wait_for_block(known + 1, min(SIGNALLED_POLL_FALLBACK, remaining))
+                except IndexTimeoutError:
+                    pass  # no new block signalled: poll anyway
+                except LedgerError:
+                    signal = None  # the signal cannot follow the chain now: back to the timer
+                continue
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, self.poll_interval)  # adaptive: a few ms first, then back off to the cap
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
 
+from api.config import ApiSettings
+from api.runtime import Runtime
 from api.schemas.certificates import IssueCertificateRequest
+from api.signers import SignerRegistry
 from ledger_client.codec import encode_issue
 from ledger_client.errors import IndexTimeoutError, TransactionTimeoutError
+from ledger_client.ledger import Ledger
 from tests.api.conftest import Env, issue_body, unique_number
 
 
@@ -104,3 +109,15 @@ def test_the_openapi_document_states_the_202_answer_and_the_outcome_endpoint(env
     assert "get" in spec["paths"]["/v1/transactions/{tx_hash}"]
     states = spec["components"]["schemas"]["TransactionOutcomeOut"]["properties"]["state"]
     assert set(states["enum"]) == {"pending", "landed", "failed"}
+
+
+def test_the_runtime_gives_its_chain_its_index_as_block_signal(tmp_path: Path) -> None:
+    ledger = Ledger.embedded()
+    registry = SignerRegistry(tmp_path / "keystores", governance=ledger.dev_signers()[0])
+    runtime = Runtime.assemble(ApiSettings(state_dir=tmp_path, index_poll_seconds=0.05), ledger, registry, owner="t")
+    runtime.start()
+    try:
+        assert ledger.chain._blocks is runtime.index  # receipts are polled as the index sees blocks
+    finally:
+        runtime.close()
+    assert ledger.chain._blocks is None  # a closed runtime's index signals nothing
