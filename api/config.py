@@ -101,6 +101,13 @@ class ApiSettings(Settings):
     exchange_poll_seconds: float = Field(
         default=5.0, gt=0, description="how often the gateway fetches its envelopes from its MRA partners' gateways"
     )
+    exchange_round_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        le=60,
+        description="least time between two exchange rounds woken by the index: the envelopes of the blocks "
+        "that land meanwhile travel in one request per partner instead of one a block",
+    )
     exchange_window_seconds: float = Field(
         default=300.0, gt=0, le=3600, description="envelope requests signed further from this clock are refused"
     )

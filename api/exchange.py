@@ -4,9 +4,10 @@ At start the gateway publishes its X25519 exchange key and its URL (``AEO_LEDGER
 unless the chain already states them; ``POST /v1/exchange/key/rotate`` publishes a new key.
 
 :class:`ExchangeService` opens the exchange stores and keys in the state directory and runs one
-background thread that, whenever the index moves (and at least every ``exchange_poll_seconds``),
-makes this administration's envelopes (:class:`~ledger_client.exchange.EnvelopeMaker`) and fetches its
-own from its MRA partners' gateways (:class:`~ledger_client.exchange.EnvelopeFetcher`). The routes
+background thread that, whenever the index moves (and at least every ``exchange_poll_seconds``; rounds
+at least ``exchange_round_seconds`` apart, so that a busy chain's blocks share a round), makes this
+administration's envelopes (:class:`~ledger_client.exchange.EnvelopeMaker`) and fetches its own from its
+MRA partners' gateways (:class:`~ledger_client.exchange.EnvelopeFetcher`). The routes
 (:mod:`api.routes.exchange`) serve envelope requests and the border lookup through it.
 """
 
@@ -87,6 +88,7 @@ class ExchangeService:
         )
         self.lookup = OperatorLookup(me, index, self.inbox)
         self._poll = settings.exchange_poll_seconds
+        self._round_gap = settings.exchange_round_seconds
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._step_lock = threading.Lock()
@@ -141,6 +143,7 @@ class ExchangeService:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        self.fetcher.close()
         self.outbox.close()
         self.inbox.close()
 
@@ -157,12 +160,13 @@ class ExchangeService:
         self._wake.set()
 
     def _run(self) -> None:
-        last_fetch = 0.0
+        last_fetch = last_round = 0.0
         while not self._stop.is_set():
             woken = self._wake.wait(self._poll)
+            if self._stop.wait(last_round + self._round_gap - time.monotonic()):
+                return  # (a non-positive wait returns at once) the blocks landing meanwhile join this round
             self._wake.clear()
-            if self._stop.is_set():
-                return
+            last_round = time.monotonic()
             try:
                 self.make()
                 if woken or time.monotonic() - last_fetch >= self._poll:

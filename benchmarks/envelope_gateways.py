@@ -115,7 +115,7 @@ class TwoGateways:
             service = pair.cr if code == "CR" else pair.pe
             directory.endpoints[code] = ExchangeEndpoint(code, service.keys.ensure(), f"http://{code.lower()}", 1)
             service.runtime.index.remove_listener(service._index_moved)
-        pair.pe.fetcher._client = lambda url: TestClient(apps["CR"])
+        pair.pe.fetcher._new_client = lambda url: TestClient(apps["CR"])
         pair.pe.fetcher._page_size = 1000
         try:
             yield pair

@@ -4,6 +4,8 @@ the fetch through HTTP, ``GET /v1/operators``, consent withdrawn by an amendment
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -85,7 +87,7 @@ def gateways(tmp_path: Path) -> Iterator[Gateways]:
         entered.append(c)
         clients[code] = c
         service: ExchangeService = app.state.exchange
-        service.fetcher._client = client
+        service.fetcher._new_client = client
     try:
         yield Gateways(ledger, apps, clients, tokens, runtimes, codes)
     finally:
@@ -211,3 +213,59 @@ def test_consent_withdrawn_on_chain_ends_envelopes_and_recognition(gateways: Gat
     headers = EnvelopeRequest.new("PE", "CR", 0, 100).sign(gateways.signers["PE"], domain)
     page = gateways.clients["CR"].get("/v1/exchange/envelopes", params={"after": 0, "limit": 100}, headers=headers)
     assert [e for e in page.json()["envelopes"] if e["certificate_id"] == "0x" + cid.hex()] == []
+
+
+def test_the_fetcher_keeps_one_client_per_partner_and_replaces_it_after_a_transport_error(gateways: Gateways) -> None:
+    fetcher = gateways.exchange("PE").fetcher
+    fetcher.close()  # whatever the worker opened
+    made: list[str] = []
+    working = fetcher._new_client
+
+    def counting(url: str) -> httpx.Client:
+        made.append(url)
+        return working(url)
+
+    fetcher._new_client = counting
+    for _ in range(3):
+        (report,) = fetcher.fetch_all()
+        assert report.error is None
+    assert made == ["http://cr.gateway"]  # one client, kept across the rounds
+
+    def unreachable(url: str) -> httpx.Client:
+        made.append(url)
+
+        def refuse(request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("connection refused", request=request)
+
+        return httpx.Client(base_url=url, transport=httpx.MockTransport(refuse))
+
+    fetcher.close()
+    fetcher._new_client = unreachable
+    (failed,) = fetcher.fetch_all()
+    assert failed.error is not None
+    assert "connection refused" in failed.error
+    fetcher._new_client = counting
+    (report,) = fetcher.fetch_all()  # the broken client was dropped: a new one is made
+    assert report.error is None
+    assert made == ["http://cr.gateway"] * 3
+
+
+def test_exchange_rounds_woken_by_the_index_are_at_least_the_round_gap_apart(gateways: Gateways) -> None:
+    service = gateways.exchange("PE")
+    service.stop()
+    service._round_gap = 0.3
+    service._stop.clear()
+    rounds: list[float] = []
+    service.make = lambda: rounds.append(time.monotonic()) or 0  # type: ignore[method-assign]
+    service.fetch = lambda: []  # type: ignore[method-assign]
+    service.start()
+    try:
+        deadline = time.monotonic() + 1.6
+        while time.monotonic() < deadline:  # a block every 20 ms
+            service._index_moved(0)
+            time.sleep(0.02)
+    finally:
+        service.stop()
+    assert len(rounds) >= 3  # woken: rounds run while the blocks keep coming
+    gaps = [later - earlier for earlier, later in itertools.pairwise(rounds)]
+    assert min(gaps) >= 0.3 - 1e-3, gaps  # instead of one a block (80 wakes)
