@@ -368,16 +368,16 @@ class TransactionSender:
 
     @property
     def optimistic(self) -> bool:
-        """Whether to send without a pre-flight (the backend's :attr:`WriteStrategy.OPTIMISTIC`:
-        the durable embedded chain).
+        """Whether to send without a pre-flight: the backend's :attr:`WriteStrategy.OPTIMISTIC` (the
+        durable embedded chain), or where the settings say so (:attr:`GasStrategy.OPTIMISTIC`).
 
         py-evm interprets every opcode, so a pre-flight doubles the cost of a write. On the
         embedded durable chain (a development or single-site chain whose gas costs nothing) a
         write is sent directly; if it reverts, the failed transaction stays on the chain as on any
-        node and the error is decoded by replaying it. Nodes reached by URL keep the pre-flight:
-        there a revert would burn real gas.
+        node and the error is decoded by replaying it. Nodes reached by URL keep the pre-flight
+        unless configured otherwise (a revert there may burn gas that has a price).
         """
-        return self.chain.write_strategy is WriteStrategy.OPTIMISTIC
+        return self.chain.write_strategy is WriteStrategy.OPTIMISTIC or self.gas_strategy is GasStrategy.OPTIMISTIC
 
     @property
     def can_speculate(self) -> bool:

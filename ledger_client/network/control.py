@@ -166,9 +166,9 @@ def start_gateway(layout: Layout, code: str, rpc_url: str, port: int, log: Log) 
             "AEO_LEDGER_DEPLOYMENTS_DIR": str(state / "deployments"),
             "AEO_LEDGER_INDEX_POLL_SECONDS": str(GATEWAY_INDEX_POLL_SECONDS),
             "AEO_LEDGER_EXCHANGE_URL": url,  # published on-chain with the gateway's exchange key
-            # one eth_call and the contract's static gas models instead of eth_estimateGas's two executions
-            # (the node is this machine's own, its gas free): production gateways keep estimating (auto)
-            "AEO_LEDGER_GAS_STRATEGY": "simulate",
+            # no pre-flight unless the gateway's index doubts the write, the static gas models (the node is
+            # this machine's own, its gas worthless): gateways of a priced chain keep estimating (auto)
+            "AEO_LEDGER_GAS_STRATEGY": "optimistic",
         }
     )
     arguments = ["serve", "--rpc-url", rpc_url, "--deployment", DEPLOYMENT, "--host", HOST, "--port", str(port)]
