@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from ledger_client.audit import Auditor
 from ledger_client.errors import IndexTimeoutError
+from ledger_client.backends.memory_logs import EthTesterLogSource
 from ledger_client.index import Index
+from ledger_client.index.sources import BlockHeader, BlockLogs, TopicFilter
 from ledger_client.index.kpi_months import recomputed, table
 from ledger_client.models import CertificateStatus, MraStatus
 from tests.support.harness_chain import Chain
@@ -102,3 +106,78 @@ def test_background_follower_gives_read_your_writes(fresh: Chain, index: Index) 
     finally:
         index.stop()
     assert index.follower.last_error is None
+
+
+class CountingSource:
+    """A log source that counts the calls the follower makes."""
+
+    def __init__(self, inner: EthTesterLogSource) -> None:
+        self.inner = inner
+        self.calls: Counter[str] = Counter()
+
+    @property
+    def address(self) -> str:
+        return self.inner.address
+
+    def head(self) -> int:
+        self.calls["head"] += 1
+        return self.inner.head()
+
+    def header(self, number: int) -> BlockHeader | None:
+        self.calls["header"] += 1
+        return self.inner.header(number)
+
+    def read(self, from_block: int, to_block: int, topics: TopicFilter = ()) -> list[BlockLogs]:
+        self.calls["read"] += 1
+        return self.inner.read(from_block, to_block, topics)
+
+
+def test_following_one_block_with_logs_reads_it_once_and_a_reached_block_asks_nothing(
+    fresh: Chain, tmp_path: Path
+) -> None:
+    source = CountingSource(EthTesterLogSource(fresh.tester, fresh.ledger.address))
+    with Index(tmp_path / "counted.sqlite", source, start_block=fresh.start_block) as index:
+        index.sync()
+        fresh.issue("CR", "CR-ONE")
+        source.calls.clear()
+        report = index.sync()
+        assert report.events == 1
+        # the head, the cursor's hash (a reorg?), the new block's logs with its header: nothing more
+        assert source.calls == Counter(head=1, header=1, read=1)
+        source.calls.clear()
+        assert index.sync(to_block=fresh.head()).events == 0
+        assert source.calls == Counter()  # read-your-writes behind a sync that brought the block in
+        _verify(fresh, index)
+
+
+def test_a_reorg_during_a_read_is_caught_by_the_next_sync(fresh: Chain, tmp_path: Path) -> None:
+    kept = fresh.issue("CR", "CR-KEPT")
+
+    class ReorgDuringRead(CountingSource):
+        """Its first read answers what the chain held, then the chain reorganises before the follower
+        reads anything else."""
+
+        def read(self, from_block: int, to_block: int, topics: TopicFilter = ()) -> list[BlockLogs]:
+            blocks = self.inner.read(from_block, to_block, topics)
+            if not self.calls["read"]:
+                fresh.tester.revert_to_snapshot(fork)
+                moved["other"] = fresh.issue("PE", "PE-OTHER")
+            self.calls["read"] += 1
+            return blocks
+
+    moved: dict[str, bytes] = {}
+    with Index(
+        tmp_path / "moving.sqlite",
+        ReorgDuringRead(EthTesterLogSource(fresh.tester, fresh.ledger.address)),
+        start_block=fresh.start_block,
+    ) as index:
+        fork = fresh.tester.take_snapshot()
+        dropped = fresh.issue("CR", "CR-DROPPED")
+        index.sync()  # commits what its read answered: the old branch, consistent in itself
+        assert index.certificate(dropped) is not None
+        report = index.sync()  # the cursor block is no longer canonical: rewound and read again
+        assert report.reorgs == 1
+        assert index.certificate(dropped) is None
+        assert index.certificate(moved["other"]) is not None
+        assert index.certificate(kept) is not None
+        _verify(fresh, index)
