@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from ledger_client.audit import Auditor
-from ledger_client.errors import IndexTimeoutError
 from ledger_client.backends.memory_logs import EthTesterLogSource
+from ledger_client.errors import IndexTimeoutError
 from ledger_client.index import Index
-from ledger_client.index.sources import BlockHeader, BlockLogs, TopicFilter
 from ledger_client.index.kpi_months import recomputed, table
+from ledger_client.index.sources import BlockHeader, BlockLogs, TopicFilter
 from ledger_client.models import CertificateStatus, MraStatus
 from tests.support.harness_chain import Chain
 
