@@ -233,6 +233,12 @@ WIDER_THAN_THE_SCREEN = """[...document.querySelectorAll('main *')]
   .slice(0, 5).map((e) => e.tagName + '.' + e.className + ': ' + (e.textContent || '').trim().slice(0, 60))"""
 
 
+#: The main menu's tabs that do not lie wholly within the viewport.
+TABS_PAST_THE_EDGE = """[...document.querySelectorAll('.main-nav a')]
+  .filter((a) => { const r = a.getBoundingClientRect(); return r.left < -1 || r.right > window.innerWidth + 1; })
+  .map((a) => a.textContent.trim())"""
+
+
 def test_screenshots_of_every_page_wide_and_narrow(signed_in: Callable[..., Session], console: Console) -> None:
     officer = signed_in("cr_writer")
     certificate_id = issue(officer, new_number())
@@ -259,11 +265,23 @@ def test_screenshots_of_every_page_wide_and_narrow(signed_in: Callable[..., Sess
     anonymous = signed_in(None)
     anonymous.shot("login")
     narrow = signed_in("cr_writer", width=390, height=844)
-    for label, path in {"certificate": f"/certificates/{certificate_id}", "dashboard": "/", "kpis": "/kpis"}.items():
+    narrow_pages = {
+        "certificate": f"/certificates/{certificate_id}",
+        "dashboard": "/",
+        "kpis": "/kpis",
+        "certificates": "/certificates",
+        "inbox": "/inbox",
+        "mras": "/mras",
+    }
+    for label, path in narrow_pages.items():
         narrow.go(path)
         overflow = narrow.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         wide = narrow.page.evaluate(WIDER_THAN_THE_SCREEN)
         assert overflow <= 1, f"{label} scrolls sideways on a narrow screen ({overflow}px): {wide}"
+        # nor is anything hidden past the edge inside a frame that scrolls (a table, the menu)
+        assert wide == [], f"{label} has content past a narrow screen's edge: {wide}"
+        cut_tabs = narrow.page.evaluate(TABS_PAST_THE_EDGE)
+        assert cut_tabs == [], f"{label}: menu tabs past a narrow screen's edge: {cut_tabs}"
         narrow.shot(f"narrow-{label}")
     for session in (officer, auditor, anonymous, narrow):
         assert session.problems == []

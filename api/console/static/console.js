@@ -141,7 +141,29 @@ function setUpCredentialVerify() {
   });
 }
 
+// Narrow screens: every cell of a table with column headers carries its column's name, and the CSS
+// stacks each row under 48rem (rows the inbox adds live are labelled as they arrive). Without
+// JavaScript such a table scrolls sideways inside its frame instead.
+function labelTableCells() {
+  document.querySelectorAll("main table").forEach((table) => {
+    const head = table.tHead && table.tHead.rows[0];
+    const names = head ? Array.from(head.cells).map((cell) => cell.textContent.trim()) : [];
+    if (!names.some((name) => name)) return;
+    const label = (row) => {
+      Array.from(row.cells).forEach((cell, column) => { if (names[column]) cell.dataset.label = names[column]; });
+    };
+    Array.from(table.tBodies).forEach((body) => {
+      Array.from(body.rows).forEach(label);
+      new MutationObserver((changes) => changes.forEach((change) => change.addedNodes.forEach((node) => {
+        if (node instanceof HTMLTableRowElement) label(node);
+      }))).observe(body, { childList: true });
+    });
+    table.classList.add("stacked");
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  labelTableCells();
   setUpInbox();
   setUpImport();
   setUpCredentialVerify();
