@@ -48,9 +48,9 @@ class GasStrategy(enum.StrEnum):
     SIMULATE = "simulate"
     """``eth_call`` as the pre-flight check, the gas limit from a static model of the contract."""
     OPTIMISTIC = "optimistic"
-    """No pre-flight unless the foresight (a gateway's index) doubts the write, the gas limit from the
-    static model; a write refused in a race is mined as a failed transaction and named by replaying
-    it. For chains where that gas costs nothing that matters: free-gas networks (LACChain, the
+    """A write with a static gas model goes out without a pre-flight unless the foresight (a gateway's
+    index) doubts it (without a foresight, never); a refused write is mined as a failed transaction
+    and named by replaying it. For chains where that gas costs nothing that matters: free-gas networks (LACChain, the
     consortium kit's Besu) and ``network up``'s own node."""
 
 

@@ -100,6 +100,7 @@ class EnvelopeFetcher:
         #: a round was a tenth of a busy gateway's CPU); dropped after a transport error, closed by close().
         self._clients: dict[str, httpx.Client] = {}
         self._clients_lock = threading.Lock()
+        self._closed = False
         self._page_size = page_size
         self._max_pages = max_pages
 
@@ -118,14 +119,19 @@ class EnvelopeFetcher:
         if endpoint is None:
             report.error = f"{issuer} published no exchange endpoint on the chain"
             return report
-        client = self._client(endpoint.url)
         try:
+            client = self._client(endpoint.url)
             for _ in range(self._max_pages):
                 more = self._page(client, issuer, report)
                 report.pages += 1
                 if not more or report.waiting_for_index:
                     break
-        except (httpx.HTTPError, ExchangePeerError) as exc:
+        except (httpx.HTTPError, ExchangePeerError, RuntimeError) as exc:
+            if self._closed:  # closed while fetching (httpx: RuntimeError on a closed client), or after
+                report.error = f"fetching from {issuer}'s gateway stopped: the gateway is stopping"
+                return report
+            if isinstance(exc, RuntimeError):
+                raise
             if isinstance(exc, httpx.TransportError):
                 self._drop_client(endpoint.url, client)
             report.error = f"fetching from {issuer}'s gateway at {endpoint.url} failed: {exc}"
@@ -134,14 +140,18 @@ class EnvelopeFetcher:
         return report
 
     def close(self) -> None:
-        """Close the kept clients (the gateway stops)."""
+        """Close the kept clients (the gateway stops); a fetch still running ends with an error
+        report, and none starts after this."""
         with self._clients_lock:
+            self._closed = True
             clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             client.close()
 
     def _client(self, url: str) -> httpx.Client:
         with self._clients_lock:
+            if self._closed:
+                raise ExchangePeerError("the gateway is stopping: no more fetches")
             client = self._clients.get(url)
             if client is None:
                 client = self._clients[url] = self._new_client(url)

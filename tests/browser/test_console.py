@@ -301,3 +301,28 @@ def test_keyboard_signs_in_and_reaches_the_content(signed_in: Callable[..., Sess
     expect(page.locator("#main")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.locator("main a").first).to_be_focused()
+
+
+def test_on_a_phone_the_inbox_rows_stack_under_their_column_names_live_rows_too(
+    signed_in: Callable[..., Session],
+) -> None:
+    officer = signed_in("cr_writer")
+    partner = signed_in("pe_writer", width=390, height=844)
+    certificate_id = issue(officer, new_number())
+    inbox = partner.go("/inbox")
+    expect(inbox.locator("#live")).to_have_class(re.compile(r"\bon\b"))
+    first = inbox.locator(f"tr:has(input[value='{certificate_id}:1'])")
+    expect(first).to_have_count(1)
+    labels = "(row) => [...row.cells].map((cell) => cell.dataset.label || null)"
+    assert first.evaluate(labels) == [None, "Time", "Issuer", "Certificate", "Event", "Status after"]
+    assert first.evaluate("(row) => [...row.cells].map((cell) => cell.getAttribute('role'))") == ["cell"] * 6
+    expect(inbox.locator("label.select-all")).to_be_visible()  # "Select all" stays, with its words
+    officer.page.select_option("#suspend-reason", "NON_COMPLIANCE")
+    officer.page.click("form[action$='/suspend'] button")
+    live = inbox.locator(f"tr.fresh:has(input[value='{certificate_id}:2'])")
+    expect(live).to_have_count(1)
+    assert live.evaluate(labels) == [None, "Time", "Issuer", "Certificate", "Event", "Status after"]
+    wide = inbox.evaluate(WIDER_THAN_THE_SCREEN)
+    assert wide == [], f"the inbox has content past a narrow screen's edge: {wide}"
+    partner.shot("narrow-inbox-live")
+    assert partner.problems == []

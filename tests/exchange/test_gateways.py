@@ -23,7 +23,7 @@ from api.signers import SignerRegistry
 from api.tokens import Role
 from ledger_client.certificates import CertificateRequest
 from ledger_client.documents import CertificateDocument
-from ledger_client.exchange import EnvelopeRequest
+from ledger_client.exchange import EnvelopeFetcher, EnvelopeInbox, EnvelopeRequest
 from ledger_client.ledger import Ledger
 from ledger_client.signers import Signer
 from tests.console.conftest import csrf_of
@@ -216,10 +216,12 @@ def test_consent_withdrawn_on_chain_ends_envelopes_and_recognition(gateways: Gat
 
 
 def test_the_fetcher_keeps_one_client_per_partner_and_replaces_it_after_a_transport_error(gateways: Gateways) -> None:
-    fetcher = gateways.exchange("PE").fetcher
-    fetcher.close()  # whatever the worker opened
+    gateways.exchange("PE").stop()  # no worker beside the test: a fetcher of its own over the same stores
+    used = gateways.exchange("PE").fetcher
+    inbox = EnvelopeInbox(used._inbox.path)
+    fetcher = EnvelopeFetcher("PE", used._index, inbox, used._keys, used._directory, used._signer, used._domain)
     made: list[str] = []
-    working = fetcher._new_client
+    working = used._new_client  # the fixture's: a test client of the partner's app
 
     def counting(url: str) -> httpx.Client:
         made.append(url)
@@ -239,7 +241,7 @@ def test_the_fetcher_keeps_one_client_per_partner_and_replaces_it_after_a_transp
 
         return httpx.Client(base_url=url, transport=httpx.MockTransport(refuse))
 
-    fetcher.close()
+    fetcher._clients.clear()  # as if the partner's URL had just been published: a client is made for it
     fetcher._new_client = unreachable
     (failed,) = fetcher.fetch_all()
     assert failed.error is not None
@@ -248,6 +250,12 @@ def test_the_fetcher_keeps_one_client_per_partner_and_replaces_it_after_a_transp
     (report,) = fetcher.fetch_all()  # the broken client was dropped: a new one is made
     assert report.error is None
     assert made == ["http://cr.gateway"] * 3
+    fetcher.close()  # the gateway stops: no fetch makes a client after this
+    (stopped,) = fetcher.fetch_all()
+    assert stopped.error is not None
+    assert "stopping" in stopped.error
+    assert made == ["http://cr.gateway"] * 3
+    inbox.close()
 
 
 def test_exchange_rounds_woken_by_the_index_are_at_least_the_round_gap_apart(gateways: Gateways) -> None:

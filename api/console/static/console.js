@@ -147,10 +147,22 @@ function setUpCredentialVerify() {
 function labelTableCells() {
   document.querySelectorAll("main table").forEach((table) => {
     const head = table.tHead && table.tHead.rows[0];
-    const names = head ? Array.from(head.cells).map((cell) => cell.textContent.trim()) : [];
+    // a header holding a control (the inbox's "Select all") names no column
+    const names = head
+      ? Array.from(head.cells).map((cell) => (cell.querySelector("input, select, button") ? "" : cell.textContent.trim()))
+      : [];
     if (!names.some((name) => name)) return;
+    // the stacked rows are no longer laid out as a table: keep its roles for screen readers
+    table.setAttribute("role", "table");
+    Array.from(table.querySelectorAll("thead, tbody")).forEach((group) => group.setAttribute("role", "rowgroup"));
+    Array.from(head.cells).forEach((cell) => cell.setAttribute("role", "columnheader"));
+    head.setAttribute("role", "row");
     const label = (row) => {
-      Array.from(row.cells).forEach((cell, column) => { if (names[column]) cell.dataset.label = names[column]; });
+      row.setAttribute("role", "row");
+      Array.from(row.cells).forEach((cell, column) => {
+        cell.setAttribute("role", cell.tagName === "TH" ? "rowheader" : "cell");
+        if (names[column]) cell.dataset.label = names[column];
+      });
     };
     Array.from(table.tBodies).forEach((body) => {
       Array.from(body.rows).forEach(label);
