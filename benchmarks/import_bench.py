@@ -2,8 +2,10 @@
 
 Keys: ``import_certificates_per_s`` (end to end: read the CSV, validate every row, build and hash
 each certificate document, issue in batched transactions, store the documents, checkpoint; on
-the embedded chain), ``issue_many_certificates_per_s`` (the share spent in
-``certificates.issue_many``, i.e. the chain), ``importer_overhead_ms_per_row`` (everything else),
+the embedded chain), ``issue_many_certificates_per_s`` (rows over the wall time during which at
+least one batch's ``certificates.issue_many`` ran, i.e. the chain; the importer keeps batches in
+flight while it prepares the next ones), ``importer_overhead_ms_per_row`` (the rest: time when no
+batch was on its way),
 ``resume_noop_s`` (running the finished import again: every row skipped, nothing sent), plus the
 parameters. Target: ``import_certificates_per_s`` >= 800.
 
@@ -18,6 +20,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from datetime import date
@@ -38,15 +41,27 @@ TARGET_PER_S = 800
 
 
 def _timed_issue_many(spent: list[float]) -> None:
-    """Accumulate the wall time spent in ``Certificates.issue_many`` into ``spent[0]``."""
+    """Accumulate into ``spent[0]`` the wall time during which at least one ``Certificates.issue_many`` ran.
+
+    The importer keeps several batches in flight at once (its pipeline), so the calls overlap: the
+    sum of their durations would count the overlap twice and exceed the import's whole time.
+    """
     original = Certificates.issue_many
+    lock = threading.Lock()
+    state = {"running": 0, "since": 0.0}
 
     def issue_many(self: Certificates, certificates: Sequence[Issuable], **kwargs: Any) -> list[BatchItemResult]:
-        started = time.perf_counter()
+        with lock:
+            if state["running"] == 0:
+                state["since"] = time.perf_counter()
+            state["running"] += 1
         try:
             return original(self, certificates, **kwargs)
         finally:
-            spent[0] += time.perf_counter() - started
+            with lock:
+                state["running"] -= 1
+                if state["running"] == 0:
+                    spent[0] += time.perf_counter() - state["since"]
 
     Certificates.issue_many = issue_many  # type: ignore[method-assign]
 

@@ -48,20 +48,39 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
     }
 
     /// @inheritdoc ICertificateRegistry
-    function issueBatch(CertificateInput[] calldata inputs) external returns (bytes32[] memory ids) {
+    function issueBatch(CertificateInput[] calldata inputs) external returns (bytes32[] memory) {
         bytes2 issuer = _writer();
         uint256 count = inputs.length;
         if (count == 0) revert EmptyBatch();
-        ids = new bytes32[](count);
+        // The return data is written in place (offset word, length, then each id as it is
+        // issued) and returned as it stands: no `bytes32[]` index check per item and no
+        // re-encoding loop after the last. Measured: 176 gas and 24 opcodes per certificate
+        // (py-evm interprets each one: a batch's time is set by this loop), 2,880,488 ->
+        // 2,862,748 gas for a batch of 101.
         uint256 offset;
+        uint256 out;
+        uint256 start;
         assembly ("memory-safe") {
             offset := inputs.offset
+            start := mload(0x40)
+            mstore(start, 0x20)
+            mstore(add(start, 0x20), count)
+            out := add(start, 0x40)
+            mstore(0x40, add(out, shl(5, count)))
         }
-        // Unchecked: `count` items of calldata cannot overflow an offset or an index.
+        // Unchecked: `count` items of calldata cannot overflow an offset.
         unchecked {
-            for (uint256 i; i < count; ++i) {
-                ids[i] = _issue(issuer, offset + i * INPUT_SIZE);
+            uint256 end = offset + count * INPUT_SIZE;
+            for (; offset < end; offset += INPUT_SIZE) {
+                bytes32 id = _issue(issuer, offset);
+                assembly ("memory-safe") {
+                    mstore(out, id)
+                    out := add(out, 0x20)
+                }
             }
+        }
+        assembly ("memory-safe") {
+            return(start, sub(out, start))
         }
     }
 
