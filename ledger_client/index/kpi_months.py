@@ -124,15 +124,9 @@ class KpiMonths:
         """Forget changes not written (a transaction that failed)."""
         self._pending.clear()
 
-    def applied(
-        self, issuer: str, action: int, time: int, *, certificate_id: bytes, sequence: int, after: KpiState
-    ) -> None:
-        """Gather the changes of an event just inserted (its previous event is read from the table)."""
-        row = self._conn.execute(
-            "SELECT status, programmes, valid_until FROM certificate_events WHERE id = ? AND sequence = ?",
-            (certificate_id, sequence - 1),
-        ).fetchone()
-        before = None if row is None else _state(*row)
+    def applied(self, issuer: str, action: int, time: int, *, before: KpiState | None, after: KpiState) -> None:
+        """Gather the changes of an event just applied: the certificate's state ``before`` it (None:
+        its issue) and ``after`` it."""
         add_contribution(self._pending, issuer, action, time, before=before, after=after)
 
     def flush(self) -> None:

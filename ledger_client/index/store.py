@@ -32,7 +32,7 @@ from ledger_client.events import (
     Terms,
 )
 from ledger_client.hashing import mra_terms_hash
-from ledger_client.index.kpi_months import KpiMonths
+from ledger_client.index.kpi_months import KpiMonths, KpiState
 from ledger_client.index.schema import PROGRAMME_TAG, ROLE_TAG, SCHEMA_VERSION, create_schema
 from ledger_client.index.sources import BlockHeader
 from ledger_client.models import CertificateAction, CertificateStatus, MraAction, MraStatus
@@ -63,6 +63,11 @@ def tags_of(programmes: int, roles: int) -> list[int]:
     tags = [PROGRAMME_TAG | bit for bit in range(8) if programmes >> bit & 1]
     tags += [ROLE_TAG | bit for bit in range(16) if roles >> bit & 1]
     return tags
+
+
+def _kpi_state(status: CertificateStatus, terms: Terms) -> KpiState:
+    """What the KPI month aggregates see of a certificate's state."""
+    return int(status), terms.programmes, terms.valid_until
 
 
 class Store:
@@ -248,32 +253,46 @@ class Store:
             [(tag, e.certificate_id) for tag in tags_of(terms.programmes, terms.roles)],
         )
         self._certificate_event(
-            e, p, status=CertificateStatus.ACTIVE, terms=terms, document_hash=e.document_hash, reason_code=0
+            e,
+            p,
+            status=CertificateStatus.ACTIVE,
+            terms=terms,
+            document_hash=e.document_hash,
+            reason_code=0,
+            before=None,
         )
 
-    def _terms(self, certificate_id: bytes) -> Terms:
+    def _current(self, certificate_id: bytes) -> tuple[CertificateStatus, Terms]:
+        """The certificate's stored status and terms (its state before the event being applied)."""
         row = self._conn.execute(
-            "SELECT programmes, roles, flags, valid_from, valid_until FROM certificates WHERE id = ?",
+            "SELECT status, programmes, roles, flags, valid_from, valid_until FROM certificates WHERE id = ?",
             (certificate_id,),
         ).fetchone()
         if row is None:
             raise IndexConfigurationError(
                 f"event for unknown certificate 0x{certificate_id.hex()}: the index started after its issue"
             )
-        return Terms(int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+        return CertificateStatus(int(row[0])), Terms(int(row[1]), int(row[2]), int(row[3]), int(row[4]), int(row[5]))
 
     def _certificate_status(self, e: CertificateStatusChanged, p: LogPosition) -> None:
-        terms = self._terms(e.certificate_id)
+        before, terms = self._current(e.certificate_id)
         status = _STATUS_AFTER[e.action]
         self._conn.execute(
             "UPDATE certificates SET status = ?, event_count = ?, head = ?, updated_pos = ? WHERE id = ?",
             (int(status), e.sequence, e.head, p.pos, e.certificate_id),
         )
-        self._certificate_event(e, p, status=status, terms=terms, document_hash=ZERO32, reason_code=e.reason_code)
+        self._certificate_event(
+            e,
+            p,
+            status=status,
+            terms=terms,
+            document_hash=ZERO32,
+            reason_code=e.reason_code,
+            before=_kpi_state(before, terms),
+        )
 
     def _certificate_amended(self, e: CertificateAmended, p: LogPosition) -> None:
-        row = self._conn.execute("SELECT status FROM certificates WHERE id = ?", (e.certificate_id,)).fetchone()
-        status = CertificateStatus(int(row[0]))
+        status, previous = self._current(e.certificate_id)
         self._conn.execute(
             "UPDATE certificates SET programmes = ?, roles = ?, flags = ?, valid_from = ?, valid_until = ?,"
             " document_hash = ?, event_count = ?, head = ?, updated_pos = ? WHERE id = ?",
@@ -282,19 +301,32 @@ class Store:
         terms = e.terms
         self._retag(e.certificate_id, terms.programmes, terms.roles)
         self._certificate_event(
-            e, p, status=status, terms=terms, document_hash=e.document_hash, reason_code=e.reason_code
+            e,
+            p,
+            status=status,
+            terms=terms,
+            document_hash=e.document_hash,
+            reason_code=e.reason_code,
+            before=_kpi_state(status, previous),
         )
 
     def _certificate_renewed(self, e: CertificateRenewed, p: LogPosition) -> None:
-        terms = self._terms(e.certificate_id).renewed(e.valid_from, e.valid_until)
-        row = self._conn.execute("SELECT status FROM certificates WHERE id = ?", (e.certificate_id,)).fetchone()
-        status = CertificateStatus(int(row[0]))
+        status, previous = self._current(e.certificate_id)
+        terms = previous.renewed(e.valid_from, e.valid_until)
         self._conn.execute(
             "UPDATE certificates SET valid_from = ?, valid_until = ?, document_hash = ?, event_count = ?, head = ?,"
             " updated_pos = ? WHERE id = ?",
             (e.valid_from, e.valid_until, e.document_hash, e.sequence, e.head, p.pos, e.certificate_id),
         )
-        self._certificate_event(e, p, status=status, terms=terms, document_hash=e.document_hash, reason_code=0)
+        self._certificate_event(
+            e,
+            p,
+            status=status,
+            terms=terms,
+            document_hash=e.document_hash,
+            reason_code=0,
+            before=_kpi_state(status, previous),
+        )
 
     def _retag(self, certificate_id: bytes, programmes: int, roles: int) -> None:
         self._conn.execute("DELETE FROM certificate_tags WHERE id = ?", (certificate_id,))
@@ -312,9 +344,11 @@ class Store:
         terms: Terms,
         document_hash: bytes,
         reason_code: int,
+        before: KpiState | None,
     ) -> None:
         """The ``certificate_events`` row of ``e`` (its id, issuer, sequence, action and head), with
-        the state after it and the event's document and reason (zero where the event has none)."""
+        the state after it and the event's document and reason (zero where the event has none);
+        ``before``: the certificate's state before it (None: issuance), for the KPI month aggregates."""
         certificate_id, sequence, issuer, action = e.certificate_id, e.sequence, e.issuer, e.action
         self._conn.execute(
             _CERT_EVENT_INSERT,
@@ -332,10 +366,7 @@ class Store:
                 *_event_log_columns(p),
             ),
         )
-        after = (int(status), terms.programmes, terms.valid_until)
-        self._kpi_months.applied(
-            issuer, int(action), p.block_time, certificate_id=certificate_id, sequence=sequence, after=after
-        )
+        self._kpi_months.applied(issuer, int(action), p.block_time, before=before, after=_kpi_state(status, terms))
 
     def _mra_proposed(self, e: MraProposed, p: LogPosition) -> None:
         execute = self._conn.execute
