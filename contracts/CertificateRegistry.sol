@@ -48,7 +48,7 @@ abstract contract CertificateRegistry is ICertificateRegistry, AdministrationReg
     }
 
     /// @inheritdoc ICertificateRegistry
-    function issueBatch(CertificateInput[] calldata inputs) external returns (bytes32[] memory) {
+    function issueBatch(CertificateInput[] calldata inputs) external returns (bytes32[] memory ids) {
         bytes2 issuer = _writer();
         uint256 count = inputs.length;
         if (count == 0) revert EmptyBatch();

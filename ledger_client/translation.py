@@ -21,6 +21,10 @@ The translation checks the flags are 0 or 1, so no carried write withholds conse
 version's events for these writes are c526977's (``CertificateConsentChanged`` is emitted only when
 bit 1 changes, never in this replay) and it hashes the same fields into each history head, so
 every certificate and MRA head of the new deployment equals the old one.
+
+**f1f0e5d** (the version of 2026-12-02). The current ABI, events, errors and storage; only
+``issueBatch``'s code differs (it now writes its return data in place). Every write is sent
+unchanged, flags included.
 """
 
 from __future__ import annotations
@@ -102,6 +106,9 @@ _C526977_UNCHANGED = (
     "acknowledge",
 )
 
+#: Every write of f1f0e5d: c526977's and the four it added or changed, all as they are now.
+_F1F0E5D_UNCHANGED = (*_C526977_UNCHANGED, "issue", "issueBatch", "amend", "publishExchangeKey")
+
 #: ``(contract, sourcesSha256)`` of each known earlier version → its translation to the current ABI.
 TRANSLATIONS: dict[tuple[str, str], Translation] = {
     ("AeoLedger", "14fbed086ad834a37d9173da1b30dcbc4fe6901a23e1639ac2331b1d09acdaed"): Translation(
@@ -112,6 +119,9 @@ TRANSLATIONS: dict[tuple[str, str], Translation] = {
             "issueBatch": _c526977_issue_batch,
             "amend": _c526977_amend,
         },
+    ),
+    ("AeoLedger", "172184625b1ced2cf645d8e616a5a045bc28c72f241c4f054e4f810910d865a3"): Translation(
+        "f1f0e5d", dict.fromkeys(_F1F0E5D_UNCHANGED, _same)
     ),
 }
 

@@ -58,6 +58,11 @@ PREVIOUS: dict[str, dict[str, PreviousVersion]] = {
         "14fbed086ad834a37d9173da1b30dcbc4fe6901a23e1639ac2331b1d09acdaed": PreviousVersion(
             "c526977", "AeoLedger-c526977.json"
         ),
+        # the current ABI, events, errors and storage; issueBatch encoded its return data with the
+        # ABI encoder (176 gas more per certificate)
+        "172184625b1ced2cf645d8e616a5a045bc28c72f241c4f054e4f810910d865a3": PreviousVersion(
+            "f1f0e5d", "AeoLedger-f1f0e5d.json"
+        ),
     },
 }
 

@@ -12,6 +12,7 @@ import pytest
 
 from ledger_client.artifacts import PREVIOUS, artifact_version, load_artifact
 from ledger_client.audit import Auditor
+from ledger_client.certificates import CertificateRequest
 from ledger_client.chain import Chain
 from ledger_client.codec import ledger_codec, version_codec
 from ledger_client.deployment import deploy
@@ -167,3 +168,45 @@ def test_every_known_version_has_a_translation_of_each_write_and_the_current_eve
             # decoders: each event of an earlier version must be the current event, unchanged
             for name, event in codec.events.items():
                 assert current.events[name] == event, (version.label, name)
+
+
+F1F0E5D_SOURCES = "172184625b1ced2cf645d8e616a5a045bc28c72f241c4f054e4f810910d865a3"
+
+
+def test_f1f0e5d_opens_read_only_and_migrates_every_write_unchanged() -> None:
+    """The version before issueBatch wrote its return data in place: the current ABI, so every
+    write (consent withheld, a batch, an amendment, an exchange key) is carried as it is."""
+    chain = Chain.in_memory()
+    try:
+        writer = deploy_previous(chain, "f1f0e5d", Settings())
+        assert writer.deployment.sources_sha256 == F1F0E5D_SOURCES
+        assert version_codec("AeoLedger", F1F0E5D_SOURCES).functions == ledger_codec().functions
+        signers = chain.dev_signers()
+        writer.administrations.register("CR", "Costa Rica", signers[1].address)
+        writer.administrations.register("PE", "Peru", signers[2].address)
+        cr, pe = writer.with_signer(signers[1]), writer.with_signer(signers[2])
+        cr.administrations.publish_exchange_key(b"\x02" * 32, "https://cr.example")
+        withheld = CertificateRequest("CR-WITHHELD", 1, 1, False, 1_700_000_000, None, "0x" + "ab" * 32, consent=False)
+        ids = [r.certificate_id for r in cr.certificates.issue_many([document(), withheld])]
+        mra = cr.mras.propose(["CR", "PE"], 1, 3, writer.now() - 60, b"\x01" * 32).mra_id
+        pe.mras.accept(mra)
+        pe.recognition.acknowledge(ids[0], 1)
+        cr.certificates.amend(ids[0], document(roles=["EXPORTER"]), ReasonCode.OTHER)
+        old = Ledger.attach(chain, writer.deployment)
+        assert not old.recognition.now(ids[1], "PE").recognised  # consent withheld
+        with pytest.raises(ConfigurationError, match=r"runs AeoLedger version f1f0e5d \(172184625b1c\).* read-only"):
+            old.with_signer(signers[1]).certificates.suspend(ids[0], ReasonCode.OTHER)
+
+        deployer = signers[0]
+        manifest = deploy(old.context.sender, deployer, old.administrations.governance(), name="v2")
+        new = Ledger.attach(chain, manifest, signer=deployer)
+        record = migrate(old, new, {s.address: s for s in signers[:3]})  # verify_migration compares every answer
+
+        assert record.old_sources_sha256 == F1F0E5D_SOURCES
+        for cid in ids:
+            assert new.certificates.get(cid) == old.certificates.get(cid)
+            assert new.certificates.history_head(cid) == old.certificates.history_head(cid)
+        assert not new.certificates.get(ids[1]).consent
+        assert new.administrations.exchange_key("CR") == old.administrations.exchange_key("CR")
+    finally:
+        chain.close()
