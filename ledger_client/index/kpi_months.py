@@ -9,7 +9,8 @@ at the end of month *m* are the sums of the status rows up to *m*: the history n
 every event on each read.
 
 Each certificate event contributes a fixed set of changes, a function of the certificate's state
-before the event (its previous event row) and after it: the old state's future (its status from
+before the event (its previous event row, which the writer reads as the certificates row it
+updates) and after it: the old state's future (its status from
 the event on, and its expiry when Active with a validity end still ahead) is taken back and the
 new state's future added. An expiry is a change dated ``valid_until + 1``, possibly in a later
 month. So the table is the sum over ``certificate_events`` rows of their contributions: applying

@@ -1,6 +1,7 @@
 """Issue #14: a deployment of the earlier version c526977 (before consent and exchange keys) is
 opened read-only with its own artifact and migrated to the current version; an unknown version and
-an untranslatable write are refused before anything is sent. In-memory chain, a few writes."""
+an untranslatable write are refused before anything is sent; so is the version f1f0e5d (the current
+ABI, whose writes are all carried unchanged). In-memory chain, a few writes."""
 
 from __future__ import annotations
 
